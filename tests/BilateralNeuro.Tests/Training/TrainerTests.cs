@@ -111,6 +111,24 @@ public sealed class TrainerTests : IDisposable
         live.Skip(1).Should().AllSatisfy(n => n.Should().Be(live[1]), "live tensors must not grow from epoch to epoch (8 steps each)");
     }
 
+    [Fact]
+    public void Cancellation_stops_mid_epoch_and_the_last_epoch_checkpoint_resumes()
+    {
+        torch.manual_seed(1);
+        using var model = new TinyNet();
+        var (train, val) = Sources();
+        var ck = Path.Combine(dir, "cancel");
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.Epoch == 2 && p.Step == 3) cts.Cancel(); });
+        var act = () => new Trainer(new TrainerOptions { Epochs = 4, CheckpointDirectory = ck, ProgressEvery = 1 }).Fit(model, train, val, Heads, progress, cts.Token);
+        act.Should().Throw<OperationCanceledException>();
+
+        using var again = new TinyNet();
+        var resumed = new Trainer(new TrainerOptions { Epochs = 4, CheckpointDirectory = ck }).Fit(again, train, val, Heads);
+        resumed.ResumedFromEpoch.Should().Be(1, "only the unfinished epoch 2 is lost");
+        resumed.History.Select(h => h.Epoch).Should().Equal(1, 2, 3, 4);
+    }
+
     [Theory]
     [InlineData(NonFinitePolicy.SkipBatch)]
     [InlineData(NonFinitePolicy.RollBack)]

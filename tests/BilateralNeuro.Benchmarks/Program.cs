@@ -14,7 +14,13 @@ torch.set_num_threads(threads);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU");
 var (train, _) = Datasets.FashionMnist();
 var rows = new List<CaseResult>();
+double matmul = PeerCases.MatmulGflops(repeats: 5);
+Console.WriteLine($"machine limit: 2048x2048 float32 matmul {matmul:F1} GFLOP/s");
+double? peerMatmul = PeerCases.RunPeer("resnet9.py", $"--case matmul --threads {threads} --warmup 1 --steps 3", Console.Out);
+if (peerMatmul is { } pm)
+    rows.Add(new CaseResult("2048² matmul (matmul-bound; says more about the peer's BLAS than about us)", matmul, 2 * Math.Pow(2048, 3) / pm / 1e9, "GFLOP/s", "reported apart from convolution cases", HigherIsBetter: true));
 rows.AddRange(TrainerOverhead.Run(train, steps: quick ? 10 : 30, repeats: quick ? 3 : 7, Console.Out));
+rows.AddRange(PeerCases.ResNet9(threads, steps: quick ? 3 : 10, matmul, Console.Out));
 
 Console.WriteLine();
 Harness.Print(rows, Console.Out);

@@ -31,6 +31,7 @@ public sealed class BilateralHead : nn.Module<Tensor, Tensor, Dictionary<string,
         LeftFeatures = leftFeatures;
         RightFeatures = rightFeatures;
         Definitions = definitions.ToList();
+        Dropout = dropout;
         this.dropout = nn.Dropout(dropout);
         heads = nn.ModuleDict(definitions.Select(d => (d.Name, nn.Linear(leftFeatures + rightFeatures, d.Classes))).ToArray());
         if (gated) gates = nn.ParameterDict(definitions.Select(d => (d.Name, new Parameter(zeros(2)))).ToArray());
@@ -43,6 +44,8 @@ public sealed class BilateralHead : nn.Module<Tensor, Tensor, Dictionary<string,
     public int RightFeatures { get; }
     /// <summary>The heads.</summary>
     public IReadOnlyList<HeadDefinition> Definitions { get; }
+    /// <summary>Dropout probability on the concatenated features.</summary>
+    public double Dropout { get; }
     /// <summary>Whether the heads are gated.</summary>
     public bool Gated => gates is not null;
 

@@ -14,7 +14,7 @@ public class BilateralProtocolTests
 {
     private static BilateralTrainingOptions Tiny(bool cache = true) => new()
     {
-        Stage1 = new() { Epochs = 3, LearningRate = 3e-3, WeightDecay = 0, BatchSize = 32 },
+        Stage1 = new() { Epochs = 2, LearningRate = 3e-3, WeightDecay = 0, BatchSize = 32 },
         Stage2 = new() { Epochs = 6, LearningRate = 1e-2, WeightDecay = 0, BatchSize = 32 },
         Stage3 = new() { Epochs = 0 },
         EndToEnd = new() { Epochs = 2, LearningRate = 3e-3, WeightDecay = 0, BatchSize = 32 },
@@ -34,7 +34,7 @@ public class BilateralProtocolTests
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(5);
-        using var data = SyntheticHierarchy.Create(360, seed: 3);
+        using var data = SyntheticHierarchy.Create(240, seed: 3);
         var (train, val) = data.SplitValidation(0.2, seed: 1);
         using var net = Network();
         var protocol = new BilateralProtocol(Tiny());
@@ -60,7 +60,7 @@ public class BilateralProtocolTests
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(6);
-        using var data = SyntheticHierarchy.Create(200, seed: 4);
+        using var data = SyntheticHierarchy.Create(120, seed: 4);
         var (train, val) = data.SplitValidation(0.2, seed: 1);
         using var net = Network();
         var options = Tiny(cache: false);

@@ -95,13 +95,18 @@ public sealed class BilateralProtocol
             stage2 = Fit(network, train, validation, HeadSpecs(heads), options.Stage2, 2, progress, cancellationToken);
         }
 
-        TrainingResult? stage3 = null;
-        if (options.Stage3.Epochs > 0)
-        {
-            network.UnfreezeHemispheres();
-            stage3 = Fit(network, train, validation, HeadSpecs(heads), options.Stage3, 3, progress, cancellationToken);
-        }
+        TrainingResult? stage3 = options.Stage3.Epochs > 0 ? FineTune(network, train, validation, progress, cancellationToken) : null;
         return new SpecializedResult(leftResult, rightResult, stage2, stage3, leftClassifier, rightClassifier, cacheSeconds);
+    }
+
+    /// <summary>Stage 3 (extension): unfreezes the hemispheres and trains everything with the <see cref="BilateralTrainingOptions.Stage3"/> settings.</summary>
+    public TrainingResult FineTune(BilateralNetwork network, LabeledImages train, LabeledImages validation,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (options.Stage3.Epochs < 1) throw new InvalidOperationException("BilateralProtocol: Stage3.Epochs is 0; set it to fine-tune.");
+        network.UnfreezeHemispheres();
+        return Fit(network, train, validation, HeadSpecs(network.Head.Definitions), options.Stage3, 3, progress, cancellationToken);
     }
 
     /// <summary>Stage 1 for one hemisphere: wraps it with one head on its specialised level and trains it alone.</summary>

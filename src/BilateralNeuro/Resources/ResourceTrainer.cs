@@ -95,8 +95,32 @@ public sealed class ResourceTrainer
             logger.LogInformation("Epoch {Epoch}/{Epochs}: task {Task:F4}, train acc {Acc:F4}, breadth {B} channels in {D} layers, expected steps {T:F2}, {Seconds:F1}s",
                 epoch, Options.Epochs, e.TaskLoss, e.TrainAccuracy, size.Breadth, size.Depth, e.Time, e.Duration.TotalSeconds);
         }
+        if (Options.RecalibrationBatches > 0) RecalibrateNorms(model, train, Options.RecalibrationBatches);
         model.eval();
         return history;
+    }
+
+    /// <summary>
+    /// Replaces the running statistics of every batch norm in <paramref name="model"/> by exact averages over up to
+    /// <paramref name="batches"/> batches of <paramref name="data"/> (train-mode forward passes without autograd).
+    /// </summary>
+    public static void RecalibrateNorms(nn.Module<Tensor, Dictionary<string, Tensor>> model, BatchSource data, int batches)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var norms = model.modules().OfType<TorchSharp.Modules.BatchNorm2d>().ToList();
+        if (norms.Count == 0 || batches <= 0) return;
+        var momenta = norms.Select(n => n.momentum).ToList();
+        foreach (var n in norms) { n.reset_running_stats(); n.momentum = null; }
+        model.train();
+        using (no_grad())
+            foreach (var indices in data.IndexBatches(-1).Take(batches))
+            {
+                using var scope = NewDisposeScope();
+                model.call(data.Load(indices, augment: false).Images);
+            }
+        for (int i = 0; i < norms.Count; i++) norms[i].momentum = momenta[i];
+        model.eval();
     }
 
     private Tensor TaskLossOf(Dictionary<string, Tensor> outputs, Tensor target)

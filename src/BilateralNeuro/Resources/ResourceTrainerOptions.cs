@@ -28,6 +28,12 @@ public sealed class ResourceTrainerOptions
     /// main rate. A higher rate lets short runs reach their resource equilibrium.
     /// </summary>
     public double? GateLearningRate { get; set; } = 1e-2;
+    /// <summary>
+    /// After training, batch-norm running statistics are recomputed as exact averages over this many training batches
+    /// (forward only, no augmentation); 0 keeps the running averages. Weights move fast in short runs, so the
+    /// exponential running averages lag behind and eval-mode accuracy collapses without this.
+    /// </summary>
+    public int RecalibrationBatches { get; set; } = 20;
     /// <summary>Task loss.</summary>
     public TaskLoss Loss { get; set; } = TaskLoss.ExpectedNll;
     /// <summary>Maximum global gradient norm; null disables clipping.</summary>
@@ -50,6 +56,7 @@ public sealed class ResourceTrainerOptionsValidator : IValidateOptions<ResourceT
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) errors.Add($"LearningRate must be a positive finite number (got {o.LearningRate}).");
         if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) errors.Add($"WeightDecay must be >= 0 (got {o.WeightDecay}).");
         if (o.GateLearningRate is { } g && (!(g > 0) || double.IsInfinity(g))) errors.Add($"GateLearningRate must be a positive finite number when set (got {g}).");
+        if (o.RecalibrationBatches < 0) errors.Add($"RecalibrationBatches must be >= 0 (got {o.RecalibrationBatches}).");
         if (!Enum.IsDefined(o.Loss)) errors.Add($"Loss is unknown (got {o.Loss}).");
         if (o.GradientClipNorm is { } c && !(c > 0)) errors.Add($"GradientClipNorm must be positive when set (got {c}).");
         if (string.IsNullOrWhiteSpace(o.Output)) errors.Add("Output must be set.");

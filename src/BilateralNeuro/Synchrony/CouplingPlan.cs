@@ -36,8 +36,19 @@ public sealed class CouplingPlan
     public long Height { get; }
     /// <summary>Map width.</summary>
     public long Width { get; }
-    private long FftHeight => Height + 2 * pad;
-    private long FftWidth => Width + 2 * pad;
+    private long FftHeight => SmoothSize(Height + 2 * pad);
+    private long FftWidth => SmoothSize(Width + 2 * pad);
+
+    /// <summary>The smallest n' ≥ n whose only prime factors are 2, 3 and 5 (fast FFT sizes).</summary>
+    internal static long SmoothSize(long n)
+    {
+        for (long m = n; ; m++)
+        {
+            long r = m;
+            foreach (var p in new[] { 2L, 3L, 5L }) while (r % p == 0) r /= p;
+            if (r == 1) return m;
+        }
+    }
 
     /// <summary>
     /// Returns (K ⋆ bc, K ⋆ bs) with "same" zero padding, where K is (C_out, C_in, k, k) and bc, bs are (N, C_in, H, W).
@@ -57,7 +68,8 @@ public sealed class CouplingPlan
             case CouplingPath.Fft:
             {
                 var x = torch.fft.rfft2(torch.cat([bc, bs], 0), s: [FftHeight, FftWidth]);
-                var prod = torch.einsum("nchw,ochw->nohw", x, spectrum!);
+                // Channel mixing per frequency as a broadcast multiply-sum (measured faster here than complex einsum/bmm).
+                var prod = (x.unsqueeze(1) * spectrum!.unsqueeze(0)).sum(2);
                 var full = torch.fft.irfft2(prod, s: [FftHeight, FftWidth]);
                 var y = full.narrow(2, pad, Height).narrow(3, pad, Width);
                 return (y.narrow(0, 0, n), y.narrow(0, n, n));

@@ -83,26 +83,41 @@ public static class MultiObjectComposer
         for (int n = 0; n < count; n++)
         {
             var chosen = present.OrderBy(_ => rng.Next()).Take(g).ToArray();
-            var placed = new List<(int Top, int Left, int Bottom, int Right)>();
-            double worst = 0;
+            var picks = chosen.Select(cls => byClass[cls][rng.Next(byClass[cls].Count)]).ToArray();
+            // Place all objects; restart the whole layout (a first object in the middle can leave no room) until
+            // every object meets the overlap target or the restarts run out (the layout with least error is kept).
+            List<(int Top, int Left, int Bottom, int Right)> placed = [];
+            double worst = 0, layoutErr = double.MaxValue;
+            for (int restart = 0; restart < 20 && layoutErr > 0; restart++)
+            {
+                var trial = new List<(int Top, int Left, int Bottom, int Right)>();
+                double trialWorst = 0, trialErr = 0;
+                foreach (var idx in picks)
+                {
+                    var b = boxes[idx];
+                    int bh = b.Bottom - b.Top, bw = b.Right - b.Left;
+                    (int y, int x) best = (0, 0);
+                    double bestErr = double.MaxValue, bestOverlap = 0;
+                    for (int a = 0; a < options.Attempts; a++)
+                    {
+                        int y = rng.Next(cs - bh + 1), x = rng.Next(cs - bw + 1);
+                        double ov = trial.Count == 0 ? options.Overlap : trial.Max(p => BoxOverlap(p, (y, x, y + bh, x + bw)));
+                        double err = trial.Count == 0 ? 0 : options.Overlap == 0 ? ov : Math.Max(0, Math.Abs(ov - options.Overlap) - options.OverlapTolerance);
+                        if (err < bestErr) { bestErr = err; best = (y, x); bestOverlap = ov; }
+                        if (err == 0) break;
+                    }
+                    trial.Add((best.y, best.x, best.y + bh, best.x + bw));
+                    if (trial.Count > 1) trialWorst = Math.Max(trialWorst, bestOverlap);
+                    trialErr += bestErr;
+                }
+                if (trialErr < layoutErr) { layoutErr = trialErr; placed = trial; worst = trialWorst; }
+            }
             for (int k = 0; k < g; k++)
             {
-                int cls = chosen[k];
-                int idx = byClass[cls][rng.Next(byClass[cls].Count)];
+                int cls = chosen[k], idx = picks[k];
                 var b = boxes[idx];
                 int bh = b.Bottom - b.Top, bw = b.Right - b.Left;
-                (int y, int x) best = (0, 0);
-                double bestErr = double.MaxValue, bestOverlap = 0;
-                for (int a = 0; a < options.Attempts; a++)
-                {
-                    int y = rng.Next(cs - bh + 1), x = rng.Next(cs - bw + 1);
-                    double ov = placed.Count == 0 ? options.Overlap : placed.Max(p => BoxOverlap(p, (y, x, y + bh, x + bw)));
-                    double err = placed.Count == 0 ? 0 : options.Overlap == 0 ? ov : Math.Max(0, Math.Abs(ov - options.Overlap) - options.OverlapTolerance);
-                    if (err < bestErr) { bestErr = err; best = (y, x); bestOverlap = ov; }
-                    if (err == 0) break;
-                }
-                placed.Add((best.y, best.x, best.y + bh, best.x + bw));
-                if (placed.Count > 1) worst = Math.Max(worst, bestOverlap);
+                (int y, int x) best = (placed[k].Top, placed[k].Left);
                 khot[n * classes + cls] = 1;
                 int src = idx * h * w;
                 for (int yy = 0; yy < bh; yy++)

@@ -2,7 +2,7 @@
 // (exact match, mean ± std over seeds), phase coherence/separation and accuracy per timestep, and writes phase maps.
 //   dotnet run --project samples/Synchrony                 small default run
 //   dotnet run --project samples/Synchrony -- --bench      Kuramoto coupling-path benchmark
-// Options: --threads N  --seeds N  --epochs N  --train N  --test N  --steps T  --kernel K  --out DIR
+// Options: --threads N --seeds N --epochs N --train N --test N --batch N --steps T --kernel K --models A,B --out DIR --synthetic
 using System.Diagnostics;
 using System.Globalization;
 using BilateralNeuro.Core;
@@ -33,18 +33,21 @@ if (args.Contains("--bench"))
 var clock = Stopwatch.StartNew();
 string outDir = Arg("--out", "synchrony-output");
 Directory.CreateDirectory(outDir);
-// Digits: synthetic stand-ins until the embedded MNIST digits (Datasets.MnistDigits) are available in this build.
-using var trainDigits = MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic-digits/train");
-using var testDigits = MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic-digits/test");
+// Embedded MNIST digits: training images come from the 8,000 training digits, test images from the 2,000 held out.
+// --synthetic uses generated shapes instead (no data needed).
+var (trainDigits, testDigits) = args.Contains("--synthetic")
+    ? (MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic/train"), MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic/test"))
+    : Datasets.MnistDigits();
 
 var options = new SynchronyExperimentOptions
 {
-    TrainImages = IntArg("--train", 400),
+    TrainImages = IntArg("--train", 1000),
     TestImages = IntArg("--test", 200),
     Seeds = IntArg("--seeds", 2),
-    Steps = IntArg("--steps", 5),
+    Steps = IntArg("--steps", 4),
     KernelSize = IntArg("--kernel", 7),
-    Training = new SynchronyTrainingOptions { Epochs = IntArg("--epochs", 3), BatchSize = 32 },
+    Training = new SynchronyTrainingOptions { Epochs = IntArg("--epochs", 3), BatchSize = IntArg("--batch", 64) },
+    Models = Arg("--models", string.Join(",", Enum.GetNames<SynchronyModel>())).Split(',').Select(Enum.Parse<SynchronyModel>).ToArray(),
     PhaseMapDirectory = outDir,
 };
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(
@@ -71,4 +74,6 @@ csv.AddRange(result.Rows.Select(r => string.Join(",", r.Model, r.Condition, r.Se
     string.Join(",", new[] { r.ExactMatch, r.ExactMatchStd, r.LabelAccuracy, r.F1, r.Coherence, r.Separation }.Select(v => v.ToString("G5", CultureInfo.InvariantCulture))))));
 File.WriteAllLines(Path.Combine(outDir, "results.csv"), csv);
 Console.WriteLine($"\nTraining seconds per model (all seeds): {string.Join(", ", result.TrainSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}");
+trainDigits.Dispose();
+testDigits.Dispose();
 Console.WriteLine($"Phase maps: {string.Join(", ", result.Figures)}; table: {Path.Combine(outDir, "results.csv")}; wall time {clock.Elapsed.TotalSeconds:F0}s");

@@ -29,7 +29,7 @@ public enum SynchronyModel
 public sealed class SynchronyExperimentOptions
 {
     /// <summary>Composed training images (mixed equally over <see cref="Overlaps"/>, 2 objects).</summary>
-    public int TrainImages { get; set; } = 400;
+    public int TrainImages { get; set; } = 1000;
     /// <summary>Validation images carved from the composed training images.</summary>
     public double ValidationFraction { get; set; } = 0.2;
     /// <summary>Composed test images per condition (from held-out digits).</summary>
@@ -37,9 +37,9 @@ public sealed class SynchronyExperimentOptions
     /// <summary>Bounding-box overlap levels; one clean test condition each.</summary>
     public double[] Overlaps { get; set; } = [0, 0.25, 0.5];
     /// <summary>Training options (epochs, batch, lr 1e-2, clip 2, synchrony weight).</summary>
-    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 3, BatchSize = 32 };
+    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 3, BatchSize = 64 };
     /// <summary>Kuramoto steps T (also the readouts per pass).</summary>
-    public int Steps { get; set; } = 5;
+    public int Steps { get; set; } = 4;
     /// <summary>Kuramoto kernel size.</summary>
     public int KernelSize { get; set; } = 7;
     /// <summary>Seeds (model initialisation, phases, data order).</summary>

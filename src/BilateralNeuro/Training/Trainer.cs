@@ -284,12 +284,14 @@ public sealed class Trainer
     private static Dictionary<string, Tensor> Snapshot(nn.Module model)
     {
         using var _ = no_grad();
-        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+        using var scope = NewDisposeScope();
+        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().MoveToOuterDisposeScope());
     }
 
     private static void Restore(nn.Module model, Dictionary<string, Tensor> snapshot)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         foreach (var (k, v) in model.state_dict()) v.copy_(snapshot[k]);
     }
 

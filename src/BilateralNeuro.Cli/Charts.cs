@@ -1,0 +1,41 @@
+using ScottPlot;
+
+namespace BilateralNeuro.Cli;
+
+/// <summary>PNG charts for run folders (ScottPlot).</summary>
+public static class Charts
+{
+    /// <summary>A line chart of several named series over a shared x axis.</summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> series)
+    {
+        var plot = new Plot();
+        foreach (var (name, x, y) in series)
+        {
+            var s = plot.Add.Scatter(x, y);
+            s.LegendText = name;
+        }
+        Finish(plot, path, title, xLabel, yLabel);
+    }
+
+    /// <summary>A scatter chart of groups of points.</summary>
+    public static void Points(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> groups)
+    {
+        var plot = new Plot();
+        foreach (var (name, x, y) in groups)
+        {
+            var s = plot.Add.ScatterPoints(x, y);
+            s.LegendText = name;
+        }
+        Finish(plot, path, title, xLabel, yLabel);
+    }
+
+    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel)
+    {
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Alignment.LowerRight);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        plot.SavePng(path, 800, 500);
+    }
+}

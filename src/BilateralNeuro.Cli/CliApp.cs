@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace BilateralNeuro.Cli;
+
+/// <summary>The <c>bilateral-neuro</c> command tree.</summary>
+public static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("BilateralNeuro: reproduce brain-inspired deep-learning papers over TorchSharp.");
+        root.Subcommands.Add(ReportCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,2 @@
+using BilateralNeuro.Cli;
+return await CliApp.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,48 @@
+using BilateralNeuro.Training;
+using Spectre.Console;
+
+namespace BilateralNeuro.Cli;
+
+/// <summary>
+/// Shows training progress: a Spectre.Console progress bar (stage, epoch, step, loss, accuracy, ETA) on a terminal,
+/// plain lines when stdout is redirected or --json is given.
+/// </summary>
+public sealed class ProgressView
+{
+    private readonly bool plain;
+
+    public ProgressView(bool json) => plain = json || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Runs <paramref name="work"/>, handing it a progress sink per stage.</summary>
+    public T Run<T>(Func<Func<string, IProgress<TrainingProgress>>, T> work)
+    {
+        if (plain)
+            return work(stage => new PlainProgress(stage));
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx => result = work(stage => new BarProgress(ctx.AddTask(Markup.Escape(stage)), stage)));
+        return result;
+    }
+
+    private sealed class PlainProgress(string stage) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            if (p.EpochEnd is { } e)
+                Console.Error.WriteLine($"[{stage}] epoch {p.Epoch}/{p.Epochs} loss {e.TrainLoss:F4} " +
+                    string.Join(" ", e.Validation.Where(kv => kv.Key.EndsWith("accuracy")).Select(kv => $"val {kv.Key} {kv.Value:P1}")) + $" ({e.Duration.TotalSeconds:F1}s)");
+        }
+    }
+
+    private sealed class BarProgress(ProgressTask task, string stage) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            task.MaxValue = p.Epochs * (double)p.Steps;
+            task.Value = (p.Epoch - 1) * (double)p.Steps + p.Step;
+            task.Description = Markup.Escape($"{stage} · epoch {p.Epoch}/{p.Epochs} · step {p.Step}/{p.Steps} · loss {p.Loss:F3} · acc {p.Accuracy:P1}");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BilateralNeuro.Training;
+
+namespace BilateralNeuro.Experiments;
+
+/// <summary>
+/// Everything needed to trust and repeat a run: the exact command, options, seeds, library version, device, wall time
+/// and the result rows. <see cref="Write"/> produces results.json, results.csv and report.md, each written atomically,
+/// so an output folder never holds a half-written results file.
+/// </summary>
+public sealed record RunRecord
+{
+    /// <summary>Experiment name (bilateral, synchrony, resources, face-attention, ...).</summary>
+    public required string Experiment { get; init; }
+    /// <summary>The command line that produced the run.</summary>
+    public required string Command { get; init; }
+    /// <summary>Options as name → value text.</summary>
+    public Dictionary<string, string> Options { get; init; } = new();
+    /// <summary>Seeds run.</summary>
+    public List<int> Seeds { get; init; } = new();
+    /// <summary>Shard of the sweep (i/n).</summary>
+    public string Shard { get; init; } = "1/1";
+    /// <summary>Library version.</summary>
+    public string LibraryVersion { get; init; } = CurrentVersion;
+    /// <summary>Device used.</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>Machine description.</summary>
+    public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+    /// <summary>Wall time in seconds.</summary>
+    public double WallSeconds { get; init; }
+    /// <summary>UTC start time.</summary>
+    public DateTime StartedUtc { get; init; } = DateTime.UtcNow;
+    /// <summary>Result rows.</summary>
+    public List<ResultRow> Rows { get; init; } = new();
+    /// <summary>Free-form notes (e.g. protocol details).</summary>
+    public List<string> Notes { get; init; } = new();
+
+    /// <summary>The rows as a table.</summary>
+    [JsonIgnore]
+    public ResultTable Table => new(Experiment, Rows);
+
+    /// <summary>The library's informational version.</summary>
+    public static string CurrentVersion =>
+        typeof(RunRecord).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Writes results.json, results.csv and report.md into <paramref name="directory"/> (atomically).</summary>
+    public void Write(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        AtomicFile.WriteText(Path.Combine(directory, "results.csv"), Table.ToCsv());
+        AtomicFile.WriteText(Path.Combine(directory, "report.md"), ToMarkdown());
+        AtomicFile.WriteText(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>A Markdown report: table, command, machine, wall time, notes.</summary>
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {Experiment}").AppendLine();
+        sb.AppendLine(Table.ToMarkdown());
+        sb.AppendLine($"- command: `{Command}`");
+        sb.AppendLine($"- seeds: {string.Join(", ", Seeds)}; shard {Shard}; device {Device}; BilateralNeuro {LibraryVersion}");
+        sb.AppendLine($"- machine: {Machine}; wall time {WallSeconds:F0} s; started {StartedUtc:u}");
+        foreach (var n in Notes) sb.AppendLine($"- {n}");
+        return sb.ToString();
+    }
+
+    /// <summary>Loads a results.json.</summary>
+    /// <exception cref="InvalidDataException">The file is missing, not JSON, or not a run record.</exception>
+    public static RunRecord Load(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidDataException($"{path}: no results.json here (expected a run folder written by an experiment).");
+        try
+        {
+            return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"{path}: empty run record.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a run record ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>A record for several merged runs.</summary>
+    public static RunRecord Merged(IReadOnlyList<RunRecord> runs, ResultTable merged) => new()
+    {
+        Experiment = merged.Experiment,
+        Command = "bilateral-neuro report " + string.Join(" ", runs.Select(r => $"[{r.Shard}]")),
+        Seeds = runs.SelectMany(r => r.Seeds).Distinct().Order().ToList(),
+        Shard = $"merged {runs.Count}",
+        Device = string.Join(",", runs.Select(r => r.Device).Distinct()),
+        WallSeconds = runs.Sum(r => r.WallSeconds),
+        Rows = merged.Rows,
+        Notes = runs.Select(r => $"part: `{r.Command}` ({r.WallSeconds:F0} s)").ToList(),
+    };
+}

@@ -12,7 +12,7 @@ namespace BilateralNeuro.Backbones;
 /// with TorchSharp's exportsd format load with <c>model.load(path)</c>. <c>avgpool</c> is AdaptiveAvgPool2d(7,7) so
 /// images from 32 px up pass; classifier: <c>classifier.0</c> Linear(512·49, 4096) (fc6), ReLU, Dropout,
 /// <c>classifier.3</c> Linear(4096,4096) (fc7), ReLU, Dropout, <c>classifier.6</c> Linear(4096, n). A width multiplier
-/// scales every conv and fc width. This is the plain classifier network, not the bilateral hemisphere.
+/// scales every conv and fc width. Weights are initialised as torchvision does. This is the plain classifier network, not the bilateral hemisphere.
 /// </summary>
 public sealed class Vgg : Module<Tensor, Tensor>, ITorchvisionConvNet
 {
@@ -78,6 +78,31 @@ public sealed class Vgg : Module<Tensor, Tensor>, ITorchvisionConvNet
         Classes = classes;
         Width = width;
         RegisterComponents();
+        InitialiseLikeTorchvision();
+    }
+
+    // torchvision's VGG init: conv kaiming-normal (fan-out, ReLU), BN weight 1 / bias 0, linear N(0, 0.01), biases 0.
+    private void InitialiseLikeTorchvision()
+    {
+        using var _ = no_grad();
+        foreach (var m in modules())
+        {
+            switch (m)
+            {
+                case Conv2d conv:
+                    init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                    if (conv.bias is not null) init.zeros_(conv.bias);
+                    break;
+                case BatchNorm2d bn:
+                    init.constant_(bn.weight, 1);
+                    init.zeros_(bn.bias);
+                    break;
+                case Linear linear:
+                    init.normal_(linear.weight, 0, 0.01);
+                    if (linear.bias is not null) init.zeros_(linear.bias);
+                    break;
+            }
+        }
     }
 
     /// <summary>VGG11 (configuration A).</summary>

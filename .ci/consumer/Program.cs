@@ -4,7 +4,7 @@ using BilateralNeuro.Data;
 using BilateralNeuro.Training;
 using TorchSharp;
 
-var (train, _) = Datasets.FashionMnist();
+var (train, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
 var small = train.Take(512);
 var backbone = new ResNet9(inputChannels: 1, width: 0.125);
 var model = new SingleHead(torch.nn.Sequential(backbone, torch.nn.Linear(backbone.FeatureSize, 10)), LabelLevels.Fine);

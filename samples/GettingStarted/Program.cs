@@ -15,7 +15,7 @@ var clock = Stopwatch.StartNew();
 
 var device = DeviceSelector.Parse(Arg("--device"));
 Seeding.Seed(0);
-var (all, test) = Datasets.FashionMnist(Arg("--data-dir"), logging.CreateLogger("data"));
+var (all, test) = Datasets.FashionMnist(Arg("--data-dir") ?? DataLocator.EmbeddedKeyword, logging.CreateLogger("data"));
 var (train, validation) = all.SplitValidation(0.1, seed: 0);
 
 // A backbone plus a linear classifier, exposed to the trainer as one named head.

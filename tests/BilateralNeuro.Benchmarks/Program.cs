@@ -12,7 +12,7 @@ string? outFile = ArgString("--out");
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(threads);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU");
-var (train, _) = Datasets.FashionMnist();
+var (train, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
 var rows = new List<CaseResult>();
 double matmul = PeerCases.MatmulGflops(repeats: 5);
 Console.WriteLine($"machine limit: 2048x2048 float32 matmul {matmul:F1} GFLOP/s");

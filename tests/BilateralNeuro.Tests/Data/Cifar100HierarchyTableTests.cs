@@ -1,5 +1,6 @@
 using BilateralNeuro.Data;
 using FluentAssertions;
+using TorchSharp;
 using Xunit;
 
 namespace BilateralNeuro.Tests.Data;
@@ -41,6 +42,21 @@ public class Cifar100HierarchyTableTests
             foreach (var fine in Superclasses[c].Fine)
                 h.FineToCoarse[h.FineNames.ToList().IndexOf(fine)].Should().Be(c, $"'{fine}' belongs to '{Superclasses[c].Coarse}'");
         h.FineToCoarse[4].Should().Be(0, "fine 4 'beaver' -> coarse 0 'aquatic_mammals'");
+    }
+
+    [Fact]
+    public void Apply_maps_fine_to_coarse_and_refuses_labels_outside_the_table()
+    {
+        using var images = torch.zeros(3, 1, 2, 2, dtype: torch.ScalarType.Byte);
+        using var set = new LabeledImages("t", images, new Dictionary<string, torch.Tensor> { [LabelLevels.Fine] = torch.tensor(new long[] { 9, 8, 1 }) });
+        var mapped = LabelHierarchy.FashionMnist.Apply(set);
+        mapped.Labels[LabelLevels.Coarse].data<long>().ToArray().Should().Equal(2, 3, 1);
+        mapped.ClassNames[LabelLevels.Coarse][3].Should().Be("bags");
+
+        using var badImages = torch.zeros(1, 1, 2, 2, dtype: torch.ScalarType.Byte);
+        using var bad = new LabeledImages("bad", badImages, new Dictionary<string, torch.Tensor> { [LabelLevels.Fine] = torch.tensor(new long[] { 10 }) });
+        var act = () => LabelHierarchy.FashionMnist.Apply(bad);
+        act.Should().Throw<ArgumentException>().WithMessage("*10..10*0..9*");
     }
 
     [Fact]

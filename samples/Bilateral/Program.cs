@@ -23,7 +23,7 @@ try
     };
     var (train, test) = dataset switch
     {
-        "fashion-mnist" => Datasets.FashionMnist(opts.GetValueOrDefault("data-dir")),
+        "fashion-mnist" => Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null)),
         "cifar100" => Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
             ?? throw new ArgumentException("--dataset cifar100 needs --data-dir DIR (the folder holding cifar-100-binary).")),
         _ => throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100."),

@@ -18,7 +18,7 @@ using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.Single
 var clock = Stopwatch.StartNew();
 
 var (train, test) = Arg("--dataset") == "fashion"
-    ? Datasets.FashionMnist(Arg("--data-dir"), logging.CreateLogger("data"))
+    ? Datasets.FashionMnist(Arg("--data-dir") ?? DataLocator.EmbeddedKeyword, logging.CreateLogger("data"))
     : Datasets.MnistDigits(Arg("--data-dir"), logging.CreateLogger("data"));
 var experiments = new ResourceExperiments(options, logging.CreateLogger("resources"));
 var l = options.Lattice;

@@ -35,8 +35,9 @@ try
     {
         int epochs = int.Parse(e);
         options.Training.Stage1.Epochs = options.Training.EndToEnd.Epochs = epochs;
-        options.Training.Stage2.Epochs = Math.Max(epochs, options.Preset == "quick" ? 10 : epochs);
+        if (options.Preset == "paper") options.Training.Stage2.Epochs = epochs; // quick: stage 2 keeps its cheap cached epochs
     }
+    if (opts.TryGetValue("stage2-epochs", out var e2)) options.Training.Stage2.Epochs = int.Parse(e2);
     if (opts.TryGetValue("width", out var w)) options.Width = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture);
     if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
     if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
@@ -105,7 +106,7 @@ partial class Program
 {
     const string Usage = """
         usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir DIR] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
-                         [--seeds N | --seeds 0,1,2] [--epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
+                         [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
                          [--pool N] [--stage3 EPOCHS] [--out DIR]
           default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.25, 3 epochs, 2 seeds,
           3000 training / 2000 test images, ensembles of 2 and 5 from a pool of 5); --out also writes Grad-CAM and similarity files

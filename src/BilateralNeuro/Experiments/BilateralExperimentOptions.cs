@@ -48,7 +48,7 @@ public sealed class BilateralExperimentOptions
     public static BilateralExperimentOptions Paper() => new();
 
     /// <summary>
-    /// Minutes instead of days: width 0.25, 3 epochs (heads: 10 on cached features), 2 seeds, 3 000 training and
+    /// Minutes instead of days: width 0.25, 3 epochs (heads: 60 on cached features), 2 seeds, 3 000 training and
     /// 2 000 test images,
     /// ensembles of 2 and 5 from a pool of 5 (so k = 5 is the whole pool), no augmentation.
     /// </summary>

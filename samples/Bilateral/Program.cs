@@ -35,14 +35,23 @@ try
     {
         int epochs = int.Parse(e);
         options.Training.Stage1.Epochs = options.Training.EndToEnd.Epochs = epochs;
-        options.Training.Stage2.Epochs = Math.Max(epochs, options.Preset == "quick" ? 10 : epochs);
+        if (options.Preset == "paper") options.Training.Stage2.Epochs = epochs; // quick: stage 2 keeps its cheap cached epochs
     }
+    if (opts.TryGetValue("stage2-epochs", out var e2)) options.Training.Stage2.Epochs = int.Parse(e2);
     if (opts.TryGetValue("width", out var w)) options.Width = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture);
     if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
+    if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
+    if (opts.TryGetValue("pool", out var pool))
+    {
+        options.EnsemblePool = int.Parse(pool);
+        options.EnsembleSizes = options.EnsembleSizes.Where(k => k <= options.EnsemblePool).ToList();
+    }
+    if (opts.TryGetValue("out", out var o)) options.AnalysisDirectory = Path.Combine(o, "analysis");
     if (opts.TryGetValue("stage3", out var s3)) options.Training.Stage3.Epochs = int.Parse(s3);
 
     Console.WriteLine($"Bilateral comparison: {train.Name} ({train.Source}), preset {options.Preset}, device {device}, seeds {string.Join(",", options.Seeds)}");
-    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+    string load = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{load}");
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, a) => { a.Cancel = true; cancel.Cancel(); Console.WriteLine("Stopping after the current step..."); };
     var clock = Stopwatch.StartNew();
@@ -53,7 +62,7 @@ try
     Console.WriteLine("Test accuracy, mean ± std over seeds (model selection on a validation split of the training set):");
     Console.WriteLine(result.ToText());
     foreach (var note in result.Notes) Console.WriteLine($"- {note}");
-    Console.WriteLine($"Wall time {clock.Elapsed:mm\\:ss} ({Environment.ProcessorCount} cores; other jobs may have shared them).");
+    Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss} ({Environment.ProcessorCount} cores; other jobs may have shared them).");
 
     if (opts.TryGetValue("out", out var outDir))
     {
@@ -97,7 +106,9 @@ partial class Program
 {
     const string Usage = """
         usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir DIR] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
-                         [--seeds N | --seeds 0,1,2] [--epochs N] [--width W] [--train-limit N|all] [--stage3 EPOCHS] [--out DIR]
-          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.25, 3 epochs, 2 seeds)
+                         [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
+                         [--pool N] [--stage3 EPOCHS] [--out DIR]
+          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.25, 3 epochs, 2 seeds,
+          3000 training / 2000 test images, ensembles of 2 and 5 from a pool of 5); --out also writes Grad-CAM and similarity files
         """;
 }

@@ -91,6 +91,8 @@ public sealed class BilateralExperiment
         var benchmarks = new List<Stage2Benchmark>();
         using var limited = options.TrainLimit is { } limit && limit < train.Count ? train.Take(limit) : null;
         var source = limited ?? train;
+        using var limitedTest = options.TestLimit is { } tlimit && tlimit < test.Count ? test.Take(tlimit) : null;
+        test = limitedTest ?? test;
 
         foreach (int seed in options.Seeds)
         {
@@ -126,6 +128,13 @@ public sealed class BilateralExperiment
                 Record("left hemisphere alone (fine)", r.LeftClassifier, r.LeftClassifier.ParameterCount, [specs[0]]);
                 Record("right hemisphere alone (coarse)", r.RightClassifier, r.RightClassifier.ParameterCount, [specs[1]]);
                 Record(Specialized, net, net.ParameterCount);
+                if (options.AnalysisDirectory is { } dir && seed == options.Seeds[0])
+                {
+                    var analysis = Analysis.BilateralAnalysis.Write(dir, net, r.LeftClassifier, r.RightClassifier, testSource);
+                    status?.Report($"seed {seed}: wrote {analysis.GradCamImages.Count} Grad-CAM overlays and the feature-similarity analysis to {dir}");
+                    foreach (var g in analysis.Groups)
+                        status?.Report($"    {g.Group}: {g.Images} images, {g.Pairs} same-label pairs, mean cosine left {g.Left:F3} right {g.Right:F3} concatenated {g.Concatenated:F3}");
+                }
                 status?.Report($"seed {seed}: stage-2 epoch {bench.Stage2EpochSeconds:F3}s vs stage-1 epoch {bench.Stage1EpochSeconds:F2}s: {bench.Speedup:F1}x faster (one-off feature cache {bench.CacheSeconds:F2}s)");
                 if (training.Stage3.Epochs > 0)
                 {

@@ -2,7 +2,7 @@
 // (exact match, mean ± std over seeds), phase coherence/separation and accuracy per timestep, and writes phase maps.
 //   dotnet run --project samples/Synchrony                 small default run
 //   dotnet run --project samples/Synchrony -- --bench      Kuramoto coupling-path benchmark
-// Options: --threads N --seeds N --epochs N --train N --test N --batch N --steps T --kernel K --models A,B --out DIR --synthetic
+// Options: --threads N --seeds N --epochs N --train N --test N --batch N --steps T --kernel K --models A,B --out DIR --fashion --synthetic
 using System.Diagnostics;
 using System.Globalization;
 using BilateralNeuro.Core;
@@ -34,19 +34,19 @@ var clock = Stopwatch.StartNew();
 string outDir = Arg("--out", "synchrony-output");
 Directory.CreateDirectory(outDir);
 // Embedded MNIST digits: training images come from the 8,000 training digits, test images from the 2,000 held out.
-// --synthetic uses generated shapes instead (no data needed).
+// --fashion composes Fashion-MNIST items instead; --synthetic uses generated shapes (no data needed).
 var (trainDigits, testDigits) = args.Contains("--synthetic")
     ? (MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic/train"), MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic/test"))
-    : Datasets.MnistDigits();
+    : args.Contains("--fashion") ? Datasets.FashionMnist() : Datasets.MnistDigits();
 
 var options = new SynchronyExperimentOptions
 {
-    TrainImages = IntArg("--train", 1000),
-    TestImages = IntArg("--test", 200),
+    TrainImages = IntArg("--train", 600),
+    TestImages = IntArg("--test", 150),
     Seeds = IntArg("--seeds", 2),
     Steps = IntArg("--steps", 4),
     KernelSize = IntArg("--kernel", 7),
-    Training = new SynchronyTrainingOptions { Epochs = IntArg("--epochs", 3), BatchSize = IntArg("--batch", 64) },
+    Training = new SynchronyTrainingOptions { Epochs = IntArg("--epochs", 2), BatchSize = IntArg("--batch", 64) },
     Models = Arg("--models", string.Join(",", Enum.GetNames<SynchronyModel>())).Split(',').Select(Enum.Parse<SynchronyModel>).ToArray(),
     PhaseMapDirectory = outDir,
 };

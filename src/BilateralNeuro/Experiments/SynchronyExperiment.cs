@@ -29,15 +29,15 @@ public enum SynchronyModel
 public sealed class SynchronyExperimentOptions
 {
     /// <summary>Composed training images (mixed equally over <see cref="Overlaps"/>, 2 objects).</summary>
-    public int TrainImages { get; set; } = 1000;
+    public int TrainImages { get; set; } = 600;
     /// <summary>Validation images carved from the composed training images.</summary>
     public double ValidationFraction { get; set; } = 0.2;
     /// <summary>Composed test images per condition (from held-out digits).</summary>
-    public int TestImages { get; set; } = 200;
+    public int TestImages { get; set; } = 150;
     /// <summary>Bounding-box overlap levels; one clean test condition each.</summary>
     public double[] Overlaps { get; set; } = [0, 0.25, 0.5];
     /// <summary>Training options (epochs, batch, lr 1e-2, clip 2, synchrony weight).</summary>
-    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 3, BatchSize = 64 };
+    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 2, BatchSize = 64 };
     /// <summary>Kuramoto steps T (also the readouts per pass).</summary>
     public int Steps { get; set; } = 4;
     /// <summary>Kuramoto kernel size.</summary>

@@ -34,17 +34,22 @@ public sealed class KuramotoSyncLayer : Module<Tensor, Tensor>
 
     /// <summary>
     /// The path <see cref="CouplingPath.Auto"/> resolves to: FFT when an operation count (k² multiply-adds per
-    /// output for the direct convolution against a few FFTs plus C multiply-adds per frequency) favours it by a
-    /// margin, else the batched convolution. The margin accounts for the better-tuned direct convolution kernels.
+    /// output for the direct convolution against the FFTs plus C complex multiply-adds per frequency) favours it by
+    /// more than <see cref="FftMargin"/>, else the batched convolution. The margin is calibrated by the benchmark
+    /// (samples/Synchrony --bench): at 13×13 on 32×32 the FFT path needs ~15× fewer FLOPs yet ran slower than the
+    /// batched oneDNN convolution on this CPU, so it is chosen only for larger kernels and maps.
     /// </summary>
     public static CouplingPath ChoosePath(int channels, int kernelSize, long height, long width)
     {
         double direct = 2.0 * channels * channels * height * width * kernelSize * kernelSize;
-        double lh = height + kernelSize - 1, lw = width + kernelSize - 1;
+        double lh = CouplingPlan.SmoothSize(height + kernelSize - 1), lw = CouplingPlan.SmoothSize(width + kernelSize - 1);
         double transforms = 2.0 * channels * 2.5 * lh * lw * Math.Log2(lh * lw);          // C forward + C inverse
         double products = 8.0 * channels * channels * lh * (lw / 2 + 1);
-        return direct > 4.0 * (transforms + products) ? CouplingPath.Fft : CouplingPath.Batched;
+        return direct > FftMargin * (transforms + products) ? CouplingPath.Fft : CouplingPath.Batched;
     }
+
+    /// <summary>FLOP advantage the FFT path must have before <see cref="CouplingPath.Auto"/> picks it.</summary>
+    public const double FftMargin = 24.0;
 
     /// <summary>A coupling plan for maps of the given size (the path resolved; FFT spectrum precomputed).</summary>
     public CouplingPlan Plan(long height, long width)

@@ -57,9 +57,14 @@ public sealed class ResourceTrainer
         {
             new(weights, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
         };
-        if (gates.Count > 0) groups.Add(new(gates, lr: Options.GateLearningRate ?? Options.LearningRate, weight_decay: 0));
+        double gateRate = Options.GateLearningRate ?? Options.LearningRate;
+        if (gates.Count > 0 && Options.GateOptimizer == GateOptimizer.Adam) groups.Add(new(gates, lr: gateRate, weight_decay: 0));
         using var optimizer = optim.AdamW(groups, Options.LearningRate);
+        using var gateOptimizer = gates.Count > 0 && Options.GateOptimizer == GateOptimizer.Sgd
+            ? optim.SGD(gates, gateRate, momentum: Options.GateMomentum) : null;
         var history = new List<ResourceEpoch>();
+        double warmupSteps = Options.PressureWarmupEpochs * train.BatchesPerEpoch;
+        long globalStep = 0;
         for (int epoch = 1; epoch <= Options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -76,11 +81,14 @@ public sealed class ResourceTrainer
                 var outputs = model.call(batch.Images);
                 var task = TaskLossOf(outputs, target);
                 var cost = penalty.Compute(model, outputs);
-                var loss = task + cost.Total;
+                double ramp = warmupSteps <= 0 ? 1 : Math.Min(1, ++globalStep / warmupSteps);
+                var loss = task + cost.Total * ramp;
                 optimizer.zero_grad();
+                gateOptimizer?.zero_grad();
                 loss.backward();
                 if (Options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(parameters, clip);
                 optimizer.step();
+                gateOptimizer?.step();
                 taskSum += task.item<float>() * batch.Size;
                 bSum += cost.Breadth.item<float>();
                 dSum += cost.Depth.item<float>();

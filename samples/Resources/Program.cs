@@ -72,7 +72,7 @@ if (only.Contains("occlusion"))
         Console.WriteLine($"Spearman {name}: rho = {r.Coefficient:F3}, p = {r.PValue:G3}, n = {r.N}");
     Console.WriteLine("\nInference (test set, mixed occlusion), best of repeats");
     foreach (var s in result.Speed)
-        Console.WriteLine($"{s.Variant,-20} {s.ImagesPerSecond,8:F0} images/s  x{s.RelativeSpeed:F2}  accuracy {s.Accuracy:P1}  steps {s.MeanSteps:F2}  {s.Parameters:N0} parameters");
+        Console.WriteLine($"{s.Variant,-20} {s.ImagesPerSecond,8:F0} images/s  x{s.RelativeSpeed:F2}  accuracy {s.Accuracy:P1}  steps {s.MeanSteps:F2}  {s.Parameters:N0} parameters, {s.MacsPerStep:N0} MACs/step");
 }
 
 Console.WriteLine($"\nCSV and PNG in {Path.GetFullPath(outDir)}; wall time {clock.Elapsed.TotalSeconds:F0} s, {torch.get_num_threads()} torch threads");

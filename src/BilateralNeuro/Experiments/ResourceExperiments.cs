@@ -171,7 +171,7 @@ public sealed class ResourceExperiments
             }
             double rate = test.Count / best;
             if (rows.Count == 0) baseline = rate;
-            rows.Add(new SpeedRow(name, rate, acc, meanSteps, Parameters(model), rate / baseline));
+            rows.Add(new SpeedRow(name, rate, acc, meanSteps, Parameters(model), rate / baseline, model.MultiplyAccumulatesPerStep(test.Height, test.Width)));
             logger.LogInformation("Speed {Variant}: {Rate:F0} images/s, accuracy {Acc:F3}, {Steps:F2} steps", name, rate, acc, meanSteps);
         }
         return rows;

@@ -245,6 +245,26 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
     /// </summary>
     public LatticeNetwork Compact(double threshold = 0) => LatticeCompaction.Compact(this, threshold);
 
+    /// <summary>
+    /// Multiply-accumulates of the convolutions of one step for one image of <paramref name="height"/> x
+    /// <paramref name="width"/> pixels (before <c>InputPool</c>); the cost model of compaction.
+    /// </summary>
+    public long MultiplyAccumulatesPerStep(long height, long width)
+    {
+        long h0 = height / spec.InputPool, w0 = width / spec.InputPool, k2 = (long)spec.KernelSize * spec.KernelSize, total = 0;
+        long Area(int l) { long h = h0, w = w0; for (int i = 0; i < spec.Pools[l]; i++) { h = Halve(h); w = Halve(w); } return h * w; }
+        for (int l = 0; l < spec.Layers; l++)
+        {
+            var layer = layers[l];
+            long c = spec.Channels[l];
+            if (spec.Below[l] == BelowSource.Input) total += spec.InputChannels * c * k2 * Area(l);
+            else if (spec.Below[l] == BelowSource.Previous) total += spec.Channels[l - 1] * c * k2 * Area(l);
+            if (layer.Lateral is not null) total += c * c * k2 * Area(l);
+            if (layer.TopDown is not null) total += spec.Channels[l + 1] * c * k2 * Area(l + 1);
+        }
+        return total;
+    }
+
     private void CheckInput(Tensor input)
     {
         long min = (long)spec.InputPool;

@@ -1,6 +1,6 @@
 // Resource costs in breadth, depth and time: a lattice recurrent conv net trained under pressures on occluded digits.
 // dotnet run -c Release --project samples/Resources [-- --preset quick|full --dataset digits|fashion --out DIR
-//     --only tradeoff,growth,occlusion --rt reaction_times.csv --threads N --data-dir DIR]
+//     --only tradeoff,growth,occlusion --grid "b,d,t;b,d,t" --rt reaction_times.csv --threads N --data-dir DIR]
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
@@ -10,6 +10,9 @@ using TorchSharp;
 
 var options = Arg("--preset") == "full" ? ResourceExperimentOptions.Full() : ResourceExperimentOptions.Quick();
 options.ReactionTimes = Arg("--rt");
+if (Arg("--grid") is { } grid) // "b,d,t;b,d,t;..."
+    options.Grid = grid.Split(';').Select(p => p.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
+        .Select(v => new Pressure(v[0], v[1], v[2])).ToList();
 string outDir = Arg("--out") ?? Path.Combine("artifacts", "resources");
 var only = (Arg("--only") ?? "tradeoff,growth,occlusion").Split(',');
 if (Arg("--threads") is { } threads) torch.set_num_threads(int.Parse(threads));
@@ -64,7 +67,7 @@ if (only.Contains("occlusion"))
     var correlations = new List<(string Name, CorrelationResult R)> { ("steps vs occluded fraction", result.StepsVsOcclusion), ("steps vs difficulty (-margin, clean)", result.StepsVsDifficulty) };
     if (result.StepsVsReactionTime is { } rt) correlations.Add(("steps vs human reaction time", rt));
     ResourceCsv.Write(Path.Combine(outDir, "correlations.csv"), correlations.Select(c => new { Measure = c.Name, c.R.Coefficient, c.R.PValue, c.R.N }));
-    Console.WriteLine($"\nTime under occlusion (pressure {options.Moderate})");
+    Console.WriteLine($"\nTime under occlusion (pressure {options.OcclusionPressure})");
     Console.WriteLine($"{"level",5} {"achieved",8} | {"acc",6} {"adapt",6} | {"E[steps]",8} {"adapt",6}");
     foreach (var r in result.Rows)
         Console.WriteLine($"{r.Level,5:F2} {r.AchievedFraction,8:F3} | {r.Accuracy,6:P1} {r.AdaptiveAccuracy,6:P1} | {r.ExpectedSteps,8:F3} {r.AdaptiveSteps,6:F2}");

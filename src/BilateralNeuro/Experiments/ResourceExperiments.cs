@@ -88,7 +88,7 @@ public sealed class ResourceExperiments
     {
         using var tr = OccludedMixed(train.Take(Options.TrainCount), Options.Seed);
         using var clean = test.Take(Options.TestCount);
-        var (net, _) = Train(tr, Options.Moderate, 10);
+        var (net, _) = Train(tr, Options.OcclusionPressure, 10);
         using (net)
         {
             var rows = new List<OcclusionRow>();

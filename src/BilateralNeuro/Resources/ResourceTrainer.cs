@@ -133,15 +133,22 @@ public sealed class ResourceTrainer
 
     private Tensor TaskLossOf(Dictionary<string, Tensor> outputs, Tensor target)
     {
-        if (Options.Loss == TaskLoss.ExpectedNll && outputs.TryGetValue(LatticeOutputs.StepLogits, out var steps)
-            && outputs.TryGetValue(LatticeOutputs.Time, out var p))
+        Tensor? perStep = null;
+        if (outputs.TryGetValue(LatticeOutputs.StepLogits, out var steps))
         {
             long n = steps.shape[0], t = steps.shape[1];
-            var perStep = F.cross_entropy(steps.reshape(n * t, -1), target.repeat_interleave(t), reduction: nn.Reduction.None).reshape(n, t);
-            return (perStep * p).sum(1).mean();
+            perStep = F.cross_entropy(steps.reshape(n * t, -1), target.repeat_interleave(t), reduction: nn.Reduction.None).reshape(n, t);
         }
-        if (!outputs.TryGetValue(Options.Output, out var answer))
-            throw new InvalidOperationException($"ResourceTrainer: the model returned [{string.Join(", ", outputs.Keys)}] but output '{Options.Output}' was requested.");
-        return F.cross_entropy(answer, target);
+        Tensor loss;
+        if (Options.Loss == TaskLoss.ExpectedNll && perStep is not null && outputs.TryGetValue(LatticeOutputs.Time, out var p))
+            loss = (perStep * p).sum(1).mean();
+        else
+        {
+            if (!outputs.TryGetValue(Options.Output, out var answer))
+                throw new InvalidOperationException($"ResourceTrainer: the model returned [{string.Join(", ", outputs.Keys)}] but output '{Options.Output}' was requested.");
+            loss = F.cross_entropy(answer, target);
+        }
+        if (perStep is not null && Options.StepSupervision > 0) loss = loss + perStep.mean() * Options.StepSupervision;
+        return loss;
     }
 }

@@ -55,6 +55,12 @@ public sealed class ResourceTrainerOptions
     /// so layers that only become useful after some training are not pruned before they had a chance.
     /// </summary>
     public double PressureWarmupEpochs { get; set; } = 1;
+    /// <summary>
+    /// Weight of an auxiliary loss, the mean over steps of every step's cross-entropy (0 = off). Without it a step that
+    /// carries no time mass gets no gradient, stays poor and is never chosen: the halting distribution locks onto the
+    /// last step early in training and time pressure can no longer trade steps for accuracy.
+    /// </summary>
+    public double StepSupervision { get; set; } = 0.2;
     /// <summary>Task loss.</summary>
     public TaskLoss Loss { get; set; } = TaskLoss.ExpectedNll;
     /// <summary>Maximum global gradient norm; null disables clipping.</summary>
@@ -81,6 +87,7 @@ public sealed class ResourceTrainerOptionsValidator : IValidateOptions<ResourceT
         if (!Enum.IsDefined(o.GateOptimizer)) errors.Add($"GateOptimizer is unknown (got {o.GateOptimizer}).");
         if (o.GateMomentum is < 0 or >= 1) errors.Add($"GateMomentum must lie in [0, 1) (got {o.GateMomentum}).");
         if (!(o.PressureWarmupEpochs >= 0) || double.IsInfinity(o.PressureWarmupEpochs)) errors.Add($"PressureWarmupEpochs must be a finite number >= 0 (got {o.PressureWarmupEpochs}).");
+        if (!(o.StepSupervision >= 0) || double.IsInfinity(o.StepSupervision)) errors.Add($"StepSupervision must be a finite number >= 0 (got {o.StepSupervision}).");
         if (!Enum.IsDefined(o.Loss)) errors.Add($"Loss is unknown (got {o.Loss}).");
         if (o.GradientClipNorm is { } c && !(c > 0)) errors.Add($"GradientClipNorm must be positive when set (got {c}).");
         if (string.IsNullOrWhiteSpace(o.Output)) errors.Add("Output must be set.");

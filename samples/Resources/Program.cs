@@ -29,7 +29,7 @@ Console.WriteLine($"{train.Name}: lattice window {l.MaxLayers} layers x {l.MaxCh
     $"{options.Training.Epochs} epochs on {options.TrainCount} images, occluder {options.Occluder} up to {options.MaxTrainOcclusion:P0}");
 
 // Example images at every occlusion level (rows), written as one PNG.
-using (var sample = test.Take(8))
+using (var sample = test.Subset(Enumerable.Range(0, 8).Select(i => i * test.Count / 8 + i * 7).ToArray()))
 {
     var rows = options.OcclusionLevels.Select(f =>
     {

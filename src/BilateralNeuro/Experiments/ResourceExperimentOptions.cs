@@ -16,9 +16,9 @@ public sealed record Pressure(double Breadth, double Depth, double Time)
 /// <summary>Options of <see cref="ResourceExperiments"/> (see <see cref="Quick"/> and <see cref="Full"/>).</summary>
 public sealed class ResourceExperimentOptions
 {
-    /// <summary>Training images used (the first ones of the training set). No validation split: nothing is selected.</summary>
+    /// <summary>Training images used (a seeded random subset of the training set). No validation split: nothing is selected.</summary>
     public int TrainCount { get; set; } = 2000;
-    /// <summary>Test images used.</summary>
+    /// <summary>Test images used (a seeded random subset of the test set; the embedded test split is ordered).</summary>
     public int TestCount { get; set; } = 1000;
     /// <summary>Samples per step.</summary>
     public int BatchSize { get; set; } = 64;
@@ -33,7 +33,7 @@ public sealed class ResourceExperimentOptions
     /// <summary>Pressure of the growth and occlusion experiments.</summary>
     public Pressure Moderate { get; set; } = new(3e-2, 1e-1, 1e-2);
     /// <summary>Pressure of the time-under-occlusion experiment (time must be strong enough for easy inputs to halt early).</summary>
-    public Pressure OcclusionPressure { get; set; } = new(3e-2, 1e-1, 5e-2);
+    public Pressure OcclusionPressure { get; set; } = new(3e-2, 1e-1, 1e-1);
     /// <summary>Class counts of the growth experiment.</summary>
     public List<int> Classes { get; set; } = [2, 5, 10];
     /// <summary>Clutter fragments of the growth experiment (crossed with 10 classes only, to keep it short).</summary>
@@ -46,13 +46,13 @@ public sealed class ResourceExperimentOptions
     public List<double> OcclusionLevels { get; set; } = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
     /// <summary>Timed repetitions of the inference benchmark.</summary>
     public int BenchmarkRepeats { get; set; } = 3;
-    /// <summary>Optional CSV of human reaction times (header <c>image_id,rt_ms</c>; image_id = 0-based index into the clean test subset).</summary>
+    /// <summary>Optional CSV of human reaction times (header <c>image_id,rt_ms</c>; image_id = 0-based index into the test split; images outside the evaluated subset are ignored).</summary>
     public string? ReactionTimes { get; set; }
 
     /// <summary>The default: a 5-point grid (none, each resource alone, all three), 4 epochs on 2,000 digits.</summary>
     public static ResourceExperimentOptions Quick() => new()
     {
-        Grid = [new(0, 0, 0), new(3e-2, 0, 0), new(0, 1e-1, 0), new(0, 0, 5e-2), new(3e-2, 1e-1, 5e-2)],
+        Grid = [new(0, 0, 0), new(1e-1, 0, 0), new(0, 5e-1, 0), new(0, 0, 2e-1), new(1e-1, 5e-1, 2e-1)],
     };
 
     /// <summary>A larger grid (3 levels per resource), more data, more epochs and a wider window.</summary>

@@ -133,13 +133,13 @@ public sealed class ResourceExperiments
     {
         net.eval();
         net.Prune(Options.Lattice.Cost.ActiveThreshold);
-        using var compact = net.Compact(Options.Lattice.Cost.ActiveThreshold);
+        LatticeNetwork? compact = null;
+        try { compact = net.Compact(Options.Lattice.Cost.ActiveThreshold); }
+        catch (InvalidOperationException e) { logger.LogWarning("No compacted network to benchmark: {Message}", e.Message); }
+        using var compactOwner = compact;
         var source = Source(test, false);
-        var variants = new (string Name, LatticeNetwork Net, bool Adaptive)[]
-        {
-            ("gated, fixed T", net, false), ("compacted, fixed T", compact, false),
-            ("gated, adaptive", net, true), ("compacted, adaptive", compact, true),
-        };
+        var variants = new List<(string Name, LatticeNetwork Net, bool Adaptive)> { ("gated, fixed T", net, false), ("gated, adaptive", net, true) };
+        if (compact is not null) { variants.Insert(1, ("compacted, fixed T", compact, false)); variants.Add(("compacted, adaptive", compact, true)); }
         var rows = new List<SpeedRow>();
         double baseline = 0;
         foreach (var (name, model, adaptive) in variants)

@@ -1,6 +1,6 @@
 // Resource costs in breadth, depth and time: a lattice recurrent conv net trained under pressures on occluded digits.
 // dotnet run -c Release --project samples/Resources [-- --preset quick|full --dataset digits|fashion --out DIR
-//     --only tradeoff,growth,occlusion --grid "b,d,t;b,d,t" --rt reaction_times.csv --threads N --data-dir DIR]
+//     --only tradeoff,growth,occlusion --grid "b,d,t;b,d,t" --occlusion-pressure b,d,t --rt reaction_times.csv --threads N --data-dir DIR]
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
@@ -10,9 +10,8 @@ using TorchSharp;
 
 var options = Arg("--preset") == "full" ? ResourceExperimentOptions.Full() : ResourceExperimentOptions.Quick();
 options.ReactionTimes = Arg("--rt");
-if (Arg("--grid") is { } grid) // "b,d,t;b,d,t;..."
-    options.Grid = grid.Split(';').Select(p => p.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
-        .Select(v => new Pressure(v[0], v[1], v[2])).ToList();
+if (Arg("--grid") is { } grid) options.Grid = grid.Split(';').Select(ParsePressure).ToList(); // "b,d,t;b,d,t;..."
+if (Arg("--occlusion-pressure") is { } op) options.OcclusionPressure = ParsePressure(op);
 string outDir = Arg("--out") ?? Path.Combine("artifacts", "resources");
 var only = (Arg("--only") ?? "tradeoff,growth,occlusion").Split(',');
 if (Arg("--threads") is { } threads) torch.set_num_threads(int.Parse(threads));
@@ -79,5 +78,11 @@ if (only.Contains("occlusion"))
 }
 
 Console.WriteLine($"\nCSV and PNG in {Path.GetFullPath(outDir)}; wall time {clock.Elapsed.TotalSeconds:F0} s, {torch.get_num_threads()} torch threads");
+
+static Pressure ParsePressure(string text)
+{
+    var v = text.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    return new Pressure(v[0], v[1], v[2]);
+}
 
 string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;

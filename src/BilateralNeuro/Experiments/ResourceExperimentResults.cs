@@ -16,7 +16,7 @@ public sealed record OcclusionRow(double Level, double AchievedFraction, double 
     double ExpectedSteps, double AdaptiveSteps);
 
 /// <summary>Inference speed of one variant over the test set.</summary>
-public sealed record SpeedRow(string Variant, double ImagesPerSecond, double Accuracy, double MeanSteps, long Parameters, double RelativeSpeed);
+public sealed record SpeedRow(string Variant, double ImagesPerSecond, double Accuracy, double MeanSteps, long Parameters, double RelativeSpeed, long MacsPerStep);
 
 /// <summary>Result of the time-under-occlusion experiment.</summary>
 /// <param name="Rows">Per test occlusion level.</param>

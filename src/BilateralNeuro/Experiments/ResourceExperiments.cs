@@ -37,8 +37,8 @@ public sealed class ResourceExperiments
     /// <summary>Trains one network per grid point on the occluded task and reports accuracy against effective size.</summary>
     public List<TradeOffRow> TradeOff(LabeledImages train, LabeledImages test)
     {
-        using var tr = OccludedMixed(train.Take(Options.TrainCount), Options.Seed);
-        using var te = OccludedMixed(test.Take(Options.TestCount), Options.Seed + 1);
+        using var tr = OccludedMixed(Sample(train, Options.TrainCount, Options.Seed).Data, Options.Seed);
+        using var te = OccludedMixed(Sample(test, Options.TestCount, Options.Seed + 1).Data, Options.Seed + 1);
         var rows = new List<TradeOffRow>();
         foreach (var p in Options.Grid)
         {
@@ -86,9 +86,10 @@ public sealed class ResourceExperiments
     /// </summary>
     public OcclusionTimeResult OcclusionTime(LabeledImages train, LabeledImages test)
     {
-        using var tr = OccludedMixed(train.Take(Options.TrainCount), Options.Seed);
-        using var clean = test.Take(Options.TestCount);
-        var (net, _) = Train(tr, Options.Moderate, 10);
+        using var tr = OccludedMixed(Sample(train, Options.TrainCount, Options.Seed).Data, Options.Seed);
+        var (clean, cleanIndex) = Sample(test, Options.TestCount, Options.Seed + 1);
+        using var cleanOwner = clean;
+        var (net, _) = Train(tr, Options.OcclusionPressure, 10);
         using (net)
         {
             var rows = new List<OcclusionRow>();
@@ -111,9 +112,11 @@ public sealed class ResourceExperiments
             CorrelationResult? vsRt = null;
             if (Options.ReactionTimes is not null)
             {
-                var rts = ResourceCsv.ReadReactionTimes(Options.ReactionTimes).Where(kv => kv.Key >= 0 && kv.Key < cleanEval.ExpectedSteps.Length).ToList();
+                var all = ResourceCsv.ReadReactionTimes(Options.ReactionTimes);
+                var rts = Enumerable.Range(0, cleanIndex.Length).Where(i => all.ContainsKey((int)cleanIndex[i]))
+                    .Select(i => (Rt: all[(int)cleanIndex[i]], Steps: (double)cleanEval.ExpectedSteps[i])).ToList();
                 if (rts.Count >= 3)
-                    vsRt = Spearman.Correlate(rts.Select(kv => kv.Value).ToList(), rts.Select(kv => (double)cleanEval.ExpectedSteps[kv.Key]).ToList());
+                    vsRt = Spearman.Correlate(rts.Select(r => r.Rt).ToList(), rts.Select(r => r.Steps).ToList());
                 else logger.LogWarning("Only {Count} reaction times match the {N} test images; no correlation reported", rts.Count, cleanEval.ExpectedSteps.Length);
             }
             using var mid = Occlusion.ApplyMixed(clean, Options.Occluder, Options.MaxTrainOcclusion, Options.Seed + 3);
@@ -130,13 +133,13 @@ public sealed class ResourceExperiments
     {
         net.eval();
         net.Prune(Options.Lattice.Cost.ActiveThreshold);
-        using var compact = net.Compact(Options.Lattice.Cost.ActiveThreshold);
+        LatticeNetwork? compact = null;
+        try { compact = net.Compact(Options.Lattice.Cost.ActiveThreshold); }
+        catch (InvalidOperationException e) { logger.LogWarning("No compacted network to benchmark: {Message}", e.Message); }
+        using var compactOwner = compact;
         var source = Source(test, false);
-        var variants = new (string Name, LatticeNetwork Net, bool Adaptive)[]
-        {
-            ("gated, fixed T", net, false), ("compacted, fixed T", compact, false),
-            ("gated, adaptive", net, true), ("compacted, adaptive", compact, true),
-        };
+        var variants = new List<(string Name, LatticeNetwork Net, bool Adaptive)> { ("gated, fixed T", net, false), ("gated, adaptive", net, true) };
+        if (compact is not null) { variants.Insert(1, ("compacted, fixed T", compact, false)); variants.Add(("compacted, adaptive", compact, true)); }
         var rows = new List<SpeedRow>();
         double baseline = 0;
         foreach (var (name, model, adaptive) in variants)
@@ -171,7 +174,7 @@ public sealed class ResourceExperiments
             }
             double rate = test.Count / best;
             if (rows.Count == 0) baseline = rate;
-            rows.Add(new SpeedRow(name, rate, acc, meanSteps, Parameters(model), rate / baseline));
+            rows.Add(new SpeedRow(name, rate, acc, meanSteps, Parameters(model), rate / baseline, model.MultiplyAccumulatesPerStep(test.Height, test.Width)));
             logger.LogInformation("Speed {Variant}: {Rate:F0} images/s, accuracy {Acc:F3}, {Steps:F2} steps", name, rate, acc, meanSteps);
         }
         return rows;
@@ -209,10 +212,20 @@ public sealed class ResourceExperiments
     private LabeledImages Task(LabeledImages source, int classes, int clutter, int count, int seed)
     {
         using var subset = Occlusion.FirstClasses(source, classes);
-        using var taken = subset.Take(count);
+        using var taken = Sample(subset, count, seed).Data;
         if (clutter == 0) return Occlusion.ApplyMixed(taken, Options.Occluder, Options.MaxTrainOcclusion, seed);
         using var cluttered = Occlusion.Clutter(taken, clutter, seed);
         return Occlusion.ApplyMixed(cluttered, Options.Occluder, Options.MaxTrainOcclusion, seed + 1);
+    }
+
+    /// <summary>A seeded random subset of <paramref name="count"/> images (all if fewer) and their indices in <paramref name="data"/>.</summary>
+    public static (LabeledImages Data, long[] Indices) Sample(LabeledImages data, int count, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var order = Enumerable.Range(0, (int)data.Count).Select(i => (long)i).ToArray();
+        new Random(HashCode.Combine(seed, 0x5a3)).Shuffle(order);
+        var chosen = order[..Math.Min(count, order.Length)];
+        return (data.Subset(chosen, data.Name), chosen);
     }
 
     private static long Parameters(nn.Module m) => m.parameters().Sum(p => p.numel());

@@ -116,7 +116,7 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
         var lambdas = new List<Tensor>(spec.Steps);
         for (int t = 0; t < spec.Steps; t++)
         {
-            h = Step(t, drive, h, sizes, scales);
+            h = Step(t, x.shape[0], drive, h, sizes, scales);
             var pooled = Pool(h);
             logits.Add(readout.call(pooled));
             if (halting is not null && t < spec.Steps - 1) lambdas.Add(Lambda(pooled, t));
@@ -196,7 +196,7 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
         for (int t = 0; t < spec.Steps; t++)
         {
             computed += active.shape[0];
-            h = Step(t, drive, h, sizes, scales);
+            h = Step(t, active.shape[0], drive, h, sizes, scales);
             var pooled = Pool(h);
             var logits = readout.call(pooled);
             Tensor halt;
@@ -245,6 +245,26 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
     /// </summary>
     public LatticeNetwork Compact(double threshold = 0) => LatticeCompaction.Compact(this, threshold);
 
+    /// <summary>
+    /// Multiply-accumulates of the convolutions of one step for one image of <paramref name="height"/> x
+    /// <paramref name="width"/> pixels (before <c>InputPool</c>); the cost model of compaction.
+    /// </summary>
+    public long MultiplyAccumulatesPerStep(long height, long width)
+    {
+        long h0 = height / spec.InputPool, w0 = width / spec.InputPool, k2 = (long)spec.KernelSize * spec.KernelSize, total = 0;
+        long Area(int l) { long h = h0, w = w0; for (int i = 0; i < spec.Pools[l]; i++) { h = Halve(h); w = Halve(w); } return h * w; }
+        for (int l = 0; l < spec.Layers; l++)
+        {
+            var layer = layers[l];
+            long c = spec.Channels[l];
+            if (spec.Below[l] == BelowSource.Input) total += spec.InputChannels * c * k2 * Area(l);
+            else if (spec.Below[l] == BelowSource.Previous) total += spec.Channels[l - 1] * c * k2 * Area(l);
+            if (layer.Lateral is not null) total += c * c * k2 * Area(l);
+            if (layer.TopDown is not null) total += spec.Channels[l + 1] * c * k2 * Area(l + 1);
+        }
+        return total;
+    }
+
     private void CheckInput(Tensor input)
     {
         long min = (long)spec.InputPool;
@@ -281,10 +301,9 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
     private Tensor? InputDrive(Tensor x) =>
         spec.Below[0] == BelowSource.Input ? layers[0].BottomUp!.call(x) : null;
 
-    private Tensor?[] Step(int t, Tensor? inputDrive, Tensor?[] previous, (long H, long W)[] sizes, Tensor[] scales)
+    private Tensor?[] Step(int t, long n, Tensor? inputDrive, Tensor?[] previous, (long H, long W)[] sizes, Tensor[] scales)
     {
         var next = new Tensor?[spec.Layers];
-        long n = inputDrive?.shape[0] ?? previous.FirstOrDefault(p => p is not null)?.shape[0] ?? 0;
         for (int l = 0; l < spec.Layers; l++)
         {
             var layer = layers[l];
@@ -293,11 +312,7 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
             else if (spec.Below[l] == BelowSource.Previous) pre = layer.BottomUp!.call(Down(next[l - 1]!, sizes[l]));
             if (layer.Lateral is not null && previous[l] is not null) pre = Add(pre, layer.Lateral.call(previous[l]!));
             if (layer.TopDown is not null && previous[l + 1] is not null) pre = Add(pre, Up(layer.TopDown.call(previous[l + 1]!), sizes[l]));
-            if (pre is null)
-            {
-                if (n == 0) throw new InvalidOperationException("LatticeNetwork: a compacted network without any input-driven layer cannot infer the batch size.");
-                pre = zeros(n, spec.Channels[l], sizes[l].H, sizes[l].W, device: readout.weight!.device);
-            }
+            pre ??= zeros(n, spec.Channels[l], sizes[l].H, sizes[l].W, device: readout.weight!.device);
             next[l] = F.relu(layer.Normalise(pre, t)) * scales[l];
         }
         return next;

@@ -57,9 +57,14 @@ public sealed class ResourceTrainer
         {
             new(weights, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
         };
-        if (gates.Count > 0) groups.Add(new(gates, lr: Options.GateLearningRate ?? Options.LearningRate, weight_decay: 0));
+        double gateRate = Options.GateLearningRate ?? Options.LearningRate;
+        if (gates.Count > 0 && Options.GateOptimizer == GateOptimizer.Adam) groups.Add(new(gates, lr: gateRate, weight_decay: 0));
         using var optimizer = optim.AdamW(groups, Options.LearningRate);
+        using var gateOptimizer = gates.Count > 0 && Options.GateOptimizer == GateOptimizer.Sgd
+            ? optim.SGD(gates, gateRate, momentum: Options.GateMomentum) : null;
         var history = new List<ResourceEpoch>();
+        double warmupSteps = Options.PressureWarmupEpochs * train.BatchesPerEpoch;
+        long globalStep = 0;
         for (int epoch = 1; epoch <= Options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -76,11 +81,14 @@ public sealed class ResourceTrainer
                 var outputs = model.call(batch.Images);
                 var task = TaskLossOf(outputs, target);
                 var cost = penalty.Compute(model, outputs);
-                var loss = task + cost.Total;
+                double ramp = warmupSteps <= 0 ? 1 : Math.Min(1, ++globalStep / warmupSteps);
+                var loss = task + cost.Total * ramp;
                 optimizer.zero_grad();
+                gateOptimizer?.zero_grad();
                 loss.backward();
                 if (Options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(parameters, clip);
                 optimizer.step();
+                gateOptimizer?.step();
                 taskSum += task.item<float>() * batch.Size;
                 bSum += cost.Breadth.item<float>();
                 dSum += cost.Depth.item<float>();
@@ -125,15 +133,22 @@ public sealed class ResourceTrainer
 
     private Tensor TaskLossOf(Dictionary<string, Tensor> outputs, Tensor target)
     {
-        if (Options.Loss == TaskLoss.ExpectedNll && outputs.TryGetValue(LatticeOutputs.StepLogits, out var steps)
-            && outputs.TryGetValue(LatticeOutputs.Time, out var p))
+        Tensor? perStep = null;
+        if (outputs.TryGetValue(LatticeOutputs.StepLogits, out var steps))
         {
             long n = steps.shape[0], t = steps.shape[1];
-            var perStep = F.cross_entropy(steps.reshape(n * t, -1), target.repeat_interleave(t), reduction: nn.Reduction.None).reshape(n, t);
-            return (perStep * p).sum(1).mean();
+            perStep = F.cross_entropy(steps.reshape(n * t, -1), target.repeat_interleave(t), reduction: nn.Reduction.None).reshape(n, t);
         }
-        if (!outputs.TryGetValue(Options.Output, out var answer))
-            throw new InvalidOperationException($"ResourceTrainer: the model returned [{string.Join(", ", outputs.Keys)}] but output '{Options.Output}' was requested.");
-        return F.cross_entropy(answer, target);
+        Tensor loss;
+        if (Options.Loss == TaskLoss.ExpectedNll && perStep is not null && outputs.TryGetValue(LatticeOutputs.Time, out var p))
+            loss = (perStep * p).sum(1).mean();
+        else
+        {
+            if (!outputs.TryGetValue(Options.Output, out var answer))
+                throw new InvalidOperationException($"ResourceTrainer: the model returned [{string.Join(", ", outputs.Keys)}] but output '{Options.Output}' was requested.");
+            loss = F.cross_entropy(answer, target);
+        }
+        if (perStep is not null && Options.StepSupervision > 0) loss = loss + perStep.mean() * Options.StepSupervision;
+        return loss;
     }
 }

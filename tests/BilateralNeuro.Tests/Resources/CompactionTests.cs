@@ -42,6 +42,7 @@ public class CompactionTests
         small.OriginalLayers.Should().Equal(0, 1, 3);
         small.LayerChannels.Should().Equal(4, 3, 5);
         small.parameters().Sum(p => p.numel()).Should().BeLessThan(net.parameters().Sum(p => p.numel()));
+        small.MultiplyAccumulatesPerStep(12, 12).Should().BeLessThan(net.MultiplyAccumulatesPerStep(12, 12) * 3 / 4);
         var x = torch.randn(5, 1, 12, 12);
         using (torch.no_grad())
         {

@@ -39,6 +39,17 @@ public class LatticeNetworkTests
     }
 
     [Fact]
+    public void Multiply_accumulates_follow_the_window()
+    {
+        using var net = new LatticeNetwork(Small());
+        // 12x12, 6x6, 3x3 layers of 6 channels, 3x3 kernels, BLT.
+        long expected = 9 * (1 * 6 * 144 + 36 * 144 + 36 * 36 + 36 * 36 + 36 * 36 + 36 * 9 + 36 * 9 + 36 * 9);
+        net.MultiplyAccumulatesPerStep(12, 12).Should().Be(expected);
+        using var b = new LatticeNetwork(Small(Connections.B));
+        b.MultiplyAccumulatesPerStep(12, 12).Should().Be(9 * (6 * 144 + 36 * 36 + 36 * 9));
+    }
+
+    [Fact]
     public void Connections_change_the_parameters()
     {
         using var b = new LatticeNetwork(Small(Connections.B));

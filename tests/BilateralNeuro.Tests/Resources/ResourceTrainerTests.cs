@@ -13,13 +13,13 @@ public class ResourceTrainerTests
     private static (ResourceReport Size, double Accuracy, IReadOnlyList<ResourceEpoch> History) Train(double pressure, int seed = 3)
     {
         torch.manual_seed(seed);
-        using var data = SyntheticBars.Create(128, seed, size: 10);
+        using var data = SyntheticBars.Create(96, seed, size: 10);
         var (net, penalty) = Builder.Lattice().Classes(2).MaxLayers(2).MaxChannels(8).MaxSteps(3)
             .Pressure(breadth: pressure, depth: pressure, time: pressure).ActiveThreshold(0.05).BuildWithPenalty();
         using (net)
         {
             var source = new BatchSource(data, 32, seed: seed);
-            var history = new ResourceTrainer(new ResourceTrainerOptions { Epochs = 5, LearningRate = 0.02, GateLearningRate = 0.1 }).Fit(net, penalty, source);
+            var history = new ResourceTrainer(new ResourceTrainerOptions { Epochs = 5, LearningRate = 0.02, GateLearningRate = 0.1, PressureWarmupEpochs = 0, RecalibrationBatches = 3 }).Fit(net, penalty, source);
             var eval = LatticeEvaluator.Evaluate(net, new BatchSource(data, 64, shuffle: false));
             return (penalty.Measure(net), eval.Accuracy, history);
         }
@@ -29,7 +29,7 @@ public class ResourceTrainerTests
     public void More_pressure_gives_a_smaller_network_and_training_learns()
     {
         var free = Train(0);
-        var pressed = Train(0.05);
+        var pressed = Train(0.3);
         free.History[^1].TaskLoss.Should().BeLessThan(free.History[0].TaskLoss);
         free.Accuracy.Should().BeGreaterThan(0.8);
         pressed.Size.Breadth.Should().BeLessThan(free.Size.Breadth);

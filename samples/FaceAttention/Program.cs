@@ -26,7 +26,7 @@ torch.manual_seed(options.Seed);
 var experiment = new FaceAttentionExperiment(options);
 SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
 
-var (objects, _) = Datasets.FashionMnist();
+var (objects, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
 var clock = Stopwatch.StartNew();
 var report = experiment.Run(objects, new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")));
 

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using BilateralNeuro.Analysis;
+using BilateralNeuro.Data;
+using BilateralNeuro.Synchrony;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+using S = BilateralNeuro.Synchrony.Synchrony;
+
+namespace BilateralNeuro.Experiments;
+
+/// <summary>Models compared by <see cref="SynchronyExperiment"/>.</summary>
+public enum SynchronyModel
+{
+    /// <summary>Real-valued network matched in parameters.</summary>
+    Real,
+    /// <summary>KomplexNet (Kuramoto phases).</summary>
+    KomplexNet,
+    /// <summary>KomplexNet with top-down feedback.</summary>
+    KomplexNetFeedback,
+    /// <summary>Complex network with fixed random phases.</summary>
+    RandomPhases,
+    /// <summary>Complex network with phases set from the masks.</summary>
+    IdealPhases,
+}
+
+/// <summary>Options of <see cref="SynchronyExperiment"/>. Defaults are a small run (the paper: 30 epochs, T = 15, k = 13, 60k images).</summary>
+public sealed class SynchronyExperimentOptions
+{
+    /// <summary>Composed training images (mixed equally over <see cref="Overlaps"/>, 2 objects).</summary>
+    public int TrainImages { get; set; } = 1000;
+    /// <summary>Validation images carved from the composed training images.</summary>
+    public double ValidationFraction { get; set; } = 0.2;
+    /// <summary>Composed test images per condition (from held-out digits).</summary>
+    public int TestImages { get; set; } = 200;
+    /// <summary>Bounding-box overlap levels; one clean test condition each.</summary>
+    public double[] Overlaps { get; set; } = [0, 0.25, 0.5];
+    /// <summary>Training options (epochs, batch, lr 1e-2, clip 2, synchrony weight).</summary>
+    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 3, BatchSize = 64 };
+    /// <summary>Kuramoto steps T (also the readouts per pass).</summary>
+    public int Steps { get; set; } = 4;
+    /// <summary>Kuramoto kernel size.</summary>
+    public int KernelSize { get; set; } = 7;
+    /// <summary>Seeds (model initialisation, phases, data order).</summary>
+    public int Seeds { get; set; } = 2;
+    /// <summary>Models to compare.</summary>
+    public SynchronyModel[] Models { get; set; } = Enum.GetValues<SynchronyModel>();
+    /// <summary>Test-time Gaussian noise variance (0.1).</summary>
+    public double NoiseVariance { get; set; } = 0.1;
+    /// <summary>Out-of-distribution test transform: rotation ±degrees, scale range, shift (fraction of the image).</summary>
+    public (double Degrees, double MinScale, double MaxScale, double Shift) Ood { get; set; } = (30, 0.75, 1.25, 0.1);
+    /// <summary>Folder for phase-map PNGs of the first seed's Kuramoto models, or null.</summary>
+    public string? PhaseMapDirectory { get; set; }
+}
+
+/// <summary>Mean and std over seeds of one model on one test condition.</summary>
+public sealed record SynchronyResultRow(string Model, string Condition, int Seeds, double ExactMatch, double ExactMatchStd,
+    double LabelAccuracy, double F1, double Coherence, double Separation, IReadOnlyList<double> ExactMatchPerStep);
+
+/// <summary>Result of <see cref="SynchronyExperiment.Run"/>.</summary>
+public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow> Rows, IReadOnlyDictionary<string, long> ParameterCounts,
+    IReadOnlyDictionary<string, double> TrainSeconds, TimeSpan Elapsed, IReadOnlyList<string> Figures);
+
+/// <summary>
+/// The KomplexNet protocol at configurable scale: compose 2-object training images from the training digits (overlap
+/// levels mixed), train every model per seed with <see cref="SynchronyTraining"/>, then test on held-out digits under
+/// every condition: each overlap level, Gaussian noise, an out-of-distribution affine transform and 3 objects.
+/// </summary>
+public static class SynchronyExperiment
+{
+    /// <summary>Test-condition names in table order.</summary>
+    public static IReadOnlyList<string> Conditions(SynchronyExperimentOptions o) =>
+        o.Overlaps.Select(v => $"overlap {v}").Concat([$"noise {o.NoiseVariance}", "OOD affine", "3 objects"]).ToList();
+
+    /// <summary>Runs the protocol on single-object images (train and held-out test digits, level <c>fine</c>).</summary>
+    public static SynchronyExperimentResult Run(LabeledImages trainDigits, LabeledImages testDigits, SynchronyExperimentOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainDigits);
+        ArgumentNullException.ThrowIfNull(testDigits);
+        ArgumentNullException.ThrowIfNull(options);
+        logger ??= NullLogger.Instance;
+        var clock = Stopwatch.StartNew();
+        int per = Math.Max(1, options.TrainImages / options.Overlaps.Length);
+        var parts = options.Overlaps.Select((v, i) => MultiObjectComposer.Compose(trainDigits, per, new MultiObjectOptions { Overlap = v }, seed: 100 + i)).ToList();
+        using var all = Concat(parts, "train");
+        foreach (var p in parts) p.Dispose();
+        var (train, validation) = all.SplitValidation(options.ValidationFraction, seed: 1);
+        var tests = new List<(string Name, MultiObjectSet Set)>();
+        for (int i = 0; i < options.Overlaps.Length; i++)
+            tests.Add(($"overlap {options.Overlaps[i]}", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Overlap = options.Overlaps[i] }, seed: 200 + i)));
+        var clean0 = tests[0].Set;
+        tests.Add(($"noise {options.NoiseVariance}", clean0.WithNoise(options.NoiseVariance, seed: 300)));
+        tests.Add(("OOD affine", clean0.Transformed(options.Ood.Degrees, options.Ood.MinScale, options.Ood.MaxScale, options.Ood.Shift, seed: 301, suffix: "ood")));
+        tests.Add(("3 objects", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Objects = 3 }, seed: 302)));
+
+        var metrics = new Dictionary<(SynchronyModel, string), List<SynchronyMetrics>>();
+        var counts = new Dictionary<string, long>();
+        var seconds = new Dictionary<string, double>();
+        var figures = new List<string>();
+        foreach (var model in options.Models)
+        {
+            for (int seed = 0; seed < options.Seeds; seed++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                torch.manual_seed(1000 + seed);
+                using var net = Create(model, options);
+                counts[model.ToString()] = net.parameters().Sum(p => p.numel());
+                var training = new SynchronyTrainingOptions
+                {
+                    Epochs = options.Training.Epochs, BatchSize = options.Training.BatchSize, LearningRate = options.Training.LearningRate,
+                    GradientClip = options.Training.GradientClip, SynchronyWeight = options.Training.SynchronyWeight, Seed = seed,
+                };
+                var fit = SynchronyTraining.Fit(net, train, validation, training, logger, cancellationToken);
+                seconds[model.ToString()] = seconds.GetValueOrDefault(model.ToString()) + fit.Elapsed.TotalSeconds;
+                logger.LogInformation("{Model} seed {Seed}: best epoch {Epoch}, validation exact match {Val:F3}, {Seconds:F0}s", model, seed, fit.BestEpoch, fit.BestValidationExactMatch, fit.Elapsed.TotalSeconds);
+                foreach (var (name, set) in tests)
+                {
+                    var m = SynchronyTraining.Evaluate(net, set, options.Training.BatchSize, seed: seed);
+                    if (!metrics.TryGetValue((model, name), out var list)) metrics[(model, name)] = list = new();
+                    list.Add(m);
+                }
+                if (seed == 0 && options.PhaseMapDirectory is not null && net is KomplexNet k)
+                    figures.Add(WritePhaseMaps(k, clean0, 0, Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png")));
+            }
+        }
+        foreach (var (_, set) in tests) set.Dispose();
+        train.Dispose();
+        validation.Dispose();
+        var rows = new List<SynchronyResultRow>();
+        foreach (var model in options.Models)
+        foreach (var cond in Conditions(options))
+        {
+            var l = metrics[(model, cond)];
+            var em = l.Select(m => m.ExactMatch).ToArray();
+            double mean = em.Average();
+            double std = em.Length > 1 ? Math.Sqrt(em.Sum(v => (v - mean) * (v - mean)) / (em.Length - 1)) : 0;
+            int steps = l[0].ExactMatchPerStep.Count;
+            var perStep = Enumerable.Range(0, steps).Select(t => l.Average(m => m.ExactMatchPerStep[t])).ToArray();
+            rows.Add(new SynchronyResultRow(model.ToString(), cond, l.Count, mean, std, l.Average(m => m.LabelAccuracy), l.Average(m => m.F1),
+                l.Average(m => m.Coherence), l.Average(m => m.Separation), perStep));
+        }
+        return new SynchronyExperimentResult(rows, counts, seconds, clock.Elapsed, figures);
+    }
+
+    /// <summary>Builds one of the compared models.</summary>
+    public static nn.Module<Tensor, Dictionary<string, Tensor>> Create(SynchronyModel model, SynchronyExperimentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var b = S.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
+        return model switch
+        {
+            SynchronyModel.Real => S.RealBaseline(),
+            SynchronyModel.KomplexNet => b.Build(),
+            SynchronyModel.KomplexNetFeedback => b.WithFeedback().Build(),
+            SynchronyModel.RandomPhases => b.RandomPhases().Build(),
+            SynchronyModel.IdealPhases => b.IdealPhases().Build(),
+            _ => throw new ArgumentOutOfRangeException(nameof(model), model, "Unknown model."),
+        };
+    }
+
+    /// <summary>
+    /// Writes one PNG of a sample's phase maps over time: the input on top, then one row per timestep with the
+    /// channels side by side (hue = phase, brightness = amplitude). Returns the path.
+    /// </summary>
+    public static string WritePhaseMaps(KomplexNet net, MultiObjectSet set, int index, string path)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(set);
+        using var scope = NewDisposeScope();
+        bool wasTraining = net.training;
+        net.eval();
+        using (no_grad())
+        {
+            var x = set.Images.narrow(0, index, 1);
+            var run = net.Run(x, set.Masks.narrow(0, index, 1), keepPhases: true, generator: new Generator(5));
+            var rows = run.PhaseHistory!.Select(p => PhaseMetrics.PhaseMap(p[0], run.Amplitude[0])).ToList();
+            var width = rows[0].shape[2];
+            var input = x[0].expand(3, -1, -1);
+            var top = torch.cat([input, torch.zeros(3, input.shape[1], width - input.shape[2])], 2);
+            var sheet = torch.cat([top, .. rows], 1);
+            var big = sheet.repeat_interleave(3, 1).repeat_interleave(3, 2); // 3x nearest upscaling
+            PngWriter.Write(path, big);
+        }
+        if (wasTraining) net.train();
+        return path;
+    }
+
+    private static MultiObjectSet Concat(IReadOnlyList<MultiObjectSet> parts, string name) => new(name,
+        torch.cat(parts.Select(p => p.Images).ToArray(), 0), torch.cat(parts.Select(p => p.Masks).ToArray(), 0),
+        torch.cat(parts.Select(p => p.Labels).ToArray(), 0), torch.cat(parts.Select(p => p.Overlap).ToArray(), 0));
+}

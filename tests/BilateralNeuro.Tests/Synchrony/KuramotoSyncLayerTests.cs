@@ -1,0 +1,139 @@
+using BilateralNeuro.Core;
+using BilateralNeuro.Synchrony;
+using FluentAssertions;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace BilateralNeuro.Tests.Synchrony;
+
+public class KuramotoSyncLayerTests
+{
+    private static KuramotoSyncLayer Layer(int channels, int k, double eps, CouplingPath path, int steps = 3)
+    {
+        TorchRuntime.EnsureLoaded();
+        torch.manual_seed(1);
+        var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = channels, KernelSize = k, Epsilon = eps, Steps = steps, Coupling = path });
+        using (no_grad()) layer.Kernel.copy_(torch.randn(channels, channels, k, k) * 0.3);
+        return layer;
+    }
+
+    /// <summary>dθ_i = Σ_j K_ij b_j sin(θ_j − θ_i) − ε Σ_all b_j sin(θ_j − θ_i), by explicit loops.</summary>
+    private static float[,,,] Direct(float[,,,] k, float[,,] b, float[,,] th, double eps)
+    {
+        int c = b.GetLength(0), h = b.GetLength(1), w = b.GetLength(2), ks = k.GetLength(2), p = ks / 2;
+        var d = new float[1, c, h, w];
+        for (int ci = 0; ci < c; ci++)
+        for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+        {
+            double s = 0;
+            for (int cj = 0; cj < c; cj++)
+            for (int y2 = 0; y2 < h; y2++)
+            for (int x2 = 0; x2 < w; x2++)
+            {
+                double sn = Math.Sin(th[cj, y2, x2] - th[ci, y, x]) * b[cj, y2, x2];
+                int u = y2 - y + p, v = x2 - x + p;
+                double kij = u >= 0 && u < ks && v >= 0 && v < ks ? k[ci, cj, u, v] : 0;
+                s += kij * sn - eps * sn;
+            }
+            d[0, ci, y, x] = (float)s;
+        }
+        return d;
+    }
+
+    [Theory]
+    [InlineData(CouplingPath.Direct)]
+    [InlineData(CouplingPath.Batched)]
+    [InlineData(CouplingPath.Fft)]
+    public void Velocity_matches_the_pairwise_sum_on_a_tiny_grid(CouplingPath path)
+    {
+        var layer = Layer(2, 3, 0.2, path);
+        var amp = torch.rand(1, 2, 5, 6);
+        var theta = torch.rand(1, 2, 5, 6) * 6 - 3;
+        var b = amp.tanh();
+        var got = layer.Velocity(b, theta, layer.Plan(5, 6));
+        var kArr = layer.Kernel.detach().data<float>().ToArray();
+        var k = new float[2, 2, 3, 3];
+        Buffer.BlockCopy(kArr, 0, k, 0, kArr.Length * 4);
+        var bArr = new float[2, 5, 6]; Buffer.BlockCopy(b.data<float>().ToArray(), 0, bArr, 0, 60 * 4);
+        var tArr = new float[2, 5, 6]; Buffer.BlockCopy(theta.data<float>().ToArray(), 0, tArr, 0, 60 * 4);
+        var expected = torch.tensor(Direct(k, bArr, tArr, 0.2).Cast<float>().ToArray()).reshape(1, 2, 5, 6);
+        (got - expected).abs().max().item<float>().Should().BeLessThan(1e-4f);
+        expected.abs().max().item<float>().Should().BeGreaterThan(0.1f, "the test field is not trivial");
+    }
+
+    [Fact]
+    public void All_coupling_paths_agree_on_values_and_gradients()
+    {
+        var input = torch.rand(3, 4, 16, 16);
+        var init = torch.rand(3, 4, 16, 16) * 6 - 3;
+        Tensor? refOut = null, refGrad = null;
+        foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft })
+        {
+            var layer = Layer(4, 7, 0.202, path, steps: 4);
+            var amp = input.clone().requires_grad_(true);
+            var phases = layer.Run(amp, init);
+            phases.sin().sum().backward();
+            if (refOut is null) { refOut = phases.detach(); refGrad = layer.Kernel.grad!.clone(); continue; }
+            (phases.detach() - refOut).abs().max().item<float>().Should().BeLessThan(1e-3f, $"{path} values");
+            (layer.Kernel.grad! - refGrad!).abs().max().item<float>().Should().BeLessThan(1e-2f * (1 + refGrad!.abs().max().item<float>()), $"{path} kernel gradient");
+        }
+    }
+
+    private static double Order(Tensor phases) => // Kuramoto order parameter |mean e^{iθ}| averaged over samples
+        (phases.cos().mean([1, 2, 3]).square() + phases.sin().mean([1, 2, 3]).square()).sqrt().mean().item<float>();
+
+    [Fact]
+    public void Positive_local_coupling_synchronises_a_toy_field()
+    {
+        var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = 1, KernelSize = 5, Epsilon = 0, StepSize = 0.05, Steps = 40, KernelInitStd = 3 });
+        torch.manual_seed(3);
+        var amp = torch.ones(2, 1, 8, 8) * 2;
+        var init = torch.rand(2, 1, 8, 8) * 2 - 1; // spread over ±1 rad
+        using var _ = no_grad();
+        var phases = layer.Run(amp, init);
+        Order(phases.select(1, 39)).Should().BeGreaterThan(Order(init) + 0.05);
+        Order(phases.select(1, 39)).Should().BeGreaterThan(0.97);
+    }
+
+    [Fact]
+    public void Global_epsilon_desynchronises_a_toy_field()
+    {
+        var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = 1, KernelSize = 1, Epsilon = 0.2, StepSize = 0.02, Steps = 30 });
+        using (no_grad()) layer.Kernel.zero_();
+        torch.manual_seed(4);
+        var amp = torch.ones(2, 1, 8, 8) * 2;
+        var init = torch.rand(2, 1, 8, 8) * 1 - 0.5; // nearly synchronous start
+        using var _ = no_grad();
+        var phases = layer.Run(amp, init);
+        Order(phases.select(1, 29)).Should().BeLessThan(Order(init) - 0.2);
+    }
+
+    [Fact]
+    public void Gradients_reach_the_kernel_and_the_input()
+    {
+        var layer = Layer(2, 5, 0.202, CouplingPath.Auto, steps: 3);
+        var amp = torch.rand(2, 2, 8, 8).requires_grad_(true);
+        var phases = layer.Run(amp);
+        phases.select(1, 2).cos().sum().backward();
+        layer.Kernel.grad!.abs().sum().item<float>().Should().BeGreaterThan(0);
+        amp.grad!.abs().sum().item<float>().Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Invalid_options_are_all_listed()
+    {
+        var act = () => new KuramotoSyncLayer(new KuramotoOptions { KernelSize = 4, Steps = 0, StepSize = -1 });
+        var ex = act.Should().Throw<OptionsValidationException>().Which;
+        ex.Failures.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public void Auto_picks_fft_for_large_kernels_and_convolution_for_small_ones()
+    {
+        KuramotoSyncLayer.ChoosePath(8, 13, 32, 32).Should().Be(CouplingPath.Fft);
+        KuramotoSyncLayer.ChoosePath(8, 3, 32, 32).Should().Be(CouplingPath.Batched);
+    }
+}

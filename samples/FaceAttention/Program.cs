@@ -1,7 +1,7 @@
 // Face attention (Ying, Li, Chen, arXiv 2310.13674): AlexNet, VGG11/13/16 and FE-AlexNet, pre-trained on objects
 // (Fashion-MNIST) or on face identities, transferred to emotion valence; psychometric curves on a 21-level morph
 // continuum with eyes, nose or mouth occluded, compared with human 2AFC data.
-// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset cpu|gpu] [--out DIR] [--models AlexNet,FE-AlexNet]
+// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset cpu|gpu] [--out DIR] [--models AlexNet,FE-AlexNet] [--threads N]
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
@@ -10,9 +10,16 @@ using TorchSharp;
 
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 var outDir = Arg("--out", "face-attention-output");
-var options = Arg("--preset", "cpu") == "gpu" ? FaceAttentionExperimentOptions.FullSizeGpu() : new FaceAttentionExperimentOptions();
+var options = Arg("--preset", "cpu") == "gpu" ? FaceAttentionExperimentOptions.FullSizeGpu() : FaceAttentionExperimentOptions.CpuPreset();
 if (args.Contains("--models")) options.Models = Arg("--models", "").Split(',').ToList();
 if (args.Contains("--seed")) options.Seed = int.Parse(Arg("--seed", "1"));
+if (args.Contains("--lr")) options.TransferLearningRate = double.Parse(Arg("--lr", "1e-4"), System.Globalization.CultureInfo.InvariantCulture);
+if (args.Contains("--pretrainings")) options.Pretrainings = Arg("--pretrainings", "").Split(',').Select(Enum.Parse<FacePretraining>).ToList();
+if (args.Contains("--size")) options.ImageSize = int.Parse(Arg("--size", "64"));
+if (args.Contains("--pretrain-epochs")) options.PretrainEpochs = int.Parse(Arg("--pretrain-epochs", "3"));
+if (args.Contains("--transfer-epochs")) options.TransferEpochs = int.Parse(Arg("--transfer-epochs", "40"));
+if (args.Contains("--benchmark")) options.BenchmarkModel = Arg("--benchmark", "VGG16");
+if (args.Contains("--threads")) torch.set_num_threads(int.Parse(Arg("--threads", "2"))); // 1 helps on a busy machine
 Directory.CreateDirectory(outDir);
 torch.manual_seed(options.Seed);
 

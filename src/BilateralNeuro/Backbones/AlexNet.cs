@@ -14,7 +14,7 @@ namespace BilateralNeuro.Backbones;
 /// Conv(256,256,3,p1), ReLU, MaxPool; <c>avgpool</c> AdaptiveAvgPool2d(6,6); <c>classifier.0</c> Dropout,
 /// <c>classifier.1</c> Linear(9216,4096) (fc6), ReLU, <c>classifier.3</c> Dropout, <c>classifier.4</c> Linear(4096,4096)
 /// (fc7), ReLU, <c>classifier.6</c> Linear(4096,n). The adaptive pool lets images from 63 px up pass; a width
-/// multiplier scales every conv and fc width for CPU-sized runs (width 1 = torchvision).
+/// multiplier scales every conv and fc width for CPU-sized runs (width 1 = torchvision). Initialised like torchvision's VGG (kaiming-normal convs).
 /// </summary>
 public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
 {
@@ -52,6 +52,28 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
         Classes = classes;
         Width = width;
         RegisterComponents();
+        Initialise();
+    }
+
+    // Kaiming-normal convs (fan-out, ReLU), N(0, 0.01) linears and zero biases, as torchvision initialises VGG:
+    // PyTorch's default init leaves a narrow AlexNet's pooled features almost constant across images, so training
+    // from scratch (face or object pre-training here) barely moves. Loaded weights replace all of it.
+    private void Initialise()
+    {
+        using var _ = no_grad();
+        foreach (var m in modules())
+        {
+            if (m is Conv2d conv)
+            {
+                init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                if (conv.bias is not null) init.zeros_(conv.bias);
+            }
+            else if (m is Linear linear)
+            {
+                init.normal_(linear.weight, 0, 0.01);
+                if (linear.bias is not null) init.zeros_(linear.bias);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -40,7 +40,7 @@ public sealed class FaceGenerator
             var hair = HairPalette[rng.Next(HairPalette.Length)].Select(c => Math.Clamp(c + U(-0.05, 0.05), 0, 1)).ToArray();
             double eyeH = U(-0.12, -0.02), noseL = U(0.17, 0.27);
             list.Add(new FaceIdentity(firstId + i, U(0.56, 0.70), U(0.74, 0.86), U(0, 0.3), U(0.2, 0.3), eyeH, U(0.075, 0.105),
-                noseL, U(0.06, 0.11), eyeH + 0.06 + noseL + 0.14 + U(0, 0.05), U(0.17, 0.26),
+                noseL, U(0.06, 0.11), eyeH + 0.06 + noseL + 0.17 + U(0, 0.04), U(0.17, 0.26),
                 skin, hair, rng.NextDouble(), U(-0.62, -0.46), IrisPalette[rng.Next(IrisPalette.Length)]));
         }
         return list;
@@ -135,11 +135,11 @@ public sealed class FaceGenerator
         var curv = 2 * val - 1;
         var mw = P(i => id[i].MouthWidth) * (1 + 0.15f * curv);
         var r = u / mw;
-        var centre = P(i => id[i].MouthHeight) - curv * 0.09f * (r.square() - 0.33f);
+        var centre = P(i => id[i].MouthHeight) - curv * 0.13f * (r.square() - 0.33f);
         var ends = Fn.sigmoid((1 - r.abs()) * mw / edge);
         var lipColour = skin * 0.35f + Colour(n, 0.7, 0.22, 0.22) * 0.65f;
-        Paint(canvas, lipColour, Fn.sigmoid((0.03f + 0.008f * curv.abs() - (vv - centre).abs()) / edge) * ends);
-        Paint(canvas, Colour(n, 0.25, 0.08, 0.08), Fn.sigmoid((0.008f - (vv - centre).abs()) / edge) * ends);
+        Paint(canvas, lipColour, Fn.sigmoid((0.04f + 0.01f * curv.abs() - (vv - centre).abs()) / edge) * ends);
+        Paint(canvas, Colour(n, 0.25, 0.08, 0.08), Fn.sigmoid((0.012f - (vv - centre).abs()) / edge) * ends);
 
         if (occlusion != FaceOcclusion.None)
         {
@@ -178,7 +178,7 @@ public sealed class FaceGenerator
         {
             FaceOcclusion.Eyes => Box(P(i => id[i].EyeSpacing + id[i].EyeSize + 0.07), P(i => id[i].EyeHeight - 0.24), P(i => id[i].EyeHeight + 0.1)),
             FaceOcclusion.Nose => Box(P(i => id[i].NoseWidth + 0.06), P(i => id[i].EyeHeight + 0.1), P(i => id[i].EyeHeight + 0.06 + id[i].NoseLength + 0.04)),
-            _ => Box(P(i => id[i].MouthWidth * 1.15 + 0.06), P(i => id[i].MouthHeight - 0.1), P(i => id[i].MouthHeight + 0.12)),
+            _ => Box(P(i => id[i].MouthWidth * 1.15 + 0.06), P(i => id[i].MouthHeight - 0.13), P(i => id[i].MouthHeight + 0.15)),
         };
     }
 

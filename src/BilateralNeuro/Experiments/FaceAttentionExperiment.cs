@@ -101,7 +101,7 @@ public sealed class FaceAttentionExperiment
                             ["valence accuracy"] = r.ValenceAccuracy, ["continuum accuracy"] = r.ContinuumAccuracy[occ],
                             ["PSE"] = c.Fit.Pse, ["slope"] = c.Fit.Slope, ["|dPSE|"] = c.DeltaPse, ["z"] = c.ZScore,
                         });
-                    progress?.Report($"{model} ({pretraining.ToString().ToLowerInvariant()}): valence accuracy {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
+                    progress?.Report($"{model} ({pretraining.ToString().ToLowerInvariant()}): valence train {r.TransferTrainAccuracy:P1} / validation {r.TransferValidationAccuracy:P1} / test {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
                     if (benchmark is null && model == o.BenchmarkModel)
                     {
                         benchmark = Benchmark(model, arch, classes, state, device, valenceTrain);
@@ -169,7 +169,9 @@ public sealed class FaceAttentionExperiment
             curves[c.Occlusion] = Psychometric.FitWithBootstrap(c.Levels, k, n, o.Bootstraps, o.Seed);
             contAcc[c.Occlusion] = right / (double)Math.Max(1, counted);
         }
-        return new FaceAttentionModelResult(model, pretraining, ptAcc, accuracy, curves, contAcc, clock.Elapsed);
+        string metric = $"{FaceDatasets.Valence}/accuracy";
+        return new FaceAttentionModelResult(model, pretraining, ptAcc, accuracy, curves, contAcc, clock.Elapsed,
+            fit.History[^1].Train.GetValueOrDefault(metric), fit.BestValidation.GetValueOrDefault(metric));
     }
 
     private double lastCachedEpochSeconds;

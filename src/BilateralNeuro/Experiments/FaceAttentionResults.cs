@@ -8,7 +8,7 @@ namespace BilateralNeuro.Experiments;
 /// <summary>One transferred model: pre-training, valence accuracy and one psychometric curve per occlusion.</summary>
 public sealed record FaceAttentionModelResult(string Model, FacePretraining Pretraining, double PretrainValidationAccuracy,
     double ValenceAccuracy, IReadOnlyDictionary<FaceOcclusion, PsychometricResult> Curves, IReadOnlyDictionary<FaceOcclusion, double> ContinuumAccuracy,
-    TimeSpan TransferTime);
+    TimeSpan TransferTime, double TransferTrainAccuracy, double TransferValidationAccuracy);
 
 /// <summary>Timing of one transfer epoch with and without the frozen-feature cache (same model, same data, same run).</summary>
 public sealed record CacheBenchmark(string Model, double UncachedEpochSeconds, double CachedEpochSeconds, double CacheBuildSeconds)

@@ -50,7 +50,7 @@ public sealed class CachedTransferTrainer
             var epochClock = Stopwatch.StartNew();
             model.train();
             var order = Enumerable.Range(0, (int)train.Count).Select(i => (long)i).ToArray();
-            new Random(HashCode.Combine(options.Seed, epoch)).Shuffle(order);
+            new Random(unchecked(options.Seed * 1_000_003 + epoch)).Shuffle(order); // stable across processes (HashCode is not)
             double lossSum = 0;
             long correct = 0;
             for (int start = 0; start < order.Length; start += options.BatchSize)

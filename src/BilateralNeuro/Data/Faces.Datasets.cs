@@ -117,7 +117,7 @@ public static class FaceDatasets
         {
             int len = Math.Min(chunk, ids.Count - start);
             using var scope = NewDisposeScope();
-            var img = g.Render(ids.GetRange(start, len), val.GetRange(start, len), nuisance.GetRange(start, len), occlusion, HashCode.Combine(seed, start));
+            var img = g.Render(ids.GetRange(start, len), val.GetRange(start, len), nuisance.GetRange(start, len), occlusion, unchecked(seed * 7919 + start));
             parts.Add(img.mul(255).round().to(ScalarType.Byte).DetachFromDisposeScope());
         }
         var all = torch.cat(parts, 0);

@@ -8,7 +8,8 @@ namespace BilateralNeuro.Experiments;
 /// <summary>One transferred model: pre-training, valence accuracy and one psychometric curve per occlusion.</summary>
 public sealed record FaceAttentionModelResult(string Model, FacePretraining Pretraining, double PretrainValidationAccuracy,
     double ValenceAccuracy, IReadOnlyDictionary<FaceOcclusion, PsychometricResult> Curves, IReadOnlyDictionary<FaceOcclusion, double> ContinuumAccuracy,
-    TimeSpan TransferTime, double TransferTrainAccuracy, double TransferValidationAccuracy);
+    TimeSpan TransferTime, double TransferTrainAccuracy, double TransferValidationAccuracy,
+    IReadOnlyDictionary<FaceOcclusion, double> SaliencyShares);
 
 /// <summary>Timing of one transfer epoch with and without the frozen-feature cache (same model, same data, same run).</summary>
 public sealed record CacheBenchmark(string Model, double UncachedEpochSeconds, double CachedEpochSeconds, double CacheBuildSeconds)
@@ -45,6 +46,12 @@ public sealed record FaceAttentionReport(FaceAttentionExperimentOptions Options,
                     $"| {m.Model} | {m.Pretraining} | {m.ValenceAccuracy:P1} | {occ} | {c.Fit.Pse:F3} [{c.PseLow:F3}, {c.PseHigh:F3}] | {c.Fit.Slope:F2} [{c.SlopeLow:F2}, {c.SlopeHigh:F2}] | {c.DeltaPse:F3} | {c.ZScore:F2} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"| humans (SE-AlexNet lab, n = 40) | - | - | None | {Psychometric.HumanPse:F3} (SD {Psychometric.HumanPseSd:F3}) | ~{Psychometric.HumanSlope:F2} | 0 | 0 |"));
+        sb.AppendLine();
+        sb.AppendLine("| model | pretraining | Grad-CAM share: eyes+brows | nose | mouth |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var m in Models.Where(m => m.SaliencyShares.Count > 0))
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {m.Model} | {m.Pretraining} | {m.SaliencyShares.GetValueOrDefault(FaceOcclusion.Eyes):P1} | {m.SaliencyShares.GetValueOrDefault(FaceOcclusion.Nose):P1} | {m.SaliencyShares.GetValueOrDefault(FaceOcclusion.Mouth):P1} |"));
         return sb.ToString();
     }
 }

@@ -33,7 +33,7 @@ public sealed class ResourceExperimentOptions
     /// <summary>Pressure of the growth and occlusion experiments.</summary>
     public Pressure Moderate { get; set; } = new(3e-2, 1e-1, 1e-2);
     /// <summary>Pressure of the time-under-occlusion experiment (time must be strong enough for easy inputs to halt early).</summary>
-    public Pressure OcclusionPressure { get; set; } = new(1e-2, 3e-2, 5e-2);
+    public Pressure OcclusionPressure { get; set; } = new(1e-2, 3e-2, 6.5e-2);
     /// <summary>Class counts of the growth experiment.</summary>
     public List<int> Classes { get; set; } = [2, 5, 10];
     /// <summary>Clutter fragments of the growth experiment (crossed with 10 classes only, to keep it short).</summary>

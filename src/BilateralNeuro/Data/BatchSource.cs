@@ -68,8 +68,8 @@ public sealed class BatchSource
     public IEnumerable<long[]> IndexBatches(int epoch)
     {
         var order = Enumerable.Range(0, (int)Data.Count).Select(i => (long)i).ToArray();
-        if (Shuffle) new Random(HashCode.Combine(Seed, epoch, 0x5eed)).Shuffle(order);
-        generator.manual_seed((long)(uint)HashCode.Combine(Seed, epoch, 0xa06));
+        if (Shuffle) new Random(StableSeed.Of(Seed, epoch, 0x5eed)).Shuffle(order);
+        generator.manual_seed(StableSeed.Of(Seed, epoch, 0xa06));
         for (int start = 0; start < order.Length; start += BatchSize)
         {
             int len = Math.Min(BatchSize, order.Length - start);

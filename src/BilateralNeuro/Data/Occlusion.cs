@@ -45,7 +45,7 @@ public static class Occlusion
     /// <summary>Occludes each image to a fraction drawn uniformly from [0, <paramref name="maxFraction"/>].</summary>
     public static LabeledImages ApplyMixed(LabeledImages source, OccluderKind kind, double maxFraction, int seed, OcclusionOptions? options = null)
     {
-        var rng = new Random(HashCode.Combine(seed, 0x3a1));
+        var rng = new Random(Core.StableSeed.Of(seed, 0x3a1));
         return Apply(source, kind, _ => rng.NextDouble() * maxFraction, seed, options);
     }
 

@@ -228,13 +228,8 @@ public sealed class FaceAttentionExperiment
         _ => Vgg.Vgg16(classes, Options.Width),
     };
 
-    // FNV-1a over the parts: the same seed in every process (HashCode.Combine is randomised per process).
-    private static long StableSeed(int seed, params string[] parts)
-    {
-        ulong h = 14695981039346656037UL ^ (uint)seed;
-        foreach (var c in string.Join("|", parts)) { h ^= c; h *= 1099511628211UL; }
-        return (long)(h & 0x7FFFFFFF);
-    }
+    // The same seed in every process (HashCode.Combine is randomised per process).
+    private static long StableSeed(int seed, params string[] parts) => Core.StableSeed.Of(seed, parts);
 
     private static string ArchitectureOf(string model) => model == "FE-AlexNet" ? "AlexNet" : model;
 

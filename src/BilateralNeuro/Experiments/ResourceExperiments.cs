@@ -223,7 +223,7 @@ public sealed class ResourceExperiments
     {
         ArgumentNullException.ThrowIfNull(data);
         var order = Enumerable.Range(0, (int)data.Count).Select(i => (long)i).ToArray();
-        new Random(HashCode.Combine(seed, 0x5a3)).Shuffle(order);
+        new Random(Core.StableSeed.Of(seed, 0x5a3)).Shuffle(order);
         var chosen = order[..Math.Min(count, order.Length)];
         return (data.Subset(chosen, data.Name), chosen);
     }

@@ -76,7 +76,7 @@ public static class SynchronyTraining
             var sw = Stopwatch.StartNew();
             model.train();
             var order = Enumerable.Range(0, (int)train.Count).Select(i => (long)i).ToArray();
-            new Random(HashCode.Combine(options.Seed, epoch)).Shuffle(order);
+            new Random(Core.StableSeed.Of(options.Seed, epoch)).Shuffle(order);
             double lossSum = 0;
             long seen = 0;
             for (int start = 0; start < order.Length; start += options.BatchSize)

@@ -54,6 +54,7 @@ try
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{load}");
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, a) => { a.Cancel = true; cancel.Cancel(); Console.WriteLine("Stopping after the current step..."); };
+    var started = DateTime.UtcNow;
     var clock = Stopwatch.StartNew();
     var experiment = new BilateralExperiment(options, device);
     var result = experiment.Run(train, test, new Progress<string>(line => Console.WriteLine($"  {line}")), cancel.Token);
@@ -74,6 +75,7 @@ try
             Seeds = options.Seeds,
             Device = device.ToString(),
             WallSeconds = clock.Elapsed.TotalSeconds,
+            StartedUtc = started,
             Rows = result.Table.Rows,
             Notes = result.Notes.ToList(),
         };

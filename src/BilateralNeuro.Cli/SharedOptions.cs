@@ -20,11 +20,13 @@ public sealed class SharedOptions
         foreach (var o in new Option[] { Dataset, DataDir, Device, Seeds, Epochs, Preset, Out, Json, Shard }) command.Options.Add(o);
         command.Validators.Add(result =>
         {
-            var preset = result.GetValue(Preset);
+            var preset = result.GetValue(Preset) ?? "quick";
             if (preset is not ("quick" or "paper" or "full"))
                 result.AddError($"--preset: '{preset}' is not a preset; expected quick or paper.");
             if (result.GetValue(Seeds) is < 1) result.AddError("--seeds must be at least 1.");
             if (result.GetValue(Epochs) is < 1) result.AddError("--epochs must be at least 1.");
+            try { BilateralNeuro.Experiments.Shard.Parse(result.GetValue(Shard)); }
+            catch (ArgumentException e) { result.AddError(e.Message); }
         });
     }
 }

@@ -79,6 +79,6 @@ public sealed class ResNet9 : Module<Tensor, Tensor>
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor input) => block.call(input).add_(input);
+        public override Tensor forward(Tensor input) => block.call(input) + input; // not add_: the block ends in an in-place ReLU whose output its backward needs
     }
 }

@@ -21,8 +21,23 @@ public static class Cifar100Reader
         long length = new FileInfo(binPath).Length;
         if (length == 0 || length % RecordSize != 0)
             throw new InvalidDataException($"{binPath}: invalid CIFAR-100 binary at byte {length - length % RecordSize}: length {length} is not a positive multiple of the {RecordSize}-byte record.");
-        if (length > int.MaxValue) throw new InvalidDataException($"{binPath}: {length} bytes is larger than any CIFAR-100 split.");
+        if (length > Array.MaxLength) throw new InvalidDataException($"{binPath}: {length} bytes is larger than any CIFAR-100 split.");
         var bytes = File.ReadAllBytes(binPath);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(binPath))!;
+        var names = new Dictionary<string, IReadOnlyList<string>>
+        {
+            [LabelLevels.Fine] = Names(Path.Combine(dir, "fine_label_names.txt"), 100) ?? Cifar100Hierarchy.Instance.FineNames,
+            [LabelLevels.Coarse] = Names(Path.Combine(dir, "coarse_label_names.txt"), 20) ?? Cifar100Hierarchy.Instance.CoarseNames,
+        };
+        return Parse(bytes, binPath, name ?? "cifar-100/" + Path.GetFileNameWithoutExtension(binPath), names);
+    }
+
+    /// <summary>Decodes the records of one split held in memory; <paramref name="source"/> names it in errors.</summary>
+    internal static LabeledImages Parse(byte[] bytes, string source, string name, IReadOnlyDictionary<string, IReadOnlyList<string>> names)
+    {
+        long length = bytes.Length;
+        if (length == 0 || length % RecordSize != 0)
+            throw new InvalidDataException($"{source}: invalid CIFAR-100 binary at byte {length - length % RecordSize}: length {length} is not a positive multiple of the {RecordSize}-byte record.");
         int n = (int)(length / RecordSize);
         var pixels = new byte[n * 3072L];
         var fine = new long[n];
@@ -30,22 +45,16 @@ public static class Cifar100Reader
         for (int i = 0; i < n; i++)
         {
             int o = i * RecordSize;
-            if (bytes[o] >= 20) throw new InvalidDataException($"{binPath}: invalid CIFAR-100 binary at byte {o}: coarse label {bytes[o]}, expected 0..19.");
-            if (bytes[o + 1] >= 100) throw new InvalidDataException($"{binPath}: invalid CIFAR-100 binary at byte {o + 1}: fine label {bytes[o + 1]}, expected 0..99.");
+            if (bytes[o] >= 20) throw new InvalidDataException($"{source}: invalid CIFAR-100 binary at byte {o}: coarse label {bytes[o]}, expected 0..19.");
+            if (bytes[o + 1] >= 100) throw new InvalidDataException($"{source}: invalid CIFAR-100 binary at byte {o + 1}: fine label {bytes[o + 1]}, expected 0..99.");
             coarse[i] = bytes[o];
             fine[i] = bytes[o + 1];
             Buffer.BlockCopy(bytes, o + 2, pixels, i * 3072, 3072);
         }
-        var dir = Path.GetDirectoryName(Path.GetFullPath(binPath))!;
-        var names = new Dictionary<string, IReadOnlyList<string>>
-        {
-            [LabelLevels.Fine] = Names(Path.Combine(dir, "fine_label_names.txt"), 100) ?? Cifar100Hierarchy.Instance.FineNames,
-            [LabelLevels.Coarse] = Names(Path.Combine(dir, "coarse_label_names.txt"), 20) ?? Cifar100Hierarchy.Instance.CoarseNames,
-        };
-        return new LabeledImages(name ?? "cifar-100/" + Path.GetFileNameWithoutExtension(binPath),
+        return new LabeledImages(name,
             torch.tensor(pixels, [n, 3, 32, 32], ScalarType.Byte),
             new Dictionary<string, Tensor> { [LabelLevels.Fine] = torch.tensor(fine), [LabelLevels.Coarse] = torch.tensor(coarse) },
-            names, binPath);
+            names, source);
     }
 
     private static IReadOnlyList<string>? Names(string path, int expected)

@@ -63,9 +63,7 @@ public static class DataLocator
             if (Complete(p, requiredFiles)) return Found(new(DataLocationKind.EnvironmentVariable, p, $"${EnvironmentVariable}"), dataset, logger);
             tried.Add(p);
         }
-        var cacheRoot = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (string.IsNullOrEmpty(cacheRoot)) cacheRoot = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var cache = Path.Combine(cacheRoot, "bilateralneuro", dataset);
+        var cache = CacheFolder(dataset);
         if (Complete(cache, requiredFiles)) return Found(new(DataLocationKind.UserCache, cache, "user cache"), dataset, logger);
         tried.Add(cache);
         if (debianFolder is not null)
@@ -77,6 +75,18 @@ public static class DataLocator
         throw new DirectoryNotFoundException(
             $"{dataset}: not found. Looked in {string.Join(", ", tried)}. Pass --data-dir, set ${EnvironmentVariable}, or put the files " +
             $"({string.Join(", ", requiredFiles)}) into {cache}.");
+    }
+
+    /// <summary>
+    /// The user cache folder of a dataset: <c>$XDG_CACHE_HOME/bilateralneuro/&lt;dataset&gt;</c>, or
+    /// <c>~/.cache/bilateralneuro/&lt;dataset&gt;</c> when XDG_CACHE_HOME is unset (where <see cref="DatasetDownloader"/> saves by default).
+    /// </summary>
+    public static string CacheFolder(string dataset)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataset);
+        var cacheRoot = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(cacheRoot)) cacheRoot = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cacheRoot, "bilateralneuro", dataset);
     }
 
     /// <summary>The path of a required file in a located folder (first existing alternative).</summary>

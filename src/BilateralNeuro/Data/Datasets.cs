@@ -53,9 +53,28 @@ public static class Datasets
         {
             if (where.Kind == DataLocationKind.Embedded)
             {
-                using var images = Embedded($"{embeddedPrefix}{split}-images-idx3-ubyte.gz");
-                using var labels = Embedded($"{embeddedPrefix}{split}-labels-idx1-ubyte.gz");
-                return IdxReader.ReadPair(images.Path, labels.Path);
+                string imagesName = $"{embeddedPrefix}{split}-images-idx3-ubyte.gz", labelsName = $"{embeddedPrefix}{split}-labels-idx1-ubyte.gz";
+                Tensor images;
+                using (var s = Embedded(imagesName)) images = IdxReader.ReadImages(s, "embedded:" + imagesName);
+                Tensor labels;
+                try
+                {
+                    using var s = Embedded(labelsName);
+                    labels = IdxReader.ReadLabels(s, "embedded:" + labelsName);
+                }
+                catch
+                {
+                    images.Dispose();
+                    throw;
+                }
+                long nImages = images.shape[0], nLabels = labels.shape[0];
+                if (nImages != nLabels)
+                {
+                    images.Dispose();
+                    labels.Dispose();
+                    throw new InvalidDataException($"embedded:{labelsName}: holds {nLabels} labels but embedded:{imagesName} holds {nImages} images.");
+                }
+                return (images, labels);
             }
             return IdxReader.ReadPair(DataLocator.File(where, IdxFiles[split == "train" ? 0 : 2]), DataLocator.File(where, IdxFiles[split == "train" ? 1 : 3]));
         }
@@ -67,21 +86,11 @@ public static class Datasets
                 new LabeledImages($"{dataset}/test", teX, new Dictionary<string, Tensor> { [LabelLevels.Fine] = teY }, null, source));
     }
 
-    /// <summary>An embedded resource copied to a temporary file (deleted on dispose), so one reader serves both.</summary>
-    private sealed class EmbeddedFile : IDisposable
-    {
-        public EmbeddedFile(string path) => Path = path;
-        public string Path { get; }
-        public void Dispose() { try { File.Delete(Path); } catch (IOException) { } }
-    }
-
-    private static EmbeddedFile Embedded(string name)
+    /// <summary>Opens an embedded dataset file (a seekable resource stream; no temporary copy).</summary>
+    private static Stream Embedded(string name)
     {
         var resource = "BilateralNeuro.Data.Embedded." + name;
-        using var stream = typeof(Datasets).Assembly.GetManifestResourceStream(resource)
+        return typeof(Datasets).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"Embedded dataset file {resource} is missing from the BilateralNeuro assembly.");
-        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"bn-{Guid.NewGuid():N}-{name}");
-        using (var f = File.Create(path)) stream.CopyTo(f);
-        return new EmbeddedFile(path);
     }
 }

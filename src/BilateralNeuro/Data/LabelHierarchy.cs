@@ -28,10 +28,18 @@ public sealed class LabelHierarchy
     public IReadOnlyList<int> FineToCoarse => map;
 
     /// <summary>Returns the set with a "coarse" level computed from its "fine" level (and names for both).</summary>
+    /// <exception cref="ArgumentException">The set has no "fine" level, or a fine label lies outside the table.</exception>
     public LabeledImages Apply(LabeledImages data)
     {
+        ArgumentNullException.ThrowIfNull(data);
         if (!data.Labels.TryGetValue(LabelLevels.Fine, out var fine))
             throw new ArgumentException($"{data.Name}: has no '{LabelLevels.Fine}' labels to map.", nameof(data));
+        if (fine.numel() > 0)
+        {
+            long min = fine.min().item<long>(), max = fine.max().item<long>();
+            if (min < 0 || max >= map.Length)
+                throw new ArgumentException($"{data.Name}: fine labels range over {min}..{max}, but the hierarchy maps 0..{map.Length - 1}.", nameof(data));
+        }
         using var table = torch.tensor(map.Select(v => (long)v).ToArray());
         var coarse = table.index_select(0, fine.to(ScalarType.Int64));
         return data.WithLabels(LabelLevels.Fine, fine, FineNames).WithLabels(LabelLevels.Coarse, coarse, CoarseNames);

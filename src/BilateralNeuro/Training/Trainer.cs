@@ -174,8 +174,8 @@ public sealed class Trainer
             }
             else bestEpoch = epoch;
 
-            logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train {Train}, validation {Validation}, lr {Rate:G3}, {Seconds:F1}s",
-                epoch, options.Epochs, metrics.TrainLoss, Format(trainMetrics), Format(valMetrics), lr, metrics.Duration.TotalSeconds);
+            logger.LogInformation("Epoch {Epoch}/{Epochs}: train {Train}; validation {Validation}; lr {Rate:G3}; {Seconds:F1}s",
+                epoch, options.Epochs, Format(trainMetrics), Format(valMetrics), lr, metrics.Duration.TotalSeconds);
             progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, metrics.TrainLoss, trainMetrics.GetValueOrDefault($"{heads[0].Output}/accuracy"), metrics));
             if (checkpointPath is not null)
                 Checkpoint.Save(checkpointPath, new CheckpointState(epoch, lr, bestEpoch, bestScore, history, skipped, rollBacks), model, optimizer);

@@ -1,0 +1,114 @@
+// Reproduces "Deep Learning in a Bilateral Brain with Hemispheric Specialization" (arXiv 2209.06862) as one table:
+// the specialised bilateral network against every baseline, test accuracy mean ± std over seeds.
+//   dotnet run -c Release --project samples/Bilateral                       (embedded Fashion-MNIST, minutes)
+//   dotnet run -c Release --project samples/Bilateral -- --dataset cifar100 --data-dir DIR --preset paper
+using System.Diagnostics;
+using BilateralNeuro.Core;
+using BilateralNeuro.Data;
+using BilateralNeuro.Experiments;
+
+try
+{
+    var opts = ParseArgs(args);
+    if (opts.ContainsKey("help")) { Console.WriteLine(Usage); return 0; }
+    TorchRuntime.EnsureLoaded();
+    var device = DeviceSelector.Parse(opts.GetValueOrDefault("device", "auto"));
+    string dataset = opts.GetValueOrDefault("dataset", "fashion-mnist").ToLowerInvariant();
+    string preset = opts.GetValueOrDefault("preset", "quick").ToLowerInvariant();
+    var options = preset switch
+    {
+        "quick" => BilateralExperimentOptions.Quick(),
+        "paper" => BilateralExperimentOptions.Paper(),
+        _ => throw new ArgumentException($"--preset: '{preset}' is not a preset; expected quick or paper."),
+    };
+    var (train, test) = dataset switch
+    {
+        "fashion-mnist" => Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null)),
+        "cifar100" => Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
+            ?? throw new ArgumentException("--dataset cifar100 needs --data-dir DIR (the folder holding cifar-100-binary).")),
+        _ => throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100."),
+    };
+    options.Training.Normalization = dataset == "cifar100" ? Normalization.Cifar100 : Normalization.FashionMnist;
+    if (opts.TryGetValue("seeds", out var s))
+        options.Seeds = s.Contains(',') ? s.Split(',').Select(int.Parse).ToList() : Enumerable.Range(0, int.Parse(s)).ToList();
+    if (opts.TryGetValue("epochs", out var e))
+    {
+        int epochs = int.Parse(e);
+        options.Training.Stage1.Epochs = options.Training.EndToEnd.Epochs = epochs;
+        if (options.Preset == "paper") options.Training.Stage2.Epochs = epochs; // quick: stage 2 keeps its cheap cached epochs
+    }
+    if (opts.TryGetValue("stage2-epochs", out var e2)) options.Training.Stage2.Epochs = int.Parse(e2);
+    if (opts.TryGetValue("width", out var w)) options.Width = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture);
+    if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
+    if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
+    if (opts.TryGetValue("pool", out var pool))
+    {
+        options.EnsemblePool = int.Parse(pool);
+        options.EnsembleSizes = options.EnsembleSizes.Where(k => k <= options.EnsemblePool).ToList();
+    }
+    if (opts.TryGetValue("out", out var o)) options.AnalysisDirectory = Path.Combine(o, "analysis");
+    if (opts.TryGetValue("stage3", out var s3)) options.Training.Stage3.Epochs = int.Parse(s3);
+
+    Console.WriteLine($"Bilateral comparison: {train.Name} ({train.Source}), preset {options.Preset}, device {device}, seeds {string.Join(",", options.Seeds)}");
+    string load = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{load}");
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, a) => { a.Cancel = true; cancel.Cancel(); Console.WriteLine("Stopping after the current step..."); };
+    var clock = Stopwatch.StartNew();
+    var experiment = new BilateralExperiment(options, device);
+    var result = experiment.Run(train, test, new Progress<string>(line => Console.WriteLine($"  {line}")), cancel.Token);
+
+    Console.WriteLine();
+    Console.WriteLine("Test accuracy, mean ± std over seeds (model selection on a validation split of the training set):");
+    Console.WriteLine(result.ToText());
+    foreach (var note in result.Notes) Console.WriteLine($"- {note}");
+    Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss} ({Environment.ProcessorCount} cores; other jobs may have shared them).");
+
+    if (opts.TryGetValue("out", out var outDir))
+    {
+        var record = new RunRecord
+        {
+            Experiment = "bilateral",
+            Command = "dotnet run -c Release --project samples/Bilateral -- " + string.Join(' ', args),
+            Options = new() { ["dataset"] = dataset, ["preset"] = options.Preset, ["width"] = options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            Seeds = options.Seeds,
+            Device = device.ToString(),
+            WallSeconds = clock.Elapsed.TotalSeconds,
+            Rows = result.Table.Rows,
+            Notes = result.Notes.ToList(),
+        };
+        record.Write(outDir);
+        Console.WriteLine($"Wrote results.csv, results.json and report.md to {Path.GetFullPath(outDir)}");
+    }
+    return 0;
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException
+    or Microsoft.Extensions.Options.OptionsValidationException or OperationCanceledException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine(Usage);
+    return ex is OperationCanceledException ? 130 : 2;
+}
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var d = new Dictionary<string, string>();
+    for (int i = 0; i < args.Length; i++)
+    {
+        if (!args[i].StartsWith("--")) throw new ArgumentException($"unexpected argument '{args[i]}'.");
+        string key = args[i][2..];
+        d[key] = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : "true";
+    }
+    return d;
+}
+
+partial class Program
+{
+    const string Usage = """
+        usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir DIR] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
+                         [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
+                         [--pool N] [--stage3 EPOCHS] [--out DIR]
+          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.25, 3 epochs, 2 seeds,
+          3000 training / 2000 test images, ensembles of 2 and 5 from a pool of 5); --out also writes Grad-CAM and similarity files
+        """;
+}

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using BilateralNeuro.Data;
+using BilateralNeuro.Experiments;
+using Microsoft.Extensions.Logging;
+
+namespace BilateralNeuro.Cli;
+
+/// <summary>One subcommand per paper, each a thin mapping from options to the library's experiment.</summary>
+public static class ExperimentCommands
+{
+    public static Command Bilateral()
+    {
+        var width = new Option<double?>("--width") { Description = "Channel width multiplier of every ResNet (quick: 0.25, paper: 1)." };
+        return ExperimentRunner.Create("bilateral", "Specialized bilateral hemispheres vs every baseline (arXiv 2209.06862). Shards split the seeds.", ctx =>
+        {
+            var options = ctx.Preset == "quick" ? BilateralExperimentOptions.Quick() : BilateralExperimentOptions.Paper();
+            bool cifar = ctx.Dataset is "cifar100" or "cifar-100";
+            var (train, test) = cifar ? Datasets.Cifar100(ctx.DataDir, ctx.Logging.CreateLogger("data"))
+                : ctx.Dataset is "default" or "fashion-mnist" ? Datasets.FashionMnist(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"))
+                : throw new ArgumentException($"--dataset: '{ctx.Dataset}' is not available for bilateral; expected fashion-mnist or cifar100.");
+            options.Training.Normalization = cifar ? Normalization.Cifar100 : Normalization.FashionMnist;
+            if (ctx.Seeds is { } n) options.Seeds = Enumerable.Range(0, n).ToList();
+            options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
+            if (ctx.Epochs is { } e)
+            {
+                options.Training.Stage1.Epochs = options.Training.EndToEnd.Epochs = e;
+                options.Training.Stage2.Epochs = Math.Max(e, options.Training.Stage2.Epochs);
+            }
+            if (ctx.Parse.GetValue(width) is { } w) options.Width = w;
+            var result = new BilateralExperiment(options, ctx.Device, ctx.Logging).Run(train, test, ctx.Status, ctx.Cancel);
+            return new ExperimentOutput(result.Table, result.Notes.ToList(), options.Seeds);
+        }, width);
+    }
+
+    public static Command Synchrony()
+    {
+        return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077). Shards split the models.", ctx =>
+        {
+            var options = new SynchronyExperimentOptions();
+            if (ctx.Preset == "paper")
+            {
+                options.TrainImages = 60000; options.TestImages = 2000; options.Steps = 15; options.KernelSize = 13;
+                options.Training.Epochs = 30; options.Training.BatchSize = 256; options.Seeds = 5;
+            }
+            if (ctx.Seeds is { } n) options.Seeds = n;
+            if (ctx.Epochs is { } e) options.Training.Epochs = e;
+            options.Models = ctx.Shard.Select(options.Models).ToArray();
+            if (options.Models.Length == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
+            options.PhaseMapDirectory = Path.Combine(ctx.OutDir, "phase-maps");
+            var (train, test) = Datasets.MnistDigits(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"));
+            var result = SynchronyExperiment.Run(train, test, options, ctx.Logging.CreateLogger("synchrony"), ctx.Cancel);
+            var table = new ResultTable("synchrony");
+            foreach (var r in result.Rows)
+                table.Add(r.Model, r.Condition, 0, new Dictionary<string, double>
+                {
+                    ["exact match accuracy"] = r.ExactMatch, ["exact match sd over seeds"] = r.ExactMatchStd, ["label accuracy"] = r.LabelAccuracy,
+                    ["F1"] = r.F1, ["coherence"] = r.Coherence, ["separation"] = r.Separation,
+                    ["parameters"] = result.ParameterCounts.TryGetValue(r.Model, out var p) ? p : double.NaN,
+                });
+            table.PercentMetrics.Add("exact match sd over seeds");
+            var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)" };
+            notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
+            return new ExperimentOutput(table, notes, Enumerable.Range(0, options.Seeds).ToList());
+        });
+    }
+
+    public static Command Resources()
+    {
+        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174).", ctx =>
+        {
+            if (ctx.Shard.Count > 1) throw new ArgumentException("--shard: the resources sweep does not shard yet; run it whole.");
+            var options = ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
+            if (ctx.Epochs is { } e) options.Training.Epochs = e;
+            var (train, test) = ctx.Dataset == "fashion-mnist"
+                ? Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"))
+                : Datasets.MnistDigits(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
+            var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"));
+            var table = new ResultTable("resources");
+            foreach (var r in experiments.TradeOff(train, test))
+                table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", options.Seed, new Dictionary<string, double>
+                {
+                    ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
+                    ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
+                });
+            var occlusion = experiments.OcclusionTime(train, test);
+            foreach (var r in occlusion.Rows)
+                table.Add("moderate pressure", $"occlusion {r.Level:G2}", options.Seed, new Dictionary<string, double>
+                {
+                    ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
+                });
+            var notes = new List<string>
+            {
+                $"Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}",
+                $"Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}",
+            };
+            return new ExperimentOutput(table, notes, [options.Seed]);
+        });
+    }
+
+    public static Command FaceAttention()
+    {
+        return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>
+        {
+            var options = ctx.Preset == "quick" ? new FaceAttentionExperimentOptions() : FaceAttentionExperimentOptions.FullSizeGpu();
+            options.Device = ctx.Device.ToString();
+            if (ctx.Epochs is { } e) options.TransferEpochs = e;
+            options.Models = ctx.Shard.Select(options.Models).ToList();
+            if (options.Models.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
+            var (objects, _) = Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
+            var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")).Run(objects, ctx.Status, ctx.Cancel);
+            Directory.CreateDirectory(ctx.OutDir);
+            File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
+            var notes = new List<string> { "psychometric curves: curves.csv" };
+            if (report.Benchmark is { } b) notes.Add($"frozen-feature cache: {b.Model} epoch {b.UncachedEpochSeconds:F2} s uncached vs {b.CachedEpochSeconds:F3} s cached ({b.Speedup:F1}x)");
+            return new ExperimentOutput(report.Table, notes, [options.Seed]);
+        });
+    }
+}

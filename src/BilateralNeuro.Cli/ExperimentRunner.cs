@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Diagnostics;
+using BilateralNeuro.Core;
+using BilateralNeuro.Experiments;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using TorchSharp;
+
+namespace BilateralNeuro.Cli;
+
+/// <summary>What a subcommand hands back: the rows, notes and written figures.</summary>
+public sealed record ExperimentOutput(ResultTable Table, IReadOnlyList<string> Notes, IReadOnlyList<int> Seeds);
+
+/// <summary>Everything a subcommand's body needs: parsed shared options, device, logging, status, cancellation.</summary>
+public sealed record ExperimentContext(ParseResult Parse, SharedOptions Shared, torch.Device Device, Shard Shard, string Preset,
+    string OutDir, ILoggerFactory Logging, IProgress<string> Status, CancellationToken Cancel)
+{
+    public int? Seeds => Parse.GetValue(Shared.Seeds);
+    public int? Epochs => Parse.GetValue(Shared.Epochs);
+    public string? DataDir => Parse.GetValue(Shared.DataDir)?.FullName;
+    public string Dataset => Parse.GetValue(Shared.Dataset)!;
+}
+
+/// <summary>Shared plumbing of the experiment subcommands: options, device, progress, results folder, exit codes.</summary>
+public static class ExperimentRunner
+{
+    public static Command Create(string name, string description, Func<ExperimentContext, ExperimentOutput> body, params Option[] extra)
+    {
+        var shared = new SharedOptions();
+        var command = new Command(name, description);
+        shared.AddTo(command);
+        foreach (var o in extra) command.Options.Add(o);
+        command.SetAction((parse, cancel) => Task.FromResult(Run(name, parse, shared, body, cancel)));
+        return command;
+    }
+
+    private static int Run(string name, ParseResult parse, SharedOptions shared, Func<ExperimentContext, ExperimentOutput> body, CancellationToken cancel)
+    {
+        bool json = parse.GetValue(shared.Json);
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddFilter(level => level >= LogLevel.Warning || !json && level >= LogLevel.Information)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        var clock = Stopwatch.StartNew();
+        var outDir = parse.GetValue(shared.Out)!.FullName;
+        try
+        {
+            TorchRuntime.EnsureLoaded(logging.CreateLogger("BilateralNeuro"));
+            var device = DeviceSelector.Parse(parse.GetValue(shared.Device));
+            var shard = Shard.Parse(parse.GetValue(shared.Shard));
+            var status = new Progress<string>(line => Console.Error.WriteLine($"[{name} {clock.Elapsed:mm\\:ss}] {line}"));
+            var context = new ExperimentContext(parse, shared, device, shard, parse.GetValue(shared.Preset)!, outDir, logging, status, cancel);
+            var output = body(context);
+            var record = new RunRecord
+            {
+                Experiment = name,
+                Command = "bilateral-neuro " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                Options = parse.CommandResult.Command.Options.Where(o => parse.GetResult(o) is not null)
+                    .ToDictionary(o => o.Name, o => parse.GetResult(o)!.Tokens.Count > 0 ? string.Join(" ", parse.GetResult(o)!.Tokens.Select(t => t.Value)) : "(default)"),
+                Seeds = output.Seeds.ToList(),
+                Shard = shard.ToString(),
+                Device = device.ToString(),
+                WallSeconds = clock.Elapsed.TotalSeconds,
+                Rows = output.Table.Rows,
+                Notes = output.Notes.ToList(),
+            };
+            record.Write(outDir);
+            if (json) Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "results.json")));
+            else
+            {
+                Console.WriteLine(output.Table.ToMarkdown());
+                foreach (var n in output.Notes) Console.WriteLine($"- {n}");
+                Console.WriteLine($"Wrote {outDir}/results.json, results.csv, report.md ({clock.Elapsed.TotalSeconds:F0} s).");
+            }
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"{name}: stopped by the user after {clock.Elapsed.TotalSeconds:F0} s; completed checkpoints are kept, no results file was written.");
+            return 130;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException
+            or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            Console.Error.WriteLine($"{name}: error: {e.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>Seeds 0..n-1 sliced by the shard.</summary>
+    public static List<int> ShardSeeds(Shard shard, IEnumerable<int> seeds)
+    {
+        var mine = shard.Select(seeds).ToList();
+        if (mine.Count == 0) throw new ArgumentException($"--shard {shard}: there are fewer seeds than shards; nothing to run.");
+        return mine;
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+
+namespace BilateralNeuro.Bilateral;
+
+/// <summary>Options of a built-in <see cref="Hemisphere"/>; defaults are the paper's (ResNet-9, width 1, RGB).</summary>
+public sealed class HemisphereOptions
+{
+    /// <summary>Backbone architecture.</summary>
+    public BackboneKind Backbone { get; set; } = BackboneKind.ResNet9;
+    /// <summary>Channel multiplier (1.0 = the paper's 64-128-256-512 channels).</summary>
+    public double Width { get; set; } = 1.0;
+    /// <summary>Image channels (3 for CIFAR-100, 1 for Fashion-MNIST).</summary>
+    public int InputChannels { get; set; } = 3;
+    /// <summary>The label level the hemisphere is trained on in stage 1, or null for an unspecialised hemisphere.</summary>
+    public LabelLevel? Specialization { get; set; }
+
+    /// <summary>A copy.</summary>
+    public HemisphereOptions Clone() => (HemisphereOptions)MemberwiseClone();
+}
+
+/// <summary>Validates <see cref="HemisphereOptions"/>, listing every problem.</summary>
+public sealed class HemisphereOptionsValidator : IValidateOptions<HemisphereOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, HemisphereOptions options)
+    {
+        var errors = Problems(options, name ?? "Hemisphere");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static List<string> Problems(HemisphereOptions o, string prefix)
+    {
+        var errors = new List<string>();
+        if (!Enum.IsDefined(o.Backbone)) errors.Add($"{prefix}: Backbone {(int)o.Backbone} is not a known backbone.");
+        if (!(o.Width > 0 && o.Width <= 16)) errors.Add($"{prefix}: Width must lie in (0, 16] (got {o.Width}).");
+        if (o.InputChannels < 1) errors.Add($"{prefix}: InputChannels must be at least 1 (got {o.InputChannels}).");
+        if (o.Specialization is { } s && !Enum.IsDefined(s)) errors.Add($"{prefix}: Specialization {(int)s} is not a label level.");
+        return errors;
+    }
+}

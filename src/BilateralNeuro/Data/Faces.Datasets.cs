@@ -1,0 +1,127 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BilateralNeuro.Data;
+
+/// <summary>The 21-level (by default) happy-to-sad morph continuum: images, their levels and the occlusion shown.</summary>
+/// <param name="Images">Labels: <c>morph</c> (level index), <c>valence</c> (1 when the level exceeds 0.5), <c>identity</c>.</param>
+/// <param name="Levels">Valence of each level index (0 = sad .. 1 = happy).</param>
+/// <param name="Occlusion">The occluded region.</param>
+public sealed record MorphContinuum(LabeledImages Images, double[] Levels, FaceOcclusion Occlusion) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose() => Images.Dispose();
+}
+
+/// <summary>
+/// Labelled face sets rendered by a <see cref="FaceGenerator"/>: a valence training set, an identity task for
+/// face-based pre-training and the morph continuum with its occlusion conditions. Images are uint8 (N, 3, S, S).
+/// </summary>
+public static class FaceDatasets
+{
+    /// <summary>Label level of the valence class (0 = negative, 1 = positive, 2 = neutral when present).</summary>
+    public const string Valence = "valence";
+    /// <summary>Label level of the identity.</summary>
+    public const string Identity = "identity";
+    /// <summary>Label level of the morph level index.</summary>
+    public const string Morph = "morph";
+
+    /// <summary>
+    /// Valence set: per identity, <paramref name="perIdentity"/> images, half negative (valence in [0, 0.15]) and half
+    /// positive ([0.85, 1]); with <paramref name="neutral"/> a third are neutral ([0.45, 0.55], class 2).
+    /// </summary>
+    public static LabeledImages ValenceSet(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int perIdentity, int seed,
+        bool neutral = false, FaceOcclusion occlusion = FaceOcclusion.None, string name = "faces/valence")
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (perIdentity < 2) throw new ArgumentOutOfRangeException(nameof(perIdentity), perIdentity, "FaceDatasets: at least 2 images per identity.");
+        var rng = new Random(seed);
+        int kinds = neutral ? 3 : 2;
+        var ids = new List<FaceIdentity>();
+        var val = new List<double>();
+        var cls = new List<long>();
+        var who = new List<long>();
+        for (int i = 0; i < identities.Count; i++)
+            for (int k = 0; k < perIdentity; k++)
+            {
+                int c = k % kinds;
+                ids.Add(identities[i]);
+                val.Add(c switch { 0 => 0.15 * rng.NextDouble(), 1 => 0.85 + 0.15 * rng.NextDouble(), _ => 0.45 + 0.1 * rng.NextDouble() });
+                cls.Add(c);
+                who.Add(i);
+            }
+        var nuisance = ids.Select(_ => generator.SampleNuisance(rng)).ToList();
+        var images = RenderBytes(generator, ids, val, nuisance, occlusion, seed);
+        var names = neutral ? new[] { "negative", "positive", "neutral" } : new[] { "negative", "positive" };
+        return new LabeledImages(name, images,
+            new Dictionary<string, Tensor> { [Valence] = torch.tensor(cls.ToArray()), [Identity] = torch.tensor(who.ToArray()) },
+            new Dictionary<string, IReadOnlyList<string>> { [Valence] = names }, "procedural faces");
+    }
+
+    /// <summary>Identity task for face-based pre-training: random expressions and nuisance, label = identity index.</summary>
+    public static LabeledImages IdentitySet(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int perIdentity, int seed,
+        string name = "faces/identity")
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (perIdentity < 1) throw new ArgumentOutOfRangeException(nameof(perIdentity), perIdentity, "FaceDatasets: at least 1 image per identity.");
+        var rng = new Random(seed);
+        var ids = new List<FaceIdentity>();
+        var val = new List<double>();
+        var who = new List<long>();
+        for (int i = 0; i < identities.Count; i++)
+            for (int k = 0; k < perIdentity; k++) { ids.Add(identities[i]); val.Add(rng.NextDouble()); who.Add(i); }
+        var nuisance = ids.Select(_ => generator.SampleNuisance(rng)).ToList();
+        var images = RenderBytes(generator, ids, val, nuisance, FaceOcclusion.None, seed);
+        return new LabeledImages(name, images, new Dictionary<string, Tensor> { [Identity] = torch.tensor(who.ToArray()) },
+            new Dictionary<string, IReadOnlyList<string>> { [Identity] = identities.Select(x => "id" + x.Id).ToArray() }, "procedural faces");
+    }
+
+    /// <summary>
+    /// The morph continuum: every identity at <paramref name="levels"/> evenly spaced valences from 0 to 1, one
+    /// nuisance per identity shared by all its levels (a morph of one photo pair), under one occlusion condition.
+    /// </summary>
+    public static MorphContinuum Continuum(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int seed,
+        FaceOcclusion occlusion = FaceOcclusion.None, int levels = 21)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (levels < 3) throw new ArgumentOutOfRangeException(nameof(levels), levels, "FaceDatasets: at least 3 morph levels.");
+        var rng = new Random(seed);
+        var perIdentity = identities.Select(_ => generator.SampleNuisance(rng)).ToList();
+        var grid = Enumerable.Range(0, levels).Select(l => l / (double)(levels - 1)).ToArray();
+        var ids = new List<FaceIdentity>();
+        var val = new List<double>();
+        var nuisance = new List<FaceNuisance>();
+        var level = new List<long>();
+        var who = new List<long>();
+        for (int i = 0; i < identities.Count; i++)
+            for (int l = 0; l < levels; l++) { ids.Add(identities[i]); val.Add(grid[l]); nuisance.Add(perIdentity[i]); level.Add(l); who.Add(i); }
+        var images = RenderBytes(generator, ids, val, nuisance, occlusion, seed);
+        var labels = new Dictionary<string, Tensor>
+        {
+            [Morph] = torch.tensor(level.ToArray()),
+            [Valence] = torch.tensor(val.Select(v => v > 0.5 ? 1L : 0L).ToArray()),
+            [Identity] = torch.tensor(who.ToArray()),
+        };
+        return new MorphContinuum(new LabeledImages($"faces/continuum/{occlusion.ToString().ToLowerInvariant()}", images, labels,
+            new Dictionary<string, IReadOnlyList<string>> { [Valence] = ["negative", "positive"] }, "procedural faces"), grid, occlusion);
+    }
+
+    private static Tensor RenderBytes(FaceGenerator g, List<FaceIdentity> ids, List<double> val, List<FaceNuisance> nuisance, FaceOcclusion occlusion, int seed)
+    {
+        const int chunk = 256;
+        var parts = new List<Tensor>();
+        for (int start = 0; start < ids.Count; start += chunk)
+        {
+            int len = Math.Min(chunk, ids.Count - start);
+            using var scope = NewDisposeScope();
+            var img = g.Render(ids.GetRange(start, len), val.GetRange(start, len), nuisance.GetRange(start, len), occlusion, HashCode.Combine(seed, start));
+            parts.Add(img.mul(255).round().to(ScalarType.Byte).DetachFromDisposeScope());
+        }
+        var all = torch.cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
+}

@@ -1,0 +1,103 @@
+using BilateralNeuro.Bilateral;
+using BilateralNeuro.Bilateral.Training;
+using Microsoft.Extensions.Options;
+
+namespace BilateralNeuro.Experiments;
+
+/// <summary>
+/// Options of <see cref="BilateralExperiment"/>: the models, seeds and training settings of the whole comparison.
+/// Defaults are the paper's (<see cref="Paper"/>); <see cref="Quick"/> fits the embedded Fashion-MNIST hierarchy
+/// into minutes on a laptop CPU.
+/// </summary>
+public sealed class BilateralExperimentOptions
+{
+    /// <summary>Name of the preset the options came from.</summary>
+    public string Preset { get; set; } = "paper";
+    /// <summary>Channel multiplier of every backbone (paper: 1.0).</summary>
+    public double Width { get; set; } = 1.0;
+    /// <summary>Head dropout (paper: 0.6).</summary>
+    public double Dropout { get; set; } = 0.6;
+    /// <summary>Learned per-head hemisphere gate on the bilateral heads (extension, default off).</summary>
+    public bool Gated { get; set; }
+    /// <summary>Training settings of every stage and baseline.</summary>
+    public BilateralTrainingOptions Training { get; set; } = BilateralTrainingOptions.Paper();
+    /// <summary>Seeds (paper: 5).</summary>
+    public List<int> Seeds { get; set; } = [0, 1, 2, 3, 4];
+    /// <summary>Fraction of the training set held out for model selection.</summary>
+    public double ValidationFraction { get; set; } = 0.1;
+    /// <summary>Use only the first this many training images (null: all).</summary>
+    public int? TrainLimit { get; set; }
+    /// <summary>Score on only the first this many test images (null: all).</summary>
+    public int? TestLimit { get; set; }
+    /// <summary>Unilateral ResNet-9 networks trained per seed for the ensembles (N).</summary>
+    public int EnsemblePool { get; set; } = 10;
+    /// <summary>Ensemble sizes k (top k of N by validation fine accuracy).</summary>
+    public List<int> EnsembleSizes { get; set; } = [2, 5];
+    /// <summary>How ensemble members are combined.</summary>
+    public EnsembleCombine Combine { get; set; } = EnsembleCombine.Probabilities;
+    /// <summary>Train the capacity-matched ResNet-18 baseline.</summary>
+    public bool ResNet18 { get; set; } = true;
+    /// <summary>Train the capacity-matched ResNet-34 baseline.</summary>
+    public bool ResNet34 { get; set; } = true;
+    /// <summary>When set, the first seed's specialised network is analysed here (Grad-CAM PNGs, feature similarity CSV).</summary>
+    public string? AnalysisDirectory { get; set; }
+    /// <summary>Train the unspecialised bilateral network end to end.</summary>
+    public bool BilateralEndToEnd { get; set; } = true;
+
+    /// <summary>The paper's settings (CIFAR-100, ResNet-9 width 1, 180 epochs, 5 seeds, ensembles of 2 and 5 from 10).</summary>
+    public static BilateralExperimentOptions Paper() => new();
+
+    /// <summary>
+    /// Minutes instead of days: width 0.25, 3 epochs (heads: 60 on cached features), 2 seeds, 3 000 training and
+    /// 2 000 test images,
+    /// ensembles of 2 and 5 from a pool of 5 (so k = 5 is the whole pool), no augmentation.
+    /// </summary>
+    public static BilateralExperimentOptions Quick() => new()
+    {
+        Preset = "quick",
+        Width = 0.25,
+        Training = BilateralTrainingOptions.Quick(epochs: 3),
+        Seeds = [0, 1],
+        TrainLimit = 3000,
+        TestLimit = 2000,
+        EnsemblePool = 5,
+        EnsembleSizes = [2, 5],
+    };
+}
+
+/// <summary>Validates <see cref="BilateralExperimentOptions"/>, listing every problem.</summary>
+public sealed class BilateralExperimentOptionsValidator : IValidateOptions<BilateralExperimentOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, BilateralExperimentOptions options)
+    {
+        var errors = Problems(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
+    public static BilateralExperimentOptions Check(BilateralExperimentOptions options)
+    {
+        var errors = Problems(options ?? throw new ArgumentNullException(nameof(options)));
+        if (errors.Count > 0) throw new OptionsValidationException(nameof(BilateralExperimentOptions), typeof(BilateralExperimentOptions), errors);
+        return options;
+    }
+
+    private static List<string> Problems(BilateralExperimentOptions o)
+    {
+        var errors = new List<string>();
+        if (!(o.Width > 0 && o.Width <= 16)) errors.Add($"Width must lie in (0, 16] (got {o.Width}).");
+        if (!(o.Dropout >= 0 && o.Dropout < 1)) errors.Add($"Dropout must lie in [0, 1) (got {o.Dropout}).");
+        if (o.Seeds is null || o.Seeds.Count == 0) errors.Add("Seeds: at least one seed is required.");
+        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) errors.Add("Seeds: seeds must be distinct.");
+        if (!(o.ValidationFraction > 0 && o.ValidationFraction < 1)) errors.Add($"ValidationFraction must lie in (0, 1) (got {o.ValidationFraction}).");
+        if (o.TestLimit is < 1) errors.Add($"TestLimit must be at least 1 when set (got {o.TestLimit}).");
+        if (o.TrainLimit is < 10) errors.Add($"TrainLimit must be at least 10 when set (got {o.TrainLimit}).");
+        if (o.EnsemblePool < 1) errors.Add($"EnsemblePool must be at least 1 (got {o.EnsemblePool}).");
+        foreach (var k in o.EnsembleSizes ?? [])
+            if (k < 1 || k > o.EnsemblePool) errors.Add($"EnsembleSizes: k = {k} must lie in [1, EnsemblePool = {o.EnsemblePool}].");
+        if (o.Training is null) errors.Add("Training must not be null.");
+        else errors.AddRange(BilateralTrainingOptionsValidator.Problems(o.Training).Select(e => "Training." + e));
+        return errors;
+    }
+}

@@ -14,7 +14,7 @@ cat > "$work/sweep.sbatch" <<JOB
 #SBATCH --cpus-per-task=1
 #SBATCH --time=20
 #SBATCH --output=$work/shard-%a.log
-dotnet "$work/cli/bilateral-neuro.dll" synchrony --preset quick --epochs 1 --seeds 1 --device cpu \
+dotnet "$work/cli/bilateral-neuro.dll" train --epochs 1 --train-limit 600 --width 0.125 --seeds 4 --device cpu \
   --shard \$SLURM_ARRAY_TASK_ID/\$SLURM_ARRAY_TASK_COUNT --out "$work/runs/shard-\$SLURM_ARRAY_TASK_ID"
 JOB
 job=$(sbatch --parsable "$work/sweep.sbatch")
@@ -28,10 +28,11 @@ for i in 1 2; do
   [ -f "$work/runs/shard-$i/results.json" ] || { echo "shard $i wrote no results" >&2; cat "$work/shard-$i.log" >&2; exit 1; }
 done
 dotnet "$work/cli/bilateral-neuro.dll" report "$work/runs/shard-1" "$work/runs/shard-2" --out "$work/runs/merged" | tee "$work/merged.txt"
-# Every model of the sweep appears once in the merged table: the shards split the models between them.
-count() { grep -cE '^\| [^|]+ \| overlap 0 \|' "$1" || true; }
-m1=$(count "$work/runs/shard-1/report.md"); m2=$(count "$work/runs/shard-2/report.md"); models=$(count "$work/runs/merged/report.md")
-echo "models on 'overlap 0': shard 1 has $m1, shard 2 has $m2, merged has $models"
-[ "$m1" -ge 1 ] && [ "$m2" -ge 1 ] && [ "$models" -eq $((m1 + m2)) ] || { echo "merged table does not hold both shards' models" >&2; exit 1; }
+# The shards split the 4 seeds (shard 1: 0 and 2, shard 2: 1 and 3); the merged table averages all four.
+seeds() { python3 -c "import json,sys; print(sorted(r['Seed'] for r in json.load(open(sys.argv[1]))['Rows']))" "$1"; }
+s1=$(seeds "$work/runs/shard-1/results.json"); s2=$(seeds "$work/runs/shard-2/results.json"); sm=$(seeds "$work/runs/merged/results.json")
+echo "seeds: shard 1 $s1, shard 2 $s2, merged $sm"
+[ "$s1" = "[0, 2]" ] && [ "$s2" = "[1, 3]" ] && [ "$sm" = "[0, 1, 2, 3]" ] || { echo "merged table does not hold both shards' seeds" >&2; exit 1; }
+grep -qE '^\| ResNet-9 width 0.125 \| 4 \|' "$work/runs/merged/report.md" || { echo "merged report lacks the 4-seed mean row" >&2; exit 1; }
 grep -q '"Shard": "merged 2"' "$work/runs/merged/results.json"
 echo "slurm sweep check passed"

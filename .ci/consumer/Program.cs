@@ -1,16 +1,20 @@
-// Consumer check: the package's fluent API, its embedded data and its native fix, outside the repository.
-using BilateralNeuro.Backbones;
+// Consumer check: the package's fluent API as the README shows it, its embedded data and its native fix,
+// outside the repository (referenced by PackageReference from a local folder feed).
+using BilateralNeuro.Bilateral;
 using BilateralNeuro.Data;
 using BilateralNeuro.Training;
-using TorchSharp;
 
-var (train, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
-var small = train.Take(512);
-var backbone = new ResNet9(inputChannels: 1, width: 0.125);
-var model = new SingleHead(torch.nn.Sequential(backbone, torch.nn.Linear(backbone.FeatureSize, 10)), LabelLevels.Fine);
-var result = new Trainer(new TrainerOptions { Epochs = 2, LearningRate = 3e-3 })
-    .Fit(model, new BatchSource(small, 64, normalization: Normalization.FashionMnist), null, [HeadSpec.Classification(LabelLevels.Fine)]);
-var first = result.History[0].TrainLoss;
-var last = result.History[^1].TrainLoss;
-Console.WriteLine($"consumer: trained {result.History.Count} epochs, loss {first:F3} -> {last:F3}");
+var (all, test) = Datasets.FashionMnist("embedded");
+var train = all.Take(600);
+var net = BilateralNetwork.Create()
+    .Left(h => h.ResNet9().Width(0.125).InputChannels(1).Specialize(LabelLevel.Fine))
+    .Right(h => h.ResNet9().Width(0.125).InputChannels(1).Specialize(LabelLevel.Coarse))
+    .Heads(fine: 10, coarse: 4, dropout: 0.6)
+    .Build();
+HeadSpec[] heads = [HeadSpec.Classification("fine"), HeadSpec.Classification("coarse")];
+var result = new Trainer(new TrainerOptions { Epochs = 2, LearningRate = 2e-3 })
+    .Fit(net, new BatchSource(train, 64, normalization: Normalization.FashionMnist), null, heads);
+var metrics = Trainer.Evaluate(net, new BatchSource(test.Take(500), 250, normalization: Normalization.FashionMnist, shuffle: false), heads);
+double first = result.History[0].TrainLoss, last = result.History[^1].TrainLoss;
+Console.WriteLine($"consumer: bilateral network trained {result.History.Count} epochs, loss {first:F3} -> {last:F3}, test fine {metrics["fine/accuracy"]:P1}");
 return last < first ? 0 : 1;

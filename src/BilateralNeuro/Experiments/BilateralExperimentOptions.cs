@@ -48,18 +48,18 @@ public sealed class BilateralExperimentOptions
     public static BilateralExperimentOptions Paper() => new();
 
     /// <summary>
-    /// Minutes instead of days: width 0.25, 3 epochs (heads: 60 on cached features), 2 seeds, 3 000 training and
-    /// 2 000 test images,
-    /// ensembles of 2 and 5 from a pool of 5 (so k = 5 is the whole pool), no augmentation.
+    /// Minutes instead of days (under 5 on 2 cores): width 0.125, 3 epochs of batch 32 (heads: 60 epochs on cached
+    /// features), 2 seeds, 2 500 training and 1 000 test images, ensembles of 2 and 5 from a pool of 5 (so k = 5 is
+    /// the whole pool), no augmentation.
     /// </summary>
     public static BilateralExperimentOptions Quick() => new()
     {
         Preset = "quick",
-        Width = 0.25,
+        Width = 0.125,
         Training = BilateralTrainingOptions.Quick(epochs: 3),
         Seeds = [0, 1],
-        TrainLimit = 3000,
-        TestLimit = 2000,
+        TrainLimit = 2500,
+        TestLimit = 1000,
         EnsemblePool = 5,
         EnsembleSizes = [2, 5],
     };

@@ -59,10 +59,10 @@ public sealed class BilateralTrainingOptions
     /// </summary>
     public static BilateralTrainingOptions Quick(int epochs = 4) => new()
     {
-        Stage1 = new() { Epochs = epochs, LearningRate = 1e-3, WeightDecay = 1e-4, BatchSize = 128 },
+        Stage1 = new() { Epochs = epochs, LearningRate = 2e-3, WeightDecay = 1e-4, BatchSize = 32 },
         Stage2 = new() { Epochs = 60, LearningRate = 1e-3, WeightDecay = 1e-5, BatchSize = 128 },
         Stage3 = new() { Epochs = 0, LearningRate = 1e-4, WeightDecay = 1e-5, BatchSize = 128 },
-        EndToEnd = new() { Epochs = epochs, LearningRate = 1e-3, WeightDecay = 1e-4, BatchSize = 128 },
+        EndToEnd = new() { Epochs = epochs, LearningRate = 2e-3, WeightDecay = 1e-4, BatchSize = 32 },
         Augmentation = Augmentation.None,
         Normalization = Normalization.FashionMnist,
     };

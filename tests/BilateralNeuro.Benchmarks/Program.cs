@@ -4,7 +4,7 @@ using BilateralNeuro.Data;
 using TorchSharp;
 
 // Runs every benchmark and prints one table of ratios measured in the same run (absolute times on a shared machine
-// are noise; the ratios are the figure). Usage: dotnet run -c Release --project tests/BilateralNeuro.Benchmarks [-- --quick] [--threads N] [--out FILE]
+// are noise; the ratios are the figure). Usage: dotnet run -c Release --project tests/BilateralNeuro.Benchmarks [-- --quick] [--threads N] [--out FILE] [--cases trainer,peers]
 var quick = args.Contains("--quick");
 int threads = ArgInt("--threads", 2);
 string? outFile = ArgString("--out");
@@ -14,13 +14,14 @@ torch.set_num_threads(threads);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU");
 var (train, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
 var rows = new List<CaseResult>();
+bool only(string name) => ArgString("--cases") is not { } c || c.Split(',').Contains(name);
 double matmul = PeerCases.MatmulGflops(repeats: 5);
 Console.WriteLine($"machine limit: 2048x2048 float32 matmul {matmul:F1} GFLOP/s");
-double? peerMatmul = PeerCases.RunPeer("resnet9.py", $"--case matmul --threads {threads} --warmup 1 --steps 3", Console.Out);
-if (peerMatmul is { } pm)
+double? peerMatmul = !only("peers") ? null : PeerCases.RunPeer("resnet9.py", $"--case matmul --threads {threads} --warmup 1 --steps 3", Console.Out);
+if (peerMatmul is { } pm && only("peers"))
     rows.Add(new CaseResult("2048² matmul (matmul-bound; says more about the peer's BLAS than about us)", matmul, 2 * Math.Pow(2048, 3) / pm / 1e9, "GFLOP/s", "reported apart from convolution cases", HigherIsBetter: true));
-rows.AddRange(TrainerOverhead.Run(train, steps: quick ? 10 : 30, repeats: quick ? 3 : 7, Console.Out));
-rows.AddRange(PeerCases.ResNet9(threads, steps: quick ? 3 : 10, matmul, Console.Out));
+if (only("trainer")) rows.AddRange(TrainerOverhead.Run(train, steps: quick ? 10 : 30, repeats: quick ? 3 : 7, Console.Out));
+if (only("peers")) rows.AddRange(PeerCases.ResNet9(threads, steps: quick ? 3 : 10, matmul, Console.Out));
 
 Console.WriteLine();
 Harness.Print(rows, Console.Out);

@@ -116,9 +116,14 @@ public sealed class Trainer
                 if (finite)
                 {
                     loss.backward();
-                    double norm = nn.utils.clip_grad_norm_(parameters, options.GradientClipNorm ?? double.PositiveInfinity);
-                    finite = double.IsFinite(norm);
-                    if (!finite) lossValue = float.NaN;
+                    // The global gradient norm is computed only when clipping (it costs a pass over every gradient).
+                    // Without clipping, a non-finite gradient makes the weights, and so the next step's loss, non-finite,
+                    // which the loss check catches one step later.
+                    if (options.GradientClipNorm is { } maxNorm)
+                    {
+                        finite = double.IsFinite(nn.utils.clip_grad_norm_(parameters, maxNorm));
+                        if (!finite) lossValue = float.NaN;
+                    }
                 }
                 if (!finite)
                 {

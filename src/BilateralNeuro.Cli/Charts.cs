@@ -6,9 +6,10 @@ namespace BilateralNeuro.Cli;
 public static class Charts
 {
     /// <summary>A line chart of several named series over a shared x axis.</summary>
-    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> series)
+    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> series, bool integerX = true)
     {
         var plot = new Plot();
+        if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         foreach (var (name, x, y) in series)
         {
             var s = plot.Add.Scatter(x, y);

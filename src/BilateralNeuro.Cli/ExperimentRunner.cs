@@ -37,8 +37,10 @@ public static class ExperimentRunner
     private static int Run(string name, ParseResult parse, SharedOptions shared, Func<ExperimentContext, ExperimentOutput> body, CancellationToken cancel)
     {
         bool json = parse.GetValue(shared.Json);
+        bool interactive = !json && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive;
         using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .AddFilter(level => level >= LogLevel.Warning || !json && level >= LogLevel.Information)
+            // Progress bars own the terminal; information lines would tear them, so only warnings are shown there.
+            .AddFilter(level => level >= LogLevel.Warning || !json && !interactive && level >= LogLevel.Information)
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var clock = Stopwatch.StartNew();
         var outDir = parse.GetValue(shared.Out)!.FullName;

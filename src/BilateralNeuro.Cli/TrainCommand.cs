@@ -26,9 +26,10 @@ public static class TrainCommand
             var seeds = ExperimentRunner.ShardSeeds(ctx.Shard, Enumerable.Range(0, ctx.Seeds ?? 1));
             var table = new ResultTable("train");
             var notes = new List<string>();
+            var view = new ProgressView(ctx.Parse.GetValue(ctx.Shared.Json));
             foreach (var seed in seeds)
             {
-                var (metrics, result, parameters) = TrainOne(ctx, train, val, test, seed, ctx.Parse.GetValue(width));
+                var (metrics, result, parameters) = view.Run(stage => TrainOne(ctx, train, val, test, seed, ctx.Parse.GetValue(width), stage($"seed {seed}")));
                 table.Add($"ResNet-9 width {ctx.Parse.GetValue(width)}", "-", seed, new Dictionary<string, double>
                 {
                     ["fine accuracy"] = metrics["fine/accuracy"], ["coarse accuracy"] = metrics["coarse/accuracy"],
@@ -41,7 +42,7 @@ public static class TrainCommand
     }
 
     private static (Dictionary<string, double> Metrics, TrainingResult Result, long Parameters) TrainOne(ExperimentContext ctx,
-        LabeledImages train, LabeledImages val, LabeledImages test, int seed, double width)
+        LabeledImages train, LabeledImages val, LabeledImages test, int seed, double width, IProgress<TrainingProgress> progress)
     {
         BilateralNeuro.Core.Seeding.Seed(seed);
         var model = new TwoHeads(new ResNet9(1, width));
@@ -51,11 +52,11 @@ public static class TrainCommand
         var options = new TrainerOptions
         {
             Epochs = ctx.Epochs ?? 4, LearningRate = 3e-3, Optimizer = OptimizerKind.AdamW, WeightDecay = 5e-4,
-            Schedule = LearningRateSchedule.Cosine, Seed = seed, CheckpointDirectory = Path.Combine(ctx.OutDir, "checkpoints", $"seed-{seed}"),
+            Schedule = LearningRateSchedule.Cosine, Seed = seed, CheckpointDirectory = Path.Combine(ctx.OutDir, "checkpoints", $"seed-{seed}"), ProgressEvery = 1,
         };
         var result = new Trainer(options, ctx.Logging.CreateLogger<Trainer>()).Fit(model,
             new BatchSource(train, 128, ctx.Device, norm, new Augmentation { CropPadding = 2, HorizontalFlip = true }, seed: seed),
-            new BatchSource(val, 512, ctx.Device, norm, shuffle: false), heads, null, ctx.Cancel);
+            new BatchSource(val, 512, ctx.Device, norm, shuffle: false), heads, progress, ctx.Cancel);
         var metrics = Trainer.Evaluate(model, new BatchSource(test, 512, ctx.Device, norm, shuffle: false), heads);
         var epochs = result.History.Select(h => (double)h.Epoch).ToArray();
         Charts.Lines(Path.Combine(ctx.OutDir, $"training-curves-seed{seed}.png"), $"ResNet-9 on Fashion-MNIST, seed {seed}", "epoch", "accuracy",

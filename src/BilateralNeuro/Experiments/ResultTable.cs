@@ -16,7 +16,10 @@ public sealed record Statistic(double Mean, double Std, int Count)
     /// <summary>Formats as <c>mean ± std</c> (percent when <paramref name="percent"/>).</summary>
     public string Format(bool percent) => percent
         ? Count > 1 ? $"{Mean * 100:F2} ± {Std * 100:F2}" : $"{Mean * 100:F2}"
+        : IsWhole(Mean) && Std == 0 ? Mean.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
         : Count > 1 ? $"{Mean:G4} ± {Std:G3}" : $"{Mean:G4}";
+
+    private static bool IsWhole(double v) => Math.Abs(v) < 1e15 && v == Math.Floor(v);
 }
 
 /// <summary>One aggregated row: a model under a condition over all seeds.</summary>

@@ -21,27 +21,50 @@ public static class ResourceCsv
         AtomicFile.Write(path, s => { var bytes = Encoding.UTF8.GetBytes(sb.ToString()); s.Write(bytes); });
     }
 
-    /// <summary>Reads a reaction-time CSV with the header <c>image_id,rt_ms</c> (extra columns ignored).</summary>
-    /// <exception cref="FormatException">The header or a row is malformed.</exception>
+    /// <summary>
+    /// Reads a reaction-time CSV with the header <c>image_id,rt_ms</c> (extra columns ignored): one row per image,
+    /// image ids non-negative integers, reaction times finite and positive, each id at most once.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is empty, not UTF-8 text, or a row is malformed, duplicated or
+    /// out of range; the message names the file, the line and its byte offset.</exception>
     public static Dictionary<int, double> ReadReactionTimes(string path)
     {
-        var lines = File.ReadAllLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).ToArray();
-        if (lines.Length == 0) throw new FormatException($"{path}: empty reaction-time file; expected a header 'image_id,rt_ms'.");
-        var header = lines[0].Split(',').Select(h => h.Trim().ToLowerInvariant()).ToList();
-        int id = header.IndexOf("image_id"), rt = header.IndexOf("rt_ms");
-        if (id < 0 || rt < 0) throw new FormatException($"{path}: expected a header with columns image_id and rt_ms, got '{lines[0]}'.");
+        byte[] bytes = File.ReadAllBytes(path);
+        string text;
+        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
+        catch (DecoderFallbackException e) { throw new InvalidDataException($"{path}: not UTF-8 text (byte {e.Index}); expected a CSV 'image_id,rt_ms'.", e); }
         var result = new Dictionary<int, double>();
-        for (int i = 1; i < lines.Length; i++)
+        int id = -1, rt = -1, lineNo = 0, offset = 0;
+        foreach (var raw in text.Split('\n'))
         {
-            var cells = lines[i].Split(',');
+            lineNo++;
+            int lineOffset = offset;
+            offset += Encoding.UTF8.GetByteCount(raw) + 1;
+            var line = raw.TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var cells = line.Split(',');
+            if (id < 0)
+            {
+                var header = cells.Select(h => h.Trim().ToLowerInvariant()).ToList();
+                id = header.IndexOf("image_id");
+                rt = header.IndexOf("rt_ms");
+                if (id < 0 || rt < 0)
+                    throw new InvalidDataException($"{path}: line {lineNo} (byte {lineOffset}): expected a header with columns image_id and rt_ms, got '{Shorten(line)}'.");
+                continue;
+            }
             if (cells.Length <= Math.Max(id, rt)
-                || !int.TryParse(cells[id].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var key)
-                || !double.TryParse(cells[rt].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-                throw new FormatException($"{path}: line {i + 1} '{lines[i]}' is not 'image_id,rt_ms'.");
-            result[key] = value;
+                || !int.TryParse(cells[id].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var key) || key < 0
+                || !double.TryParse(cells[rt].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                || !double.IsFinite(value) || value <= 0)
+                throw new InvalidDataException($"{path}: line {lineNo} (byte {lineOffset}) '{Shorten(line)}' is not 'image_id,rt_ms' with an id >= 0 and a positive time.");
+            if (!result.TryAdd(key, value))
+                throw new InvalidDataException($"{path}: line {lineNo} (byte {lineOffset}): image_id {key} appears twice.");
         }
+        if (id < 0) throw new InvalidDataException($"{path}: empty reaction-time file; expected a header 'image_id,rt_ms'.");
         return result;
     }
+
+    private static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "...";
 
     private static string Format(object? v) => v switch
     {

@@ -19,9 +19,13 @@ public class ResourceCsvTests
         var bad = Path.Combine(dir.FullName, "bad.csv");
         File.WriteAllText(bad, "image_id,rt_ms\n1,fast\n");
         var act = () => ResourceCsv.ReadReactionTimes(bad);
-        act.Should().Throw<FormatException>().WithMessage("*line 2*");
+        act.Should().Throw<InvalidDataException>().WithMessage("*bad.csv*line 2 (byte 15)*");
         File.WriteAllText(bad, "id,time\n1,2\n");
-        act.Should().Throw<FormatException>().WithMessage("*image_id*");
+        act.Should().Throw<InvalidDataException>().WithMessage("*image_id*");
+        File.WriteAllText(bad, "image_id,rt_ms\n1,300\n1,310\n");
+        act.Should().Throw<InvalidDataException>().WithMessage("*line 3*appears twice*");
+        File.WriteAllText(bad, "image_id,rt_ms\n1,-5\n");
+        act.Should().Throw<InvalidDataException>().WithMessage("*positive*");
         dir.Delete(true);
     }
 

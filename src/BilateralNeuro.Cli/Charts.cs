@@ -25,6 +25,7 @@ public static class Charts
         foreach (var (name, x, y) in groups)
         {
             var s = plot.Add.ScatterPoints(x, y);
+            s.MarkerSize = 10;
             s.LegendText = name;
         }
         Finish(plot, path, title, xLabel, yLabel);
@@ -35,7 +36,7 @@ public static class Charts
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);   // outside the data area: never covers a point
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 800, 500);
     }

@@ -8,6 +8,14 @@ namespace BilateralNeuro.Cli;
 /// <summary>One subcommand per paper, each a thin mapping from options to the library's experiment.</summary>
 public static class ExperimentCommands
 {
+    // Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7): enough for drawing the human reference curve.
+    private static double Erf(double x)
+    {
+        double t = 1 / (1 + 0.3275911 * Math.Abs(x));
+        double y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x);
+        return Math.Sign(x) * y;
+    }
+
     public static Command Bilateral()
     {
         var width = new Option<double?>("--width") { Description = "Channel width multiplier of every ResNet (quick: 0.25, paper: 1)." };
@@ -28,7 +36,11 @@ public static class ExperimentCommands
             }
             if (ctx.Parse.GetValue(width) is { } w) options.Width = w;
             var result = new BilateralExperiment(options, ctx.Device, ctx.Logging).Run(train, test, ctx.Status, ctx.Cancel);
-            return new ExperimentOutput(result.Table, result.Notes.ToList(), options.Seeds);
+            var both = result.Summary.Where(r => !double.IsNaN(r.FineMean) && !double.IsNaN(r.CoarseMean)).ToList();
+            Charts.Points(Path.Combine(ctx.OutDir, "accuracy.png"), "Bilateral comparison: test accuracy (mean over seeds)",
+                "fine accuracy (%)", "coarse accuracy (%)",
+                both.Select(r => (r.Model, new[] { r.FineMean * 100 }, new[] { r.CoarseMean * 100 })));
+            return new ExperimentOutput(result.Table, [.. result.Notes, "figure: accuracy.png"], options.Seeds);
         }, width);
     }
 
@@ -76,7 +88,13 @@ public static class ExperimentCommands
                 : Datasets.MnistDigits(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
             var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"));
             var table = new ResultTable("resources");
-            foreach (var r in experiments.TradeOff(train, test))
+            var tradeOff = experiments.TradeOff(train, test);
+            string Label(TradeOffRow r) => $"b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}";
+            Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-breadth.png"), "Trade-off: accuracy against effective breadth",
+                "effective channels", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { (double)r.Breadth }, new[] { r.Accuracy * 100 })));
+            Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-time.png"), "Trade-off: accuracy against expected steps",
+                "expected recurrent steps", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { r.ExpectedSteps }, new[] { r.Accuracy * 100 })));
+            foreach (var r in tradeOff)
                 table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", options.Seed, new Dictionary<string, double>
                 {
                     ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
@@ -88,8 +106,11 @@ public static class ExperimentCommands
                 {
                     ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
                 });
+            Charts.Lines(Path.Combine(ctx.OutDir, "occlusion-steps.png"), "Time under occlusion", "occluded fraction (achieved)", "expected steps",
+                [("expected steps", occlusion.Rows.Select(r => r.AchievedFraction).ToArray(), occlusion.Rows.Select(r => r.ExpectedSteps).ToArray())], integerX: false);
             var notes = new List<string>
             {
+                "figures: tradeoff-breadth.png, tradeoff-time.png, occlusion-steps.png",
                 $"Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}",
                 $"Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}",
             };
@@ -110,7 +131,15 @@ public static class ExperimentCommands
             var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")).Run(objects, ctx.Status, ctx.Cancel);
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
-            var notes = new List<string> { "psychometric curves: curves.csv" };
+            var levels = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();
+            var human = levels.Select(x => 0.5 * (1 + Erf((x - 0.514) * 4.19 / Math.Sqrt(2)))).ToArray();
+            var series = new List<(string, double[], double[])> { ("humans (PSE 0.514, slope 4.19)", levels, human) };
+            foreach (var m in report.Models)
+                if (m.Curves.TryGetValue(FaceOcclusion.None, out var c))
+                    series.Add(($"{m.Model} ({m.Pretraining})", c.Levels, c.Proportions));
+            Charts.Lines(Path.Combine(ctx.OutDir, "psychometric.png"), "P(positive) along the sad-to-happy morph (no occlusion)",
+                "morph level (0 = sad, 1 = happy)", "P(positive)", series, integerX: false);
+            var notes = new List<string> { "psychometric curves: curves.csv, psychometric.png" };
             if (report.Benchmark is { } b) notes.Add($"frozen-feature cache: {b.Model} epoch {b.UncachedEpochSeconds:F2} s uncached vs {b.CachedEpochSeconds:F3} s cached ({b.Speedup:F1}x)");
             return new ExperimentOutput(report.Table, notes, [options.Seed]);
         });

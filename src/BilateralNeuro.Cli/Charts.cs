@@ -6,14 +6,24 @@ namespace BilateralNeuro.Cli;
 public static class Charts
 {
     /// <summary>A line chart of several named series over a shared x axis.</summary>
-    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> series, bool integerX = true)
+    /// <param name="referenceFirst">Draw the first series as a reference: thick black line, no markers.</param>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> series,
+        bool integerX = true, bool referenceFirst = false)
     {
         var plot = new Plot();
         if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        bool first = true;
         foreach (var (name, x, y) in series)
         {
             var s = plot.Add.Scatter(x, y);
             s.LegendText = name;
+            if (first && referenceFirst)
+            {
+                s.Color = Colors.Black;
+                s.LineWidth = 3;
+                s.MarkerSize = 0;
+            }
+            first = false;
         }
         Finish(plot, path, title, xLabel, yLabel);
     }

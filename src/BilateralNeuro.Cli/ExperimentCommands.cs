@@ -138,7 +138,7 @@ public static class ExperimentCommands
                 if (m.Curves.TryGetValue(FaceOcclusion.None, out var c))
                     series.Add(($"{m.Model} ({m.Pretraining})", c.Levels, c.Proportions));
             Charts.Lines(Path.Combine(ctx.OutDir, "psychometric.png"), "P(positive) along the sad-to-happy morph (no occlusion)",
-                "morph level (0 = sad, 1 = happy)", "P(positive)", series, integerX: false);
+                "morph level (0 = sad, 1 = happy)", "P(positive)", series, integerX: false, referenceFirst: true);
             var notes = new List<string> { "psychometric curves: curves.csv, psychometric.png" };
             if (report.Benchmark is { } b) notes.Add($"frozen-feature cache: {b.Model} epoch {b.UncachedEpochSeconds:F2} s uncached vs {b.CachedEpochSeconds:F3} s cached ({b.Speedup:F1}x)");
             return new ExperimentOutput(report.Table, notes, [options.Seed]);

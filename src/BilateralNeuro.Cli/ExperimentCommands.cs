@@ -35,7 +35,8 @@ public static class ExperimentCommands
                 options.Training.Stage2.Epochs = Math.Max(e, options.Training.Stage2.Epochs);
             }
             if (ctx.Parse.GetValue(width) is { } w) options.Width = w;
-            var result = new BilateralExperiment(options, ctx.Device, ctx.Logging).Run(train, test, ctx.Status, ctx.Cancel);
+            var result = new BilateralExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
+                .Run(train, test, ctx.Status, ctx.Cancel);
             var both = result.Summary.Where(r => !double.IsNaN(r.FineMean) && !double.IsNaN(r.CoarseMean)).ToList();
             Charts.Points(Path.Combine(ctx.OutDir, "accuracy.png"), "Bilateral comparison: test accuracy (mean over seeds)",
                 "fine accuracy (%)", "coarse accuracy (%)",
@@ -78,28 +79,42 @@ public static class ExperimentCommands
 
     public static Command Resources()
     {
-        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174).", ctx =>
+        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). Shards split the sweep points (the occlusion experiment is the last point).", ctx =>
         {
-            if (ctx.Shard.Count > 1) throw new ArgumentException("--shard: the resources sweep does not shard yet; run it whole.");
             var options = ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
             if (ctx.Epochs is { } e) options.Training.Epochs = e;
+            // The sweep: every pressure setting of the grid, then the occlusion experiment; a shard takes every n-th point.
+            var points = options.Grid.Select(p => (object)p).Append("occlusion").ToList();
+            var mine = ctx.Shard.Select(points).ToList();
+            if (mine.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than the {points.Count} sweep points.");
+            options.Grid = mine.OfType<Pressure>().ToList();
+            bool runOcclusion = mine.Contains("occlusion");
             var (train, test) = ctx.Dataset == "fashion-mnist"
                 ? Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"))
                 : Datasets.MnistDigits(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
-            var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"));
+            var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"))
+            {
+                Journal = ctx.Journal, StageProgress = ctx.Stage, Cancellation = ctx.Cancel,
+            };
             var table = new ResultTable("resources");
-            var tradeOff = experiments.TradeOff(train, test);
-            string Label(TradeOffRow r) => $"b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}";
-            Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-breadth.png"), "Trade-off: accuracy against effective breadth",
-                "effective channels", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { (double)r.Breadth }, new[] { r.Accuracy * 100 })));
-            Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-time.png"), "Trade-off: accuracy against expected steps",
-                "expected recurrent steps", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { r.ExpectedSteps }, new[] { r.Accuracy * 100 })));
-            foreach (var r in tradeOff)
-                table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", options.Seed, new Dictionary<string, double>
-                {
-                    ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
-                    ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
-                });
+            var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {string.Join("; ", mine)}" };
+            var tradeOff = options.Grid.Count > 0 ? experiments.TradeOff(train, test) : [];
+            if (tradeOff.Count > 0)
+            {
+                string Label(TradeOffRow r) => $"b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}";
+                Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-breadth.png"), "Trade-off: accuracy against effective breadth",
+                    "effective channels", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { (double)r.Breadth }, new[] { r.Accuracy * 100 })));
+                Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-time.png"), "Trade-off: accuracy against expected steps",
+                    "expected recurrent steps", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { r.ExpectedSteps }, new[] { r.Accuracy * 100 })));
+                foreach (var r in tradeOff)
+                    table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", options.Seed, new Dictionary<string, double>
+                    {
+                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
+                        ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
+                    });
+                notes.Add("figures: tradeoff-breadth.png, tradeoff-time.png");
+            }
+            if (!runOcclusion) return new ExperimentOutput(table, notes, [options.Seed]);
             var occlusion = experiments.OcclusionTime(train, test);
             foreach (var r in occlusion.Rows)
                 table.Add("moderate pressure", $"occlusion {r.Level:G2}", options.Seed, new Dictionary<string, double>
@@ -108,12 +123,9 @@ public static class ExperimentCommands
                 });
             Charts.Lines(Path.Combine(ctx.OutDir, "occlusion-steps.png"), "Time under occlusion", "occluded fraction (achieved)", "expected steps",
                 [("expected steps", occlusion.Rows.Select(r => r.AchievedFraction).ToArray(), occlusion.Rows.Select(r => r.ExpectedSteps).ToArray())], integerX: false);
-            var notes = new List<string>
-            {
-                "figures: tradeoff-breadth.png, tradeoff-time.png, occlusion-steps.png",
-                $"Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}",
-                $"Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}",
-            };
+            notes.Add("figure: occlusion-steps.png");
+            notes.Add($"Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}");
+            notes.Add($"Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}");
             return new ExperimentOutput(table, notes, [options.Seed]);
         });
     }

@@ -13,12 +13,31 @@ public sealed record ExperimentOutput(ResultTable Table, IReadOnlyList<string> N
 
 /// <summary>Everything a subcommand's body needs: parsed shared options, device, logging, status, cancellation.</summary>
 public sealed record ExperimentContext(ParseResult Parse, SharedOptions Shared, torch.Device Device, Shard Shard, string Preset,
-    string OutDir, ILoggerFactory Logging, IProgress<string> Status, CancellationToken Cancel)
+    string OutDir, ILoggerFactory Logging, IProgress<string> Status, CancellationToken Cancel,
+    Func<string, IProgress<BilateralNeuro.Training.TrainingProgress>> Stage)
 {
+    private ExperimentJournal? journal;
+
+    /// <summary>
+    /// The run's journal in OUT/checkpoints: finished units and trainer checkpoints, tied to the command's options, so
+    /// the same command started again resumes. Deleted after a successful run unless --keep-checkpoints is given.
+    /// </summary>
+    public ExperimentJournal Journal => journal ??= new ExperimentJournal(Path.Combine(OutDir, "checkpoints"),
+        ExperimentRunner.Fingerprint(Parse, Shared), Logging.CreateLogger("checkpoints"));
+
+    /// <summary>Whether <see cref="Journal"/> was opened.</summary>
+    public bool HasJournal => journal is not null;
+
     public int? Seeds => Parse.GetValue(Shared.Seeds);
     public int? Epochs => Parse.GetValue(Shared.Epochs);
     public string? DataDir => Parse.GetValue(Shared.DataDir)?.FullName;
     public string Dataset => Parse.GetValue(Shared.Dataset)!;
+}
+
+/// <summary>A synchronous <see cref="IProgress{T}"/> (System.Progress posts to the thread pool, which reorders lines).</summary>
+public sealed class LineProgress(Action<string> write) : IProgress<string>
+{
+    public void Report(string value) => write(value);
 }
 
 /// <summary>Shared plumbing of the experiment subcommands: options, device, progress, results folder, exit codes.</summary>
@@ -30,7 +49,8 @@ public static class ExperimentRunner
         var command = new Command(name, description);
         shared.AddTo(command);
         foreach (var o in extra) command.Options.Add(o);
-        command.SetAction((parse, cancel) => Task.FromResult(Run(name, parse, shared, body, cancel)));
+        // Run on the thread pool so that System.CommandLine's Ctrl+C handler is registered while the work runs.
+        command.SetAction((parse, cancel) => Task.Run(() => Run(name, parse, shared, body, cancel), CancellationToken.None));
         return command;
     }
 
@@ -49,9 +69,14 @@ public static class ExperimentRunner
             TorchRuntime.EnsureLoaded(logging.CreateLogger("BilateralNeuro"));
             var device = DeviceSelector.Parse(parse.GetValue(shared.Device));
             var shard = Shard.Parse(parse.GetValue(shared.Shard));
-            var status = new Progress<string>(line => Console.Error.WriteLine($"[{name} {clock.Elapsed:mm\\:ss}] {line}"));
-            var context = new ExperimentContext(parse, shared, device, shard, parse.GetValue(shared.Preset)!, outDir, logging, status, cancel);
-            var output = body(context);
+            var view = new ProgressView(json);
+            var status = new LineProgress(line => view.Line($"[{name} {clock.Elapsed:mm\\:ss}] {line}"));
+            ExperimentContext? context = null;
+            var output = view.Run(stage =>
+            {
+                context = new ExperimentContext(parse, shared, device, shard, parse.GetValue(shared.Preset)!, outDir, logging, status, cancel, stage);
+                return body(context);
+            });
             var record = new RunRecord
             {
                 Experiment = name,
@@ -66,6 +91,7 @@ public static class ExperimentRunner
                 Notes = output.Notes.ToList(),
             };
             record.Write(outDir);
+            if (context!.HasJournal && !parse.GetValue(shared.KeepCheckpoints)) context.Journal.Delete();
             if (json) Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "results.json")));
             else
             {
@@ -77,7 +103,8 @@ public static class ExperimentRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"{name}: stopped by the user after {clock.Elapsed.TotalSeconds:F0} s; completed checkpoints are kept, no results file was written.");
+            Console.Error.WriteLine($"{name}: stopped by the user after {clock.Elapsed.TotalSeconds:F0} s; no results file was written. " +
+                $"Finished units and epoch checkpoints are kept in {Path.Combine(outDir, "checkpoints")}: run the same command again to resume.");
             return 130;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException
@@ -86,6 +113,19 @@ public static class ExperimentRunner
             Console.Error.WriteLine($"{name}: error: {e.Message}");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// What the results of a run depend on: the subcommand, every option given except output-only ones (--out,
+    /// --json, --keep-checkpoints), and the library version. A journal written under another fingerprint is not resumed.
+    /// </summary>
+    public static string Fingerprint(ParseResult parse, SharedOptions shared)
+    {
+        var ignored = new HashSet<string> { shared.Out.Name, shared.Json.Name, shared.KeepCheckpoints.Name, shared.Device.Name };
+        var given = parse.CommandResult.Command.Options.Where(o => !ignored.Contains(o.Name) && parse.GetResult(o) is { } r && r.Tokens.Count > 0)
+            .OrderBy(o => o.Name, StringComparer.Ordinal)
+            .Select(o => $"{o.Name}={string.Join(" ", parse.GetResult(o)!.Tokens.Select(t => t.Value))}");
+        return $"bilateral-neuro {parse.CommandResult.Command.Name}\nlibrary {RunRecord.CurrentVersion}\n{string.Join("\n", given)}\n";
     }
 
     /// <summary>Seeds 0..n-1 sliced by the shard.</summary>

@@ -13,18 +13,43 @@ public sealed class ProgressView
 
     public ProgressView(bool json) => plain = json || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive;
 
-    /// <summary>Runs <paramref name="work"/>, handing it a progress sink per stage.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/>, handing it a progress sink per stage (a bar each on a terminal; finished bars are
+    /// removed and leave a one-line summary above the live bars).
+    /// </summary>
     public T Run<T>(Func<Func<string, IProgress<TrainingProgress>>, T> work)
     {
         if (plain)
             return work(stage => new PlainProgress(stage));
         T result = default!;
         AnsiConsole.Progress()
-            .AutoClear(false)
+            .AutoClear(true)
+            .HideCompleted(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx => result = work(stage => new BarProgress(ctx.AddTask(Markup.Escape(stage)), stage)));
+            .Start(ctx =>
+            {
+                BarProgress? previous = null;
+                result = work(stage =>
+                {
+                    previous?.Finish();
+                    return previous = new BarProgress(ctx.AddTask(Markup.Escape(stage)), stage, this);
+                });
+                previous?.Finish();
+            });
         return result;
     }
+
+    /// <summary>Writes a status line: above the live bars on a terminal, to standard error otherwise.</summary>
+    public void Line(string text)
+    {
+        lock (gate)
+        {
+            if (plain) Console.Error.WriteLine(text);
+            else AnsiConsole.MarkupLine(Markup.Escape(text));
+        }
+    }
+
+    private readonly object gate = new();
 
     private sealed class PlainProgress(string stage) : IProgress<TrainingProgress>
     {
@@ -36,10 +61,23 @@ public sealed class ProgressView
         }
     }
 
-    private sealed class BarProgress(ProgressTask task, string stage) : IProgress<TrainingProgress>
+    private sealed class BarProgress(ProgressTask task, string stage, ProgressView view) : IProgress<TrainingProgress>
     {
+        private TrainingProgress? last;
+
+        /// <summary>Completes the bar and leaves its last state as a line.</summary>
+        public void Finish()
+        {
+            if (task.IsFinished) return;
+            task.Value = task.MaxValue;
+            task.StopTask();
+            if (last is { } p)
+                view.Line($"  done: {stage} · {p.Epoch} epochs · loss {p.Loss:F3} · train acc {p.Accuracy:P1}");
+        }
+
         public void Report(TrainingProgress p)
         {
+            last = p;
             task.MaxValue = p.Epochs * (double)p.Steps;
             task.Value = (p.Epoch - 1) * (double)p.Steps + p.Step;
             task.Description = Markup.Escape($"{stage} · epoch {p.Epoch}/{p.Epochs} · step {p.Step}/{p.Steps} · loss {p.Loss:F3} · acc {p.Accuracy:P1}");

@@ -13,11 +13,12 @@ public sealed class SharedOptions
     public Option<string> Preset { get; } = new("--preset") { Description = "quick (CPU minutes, embedded data) or paper (the paper's settings).", DefaultValueFactory = _ => "quick" };
     public Option<DirectoryInfo> Out { get; } = new("--out") { Description = "Output folder for results.json, results.csv, report.md and figures.", DefaultValueFactory = _ => new DirectoryInfo("runs/latest") };
     public Option<bool> Json { get; } = new("--json") { Description = "Print results.json to stdout and plain progress lines instead of progress bars." };
+    public Option<bool> KeepCheckpoints { get; } = new("--keep-checkpoints") { Description = "Keep OUT/checkpoints (finished units and trained weights) after a successful run; by default they are deleted once results are written. A stopped run always keeps them and resumes from them." };
     public Option<string> Shard { get; } = new("--shard") { Description = "Run only slice i/n of the sweep (for Slurm job arrays); merge with `report`.", DefaultValueFactory = _ => "1/1" };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Dataset, DataDir, Device, Seeds, Epochs, Preset, Out, Json, Shard }) command.Options.Add(o);
+        foreach (var o in new Option[] { Dataset, DataDir, Device, Seeds, Epochs, Preset, Out, Json, Shard, KeepCheckpoints }) command.Options.Add(o);
         command.Validators.Add(result =>
         {
             var preset = result.GetValue(Preset) ?? "quick";

@@ -26,10 +26,9 @@ public static class TrainCommand
             var seeds = ExperimentRunner.ShardSeeds(ctx.Shard, Enumerable.Range(0, ctx.Seeds ?? 1));
             var table = new ResultTable("train");
             var notes = new List<string>();
-            var view = new ProgressView(ctx.Parse.GetValue(ctx.Shared.Json));
             foreach (var seed in seeds)
             {
-                var (metrics, result, parameters) = view.Run(stage => TrainOne(ctx, train, val, test, seed, ctx.Parse.GetValue(width), stage($"seed {seed}")));
+                var (metrics, result, parameters) = TrainOne(ctx, train, val, test, seed, ctx.Parse.GetValue(width), ctx.Stage($"seed {seed}"));
                 table.Add($"ResNet-9 width {ctx.Parse.GetValue(width)}", "-", seed, new Dictionary<string, double>
                 {
                     ["fine accuracy"] = metrics["fine/accuracy"], ["coarse accuracy"] = metrics["coarse/accuracy"],

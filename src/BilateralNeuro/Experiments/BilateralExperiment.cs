@@ -24,6 +24,11 @@ public sealed record Stage2Benchmark(double Stage1EpochSeconds, double Stage2Epo
     public double Speedup => Stage1EpochSeconds / Math.Max(1e-9, Stage2EpochSeconds);
 }
 
+/// <summary>What one seed of <see cref="BilateralExperiment"/> leaves in its <see cref="ExperimentJournal"/>.</summary>
+/// <param name="Rows">The seed's table rows.</param>
+/// <param name="Benchmark">Its stage-2 speed measurement.</param>
+public sealed record BilateralSeedRecord(List<ResultRow> Rows, Stage2Benchmark? Benchmark);
+
 /// <summary>The outcome of <see cref="BilateralExperiment.Run"/>.</summary>
 /// <param name="Summary">Typed table: model, parameters, fine and coarse test accuracy (mean, std over seeds).</param>
 /// <param name="Table">Every (model, seed) row, for <see cref="RunRecord"/> and merging.</param>
@@ -71,6 +76,15 @@ public sealed class BilateralExperiment
         loggers = loggerFactory;
     }
 
+    /// <summary>
+    /// Keeps finished seeds and per-model trainer checkpoints, so a stopped run resumes when started again with the
+    /// same options (null: nothing is kept).
+    /// </summary>
+    public ExperimentJournal? Journal { get; init; }
+
+    /// <summary>Creates one progress sink per training run (named e.g. "seed 0 · unilateral ResNet-9 2/5"), e.g. a progress bar.</summary>
+    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
+
     /// <summary>Runs every model for every seed and returns the table.</summary>
     /// <param name="train">Training set (a validation split is carved from it per seed).</param>
     /// <param name="test">Test set, used only for the final scores.</param>
@@ -96,11 +110,23 @@ public sealed class BilateralExperiment
 
         foreach (int seed in options.Seeds)
         {
+            string unit = $"seed-{seed}";
+            if (Journal is not null && Journal.TryGet(unit, out BilateralSeedRecord done))
+            {
+                table.Rows.AddRange(done.Rows);
+                if (done.Benchmark is { } b) benchmarks.Add(b);
+                status?.Report($"seed {seed}: finished in an earlier run; reusing its {done.Rows.Count} rows");
+                continue;
+            }
+            int rowsBefore = table.Rows.Count;
+            Stage2Benchmark? seedBenchmark = null;
+            IProgress<TrainingProgress>? Bar(string what) => StageProgress?.Invoke($"seed {seed} · {what}");
             var (trainSplit, validation) = source.SplitValidation(options.ValidationFraction, seed);
             using var _t = trainSplit;
             using var _v = validation;
             var training = options.Training.Clone();
             training.Seed = seed;
+            training.CheckpointDirectory = Journal?.UnitDirectory(unit);
             var protocol = new BilateralProtocol(training, device, loggers);
             var twoStage = training.Clone();
             twoStage.Stage3.Epochs = 0;
@@ -122,9 +148,10 @@ public sealed class BilateralExperiment
             {
                 net.to(device);
                 status?.Report($"seed {seed}: training the specialised bilateral network ({net.ParameterCount:N0} parameters)");
-                var r = twoStageProtocol.TrainSpecialized(net, trainSplit, validation, cancellationToken: cancellationToken);
+                var r = twoStageProtocol.TrainSpecialized(net, trainSplit, validation, Bar("specialized bilateral"), cancellationToken);
                 var bench = new Stage2Benchmark(r.Stage1EpochSeconds, r.Stage2EpochSeconds, r.CacheSeconds);
                 benchmarks.Add(bench);
+                seedBenchmark = bench;
                 Record("left hemisphere alone (fine)", r.LeftClassifier, r.LeftClassifier.ParameterCount, [specs[0]]);
                 Record("right hemisphere alone (coarse)", r.RightClassifier, r.RightClassifier.ParameterCount, [specs[1]]);
                 Record(Specialized, net, net.ParameterCount);
@@ -139,7 +166,7 @@ public sealed class BilateralExperiment
                 if (training.Stage3.Epochs > 0)
                 {
                     status?.Report($"seed {seed}: stage 3 (extension): fine-tuning everything for {training.Stage3.Epochs} epochs");
-                    protocol.FineTune(net, trainSplit, validation, cancellationToken: cancellationToken);
+                    protocol.FineTune(net, trainSplit, validation, Bar("stage-3 fine-tune"), cancellationToken);
                     Record(Specialized + " + stage-3 fine-tune", net, net.ParameterCount);
                 }
             }
@@ -149,7 +176,7 @@ public sealed class BilateralExperiment
                 Seeding.Seed(seed);
                 using var net = BuildBilateral(channels, heads, specialized: false);
                 status?.Report($"seed {seed}: training the bilateral network end to end");
-                protocol.TrainEndToEnd(net, heads, trainSplit, validation, 0, cancellationToken: cancellationToken);
+                protocol.TrainEndToEnd(net, heads, trainSplit, validation, 0, Bar("bilateral end to end"), cancellationToken, "bilateral");
                 Record("bilateral (end to end)", net, net.ParameterCount);
             }
 
@@ -159,7 +186,7 @@ public sealed class BilateralExperiment
                 Seeding.Seed(seed);
                 using var net = new UnilateralNetwork(new HemisphereBuilder().Kind(kind).Width(options.Width).InputChannels(channels).Build(), heads, options.Dropout);
                 status?.Report($"seed {seed}: training {name} ({net.ParameterCount:N0} parameters)");
-                protocol.TrainEndToEnd(net, heads, trainSplit, validation, 0, cancellationToken: cancellationToken);
+                protocol.TrainEndToEnd(net, heads, trainSplit, validation, 0, Bar(name), cancellationToken, name);
                 Record(name, net, net.ParameterCount);
             }
 
@@ -173,7 +200,7 @@ public sealed class BilateralExperiment
                     var net = new UnilateralNetwork(Hemisphere.ResNet9().Width(options.Width).InputChannels(channels).Build(), heads, options.Dropout);
                     pool.Add(net);
                     status?.Report($"seed {seed}: training unilateral ResNet-9 {m + 1}/{options.EnsemblePool}");
-                    protocol.TrainEndToEnd(net, heads, trainSplit, validation, 100 + m, cancellationToken: cancellationToken);
+                    protocol.TrainEndToEnd(net, heads, trainSplit, validation, 100 + m, Bar($"unilateral ResNet-9 {m + 1}/{options.EnsemblePool}"), cancellationToken, $"pool-{m}");
                     if (m == 0) Record("unilateral ResNet-9", net, net.ParameterCount);
                 }
                 var validationSource = protocol.EvalSource(validation);
@@ -189,6 +216,7 @@ public sealed class BilateralExperiment
             {
                 foreach (var n in pool) n.Dispose();
             }
+            Journal?.Save(unit, new BilateralSeedRecord(table.Rows.Skip(rowsBefore).ToList(), seedBenchmark));
         }
 
         var summary = table.Summarize().Select(s => new BilateralSummaryRow(s.Model,

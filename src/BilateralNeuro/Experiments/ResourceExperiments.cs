@@ -3,6 +3,7 @@ using BilateralNeuro.Analysis;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Resources;
+using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -34,6 +35,15 @@ public sealed class ResourceExperiments
     /// <summary>The options.</summary>
     public ResourceExperimentOptions Options { get; }
 
+    /// <summary>Keeps every finished sweep point so a stopped run resumes when started again with the same options (null: nothing kept).</summary>
+    public ExperimentJournal? Journal { get; init; }
+
+    /// <summary>Creates one progress sink per training run (e.g. a progress bar).</summary>
+    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
+
+    /// <summary>Stops training after the current step.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>Trains one network per grid point on the occluded task and reports accuracy against effective size.</summary>
     public List<TradeOffRow> TradeOff(LabeledImages train, LabeledImages test)
     {
@@ -42,7 +52,13 @@ public sealed class ResourceExperiments
         var rows = new List<TradeOffRow>();
         foreach (var p in Options.Grid)
         {
-            var (net, seconds) = Train(tr, p, 10);
+            if (Journal is not null && Journal.TryGet($"tradeoff {p}", out TradeOffRow done))
+            {
+                rows.Add(done);
+                logger.LogInformation("Trade-off {Pressure}: finished in an earlier run", p);
+                continue;
+            }
+            var (net, seconds) = Train(tr, p, 10, $"trade-off {p}");
             using (net)
             {
                 var eval = LatticeEvaluator.Evaluate(net, Source(te, false));
@@ -50,6 +66,7 @@ public sealed class ResourceExperiments
                 long compact = CompactParameters(net);
                 rows.Add(new TradeOffRow(p.Breadth, p.Depth, p.Time, eval.Accuracy, eval.AdaptiveAccuracy, size.Breadth, size.Depth,
                     eval.MeanExpectedSteps, eval.MeanAdaptiveSteps, string.Join('-', size.ChannelsPerLayer), Parameters(net), compact, seconds));
+                Journal?.Save($"tradeoff {p}", rows[^1]);
                 logger.LogInformation("Trade-off {Pressure}: accuracy {Acc:F3}, {B} channels in {D} layers, {T:F2} expected steps ({S:F0}s)",
                     p, eval.Accuracy, size.Breadth, size.Depth, eval.MeanExpectedSteps, seconds);
             }
@@ -66,7 +83,7 @@ public sealed class ResourceExperiments
         {
             using var trK = Task(train, classes, clutter, Options.TrainCount, Options.Seed + 10 * classes + clutter);
             using var teK = Task(test, classes, clutter, Options.TestCount, Options.Seed + 1000 + 10 * classes + clutter);
-            var (net, seconds) = Train(trK, Options.Moderate, classes);
+            var (net, seconds) = Train(trK, Options.Moderate, classes, $"growth {classes} classes clutter {clutter}");
             using (net)
             {
                 var eval = LatticeEvaluator.Evaluate(net, Source(teK, false));
@@ -86,10 +103,16 @@ public sealed class ResourceExperiments
     /// </summary>
     public OcclusionTimeResult OcclusionTime(LabeledImages train, LabeledImages test)
     {
+        if (Journal is null) return RunOcclusionTime(train, test);
+        return Journal.Run("occlusion", () => RunOcclusionTime(train, test));
+    }
+
+    private OcclusionTimeResult RunOcclusionTime(LabeledImages train, LabeledImages test)
+    {
         using var tr = OccludedMixed(Sample(train, Options.TrainCount, Options.Seed).Data, Options.Seed);
         var (clean, cleanIndex) = Sample(test, Options.TestCount, Options.Seed + 1);
         using var cleanOwner = clean;
-        var (net, _) = Train(tr, Options.OcclusionPressure, 10);
+        var (net, _) = Train(tr, Options.OcclusionPressure, 10, "occlusion");
         using (net)
         {
             var rows = new List<OcclusionRow>();
@@ -180,7 +203,7 @@ public sealed class ResourceExperiments
         return rows;
     }
 
-    private (LatticeNetwork Net, double Seconds) Train(LabeledImages data, Pressure p, int classes)
+    private (LatticeNetwork Net, double Seconds) Train(LabeledImages data, Pressure p, int classes, string name)
     {
         Seeding.Seed(Options.Seed);
         var o = Options.Lattice;
@@ -197,7 +220,7 @@ public sealed class ResourceExperiments
         };
         var net = new LatticeNetwork(options);
         var clock = Stopwatch.StartNew();
-        new ResourceTrainer(Options.Training, logger).Fit(net, new ResourceCostPenalty(options.Cost), Source(data, true));
+        new ResourceTrainer(Options.Training, logger).Fit(net, new ResourceCostPenalty(options.Cost), Source(data, true), Cancellation, StageProgress?.Invoke(name));
         return (net, clock.Elapsed.TotalSeconds);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BilateralNeuro.Data;
+using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -40,7 +41,13 @@ public sealed class ResourceTrainer
     public ResourceTrainerOptions Options { get; }
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/> under <paramref name="penalty"/>.</summary>
-    public IReadOnlyList<ResourceEpoch> Fit<TModel>(TModel model, ResourceCostPenalty penalty, BatchSource train, CancellationToken cancellationToken = default)
+    /// <param name="model">The gated model.</param>
+    /// <param name="penalty">Breadth, depth and time costs.</param>
+    /// <param name="train">Training batches.</param>
+    /// <param name="cancellationToken">Stops after the current step.</param>
+    /// <param name="progress">Receives a report after every step (task loss and training accuracy of the epoch so far).</param>
+    public IReadOnlyList<ResourceEpoch> Fit<TModel>(TModel model, ResourceCostPenalty penalty, BatchSource train, CancellationToken cancellationToken = default,
+        IProgress<TrainingProgress>? progress = null)
         where TModel : nn.Module<Tensor, Dictionary<string, Tensor>>, IResourceGated
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -96,6 +103,7 @@ public sealed class ResourceTrainer
                 using (no_grad()) correct += outputs[Options.Output].argmax(1).eq(target).sum().item<long>();
                 seen += batch.Size;
                 batches++;
+                progress?.Report(new TrainingProgress(epoch, Options.Epochs, batches, train.BatchesPerEpoch, taskSum / seen, (double)correct / seen, null));
             }
             var size = penalty.Measure(model);
             var e = new ResourceEpoch(epoch, taskSum / seen, bSum / batches, dSum / batches, tSum / seen, (double)correct / seen, size, clock.Elapsed);

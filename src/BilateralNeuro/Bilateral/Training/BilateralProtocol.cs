@@ -92,7 +92,7 @@ public sealed class BilateralProtocol
         }
         else
         {
-            stage2 = Fit(network, train, validation, HeadSpecs(heads), options.Stage2, 2, progress, cancellationToken);
+            stage2 = Fit(network, train, validation, HeadSpecs(heads), options.Stage2, 2, progress, cancellationToken, "stage2");
         }
 
         TrainingResult? stage3 = options.Stage3.Epochs > 0 ? FineTune(network, train, validation, progress, cancellationToken) : null;
@@ -106,7 +106,7 @@ public sealed class BilateralProtocol
         ArgumentNullException.ThrowIfNull(network);
         if (options.Stage3.Epochs < 1) throw new InvalidOperationException("BilateralProtocol: Stage3.Epochs is 0; set it to fine-tune.");
         network.UnfreezeHemispheres();
-        return Fit(network, train, validation, HeadSpecs(network.Head.Definitions), options.Stage3, 3, progress, cancellationToken);
+        return Fit(network, train, validation, HeadSpecs(network.Head.Definitions), options.Stage3, 3, progress, cancellationToken, "stage3");
     }
 
     /// <summary>Stage 1 for one hemisphere: wraps it with one head on its specialised level and trains it alone.</summary>
@@ -122,21 +122,29 @@ public sealed class BilateralProtocol
         var classifier = new UnilateralNetwork(hemisphere, [head], dropout);
         classifier.to(Device);
         logger.LogInformation("Stage 1: training the {Name} hemisphere on '{Level}' ({Classes} classes)", name, head.Name, head.Classes);
-        var result = Fit(classifier, train, validation, [HeadSpec.Classification(head.Name)], options.Stage1, 1, progress, cancellationToken);
+        var result = Fit(classifier, train, validation, [HeadSpec.Classification(head.Name)], options.Stage1, 1, progress, cancellationToken, $"stage1-{name}");
         return (classifier, result);
     }
 
     /// <summary>Trains any multi-head model end to end (the baselines) with the <see cref="BilateralTrainingOptions.EndToEnd"/> settings.</summary>
+    /// <param name="model">The model (moved to <see cref="Device"/>).</param>
+    /// <param name="heads">Its heads.</param>
+    /// <param name="train">Training set.</param>
+    /// <param name="validation">Validation set (model selection).</param>
+    /// <param name="seedOffset">Offsets the data-order seed (e.g. per ensemble member).</param>
+    /// <param name="progress">Receives step and epoch reports.</param>
+    /// <param name="cancellationToken">Stops after the current step.</param>
+    /// <param name="name">Names the run's checkpoint folder when <see cref="BilateralTrainingOptions.CheckpointDirectory"/> is set; must differ between models of one protocol.</param>
     public TrainingResult TrainEndToEnd(nn.Module<Tensor, Dictionary<string, Tensor>> model, IEnumerable<HeadDefinition> heads,
         LabeledImages train, LabeledImages validation, int seedOffset = 0,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default, string? name = null)
     {
         model.to(Device);
-        return Fit(model, train, validation, HeadSpecs(heads), options.EndToEnd, 10 + seedOffset, progress, cancellationToken);
+        return Fit(model, train, validation, HeadSpecs(heads), options.EndToEnd, 10 + seedOffset, progress, cancellationToken, $"end-to-end-{name ?? seedOffset.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     private TrainingResult Fit(nn.Module<Tensor, Dictionary<string, Tensor>> model, LabeledImages train, LabeledImages validation,
-        IReadOnlyList<HeadSpec> heads, StageOptions stage, int seedOffset, IProgress<TrainingProgress>? progress, CancellationToken token)
+        IReadOnlyList<HeadSpec> heads, StageOptions stage, int seedOffset, IProgress<TrainingProgress>? progress, CancellationToken token, string run)
     {
         var trainer = new Trainer(new TrainerOptions
         {
@@ -147,6 +155,7 @@ public sealed class BilateralProtocol
             WeightDecay = stage.WeightDecay,
             Seed = options.Seed,
             SelectionMetric = $"{heads[0].Output}/accuracy",
+            CheckpointDirectory = options.CheckpointDirectory is { } root ? Path.Combine(root, Core.FileNames.Slug(run)) : null,
         }, loggers.CreateLogger<Trainer>());
         return trainer.Fit(model, TrainSource(train, stage.BatchSize, seedOffset), EvalSource(validation), heads, progress, token);
     }

@@ -48,6 +48,11 @@ public sealed class BilateralTrainingOptions
     public Normalization Normalization { get; set; } = Normalization.Cifar100;
     /// <summary>Seed of data order, augmentation and dropout.</summary>
     public int Seed { get; set; }
+    /// <summary>
+    /// When set, every trainer run of the protocol keeps epoch checkpoints in its own sub-folder here (named after the
+    /// stage and model) and resumes from them: a stopped run restarted with the same options continues where it stopped.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
 
     /// <summary>The paper's settings: Adam 1e-4, wd 1e-3 / 1e-5, batch 256, 180 epochs, crop+flip, CIFAR-100 normalisation.</summary>
     public static BilateralTrainingOptions Paper() => new();
@@ -72,7 +77,7 @@ public sealed class BilateralTrainingOptions
     {
         Stage1 = Stage1.Clone(), Stage2 = Stage2.Clone(), Stage3 = Stage3.Clone(), EndToEnd = EndToEnd.Clone(),
         FineWeight = FineWeight, CoarseWeight = CoarseWeight, CacheFeatures = CacheFeatures,
-        Augmentation = Augmentation, Normalization = Normalization, Seed = Seed,
+        Augmentation = Augmentation, Normalization = Normalization, Seed = Seed, CheckpointDirectory = CheckpointDirectory,
     };
 }
 

@@ -1,0 +1,89 @@
+using BilateralNeuro.Bilateral.Training;
+using BilateralNeuro.Core;
+using BilateralNeuro.Data;
+using BilateralNeuro.Experiments;
+using BilateralNeuro.Tests.Bilateral;
+using FluentAssertions;
+using Xunit;
+
+namespace BilateralNeuro.Tests.Experiments;
+
+public sealed class ExperimentJournalTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("bn-journal-").FullName;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void A_finished_unit_is_reused_by_a_new_journal_with_the_same_fingerprint()
+    {
+        var root = Path.Combine(dir, "checkpoints");
+        int calls = 0;
+        var first = new ExperimentJournal(root, "options A");
+        first.Run("seed 0", () => { calls++; return new List<double> { 0.25, double.NaN }; });
+        var second = new ExperimentJournal(root, "options A");
+        second.Resumed.Should().Be(1);
+        var again = second.Run("seed 0", () => { calls++; return new List<double> { 9 }; });
+        calls.Should().Be(1, "the second journal must reuse the stored result");
+        again[0].Should().Be(0.25);
+        double.IsNaN(again[1]).Should().BeTrue("NaN metrics survive the round trip");
+        second.CompletedUnits.Should().Equal("seed_0");
+    }
+
+    [Fact]
+    public void A_journal_written_with_other_options_is_set_aside_not_mixed_in()
+    {
+        var root = Path.Combine(dir, "checkpoints");
+        new ExperimentJournal(root, "options A").Save("seed 0", 1);
+        var other = new ExperimentJournal(root, "options B");
+        other.Resumed.Should().Be(0);
+        other.TryGet("seed 0", out int _).Should().BeFalse();
+        Directory.GetDirectories(dir, "checkpoints.other-options-*").Should().ContainSingle("the old journal is moved, not deleted");
+    }
+
+    [Fact]
+    public void A_corrupt_unit_file_names_the_file()
+    {
+        var journal = new ExperimentJournal(Path.Combine(dir, "j"), "x");
+        File.WriteAllText(Path.Combine(journal.Directory, "seed-1.unit.json"), "{ not json");
+        var read = () => journal.TryGet("seed-1", out List<ResultRow> _);
+        read.Should().Throw<InvalidDataException>().WithMessage("*seed-1.unit.json*delete it*");
+    }
+
+    [Fact]
+    public void Bilateral_experiment_resumes_finished_seeds_without_training()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var data = SyntheticHierarchy.Create(96, seed: 3);
+        using var test = SyntheticHierarchy.Create(32, seed: 4);
+        var options = new BilateralExperimentOptions
+        {
+            Preset = "test", Width = 0.125, Dropout = 0.2, Seeds = [0], EnsemblePool = 2, EnsembleSizes = [2],
+            ResNet18 = false, ResNet34 = false, BilateralEndToEnd = false,
+            Training = new BilateralTrainingOptions
+            {
+                Stage1 = new() { Epochs = 1, LearningRate = 3e-3, WeightDecay = 0, BatchSize = 32 },
+                Stage2 = new() { Epochs = 2, LearningRate = 1e-2, WeightDecay = 0, BatchSize = 32 },
+                Stage3 = new() { Epochs = 0 },
+                EndToEnd = new() { Epochs = 1, LearningRate = 3e-3, WeightDecay = 0, BatchSize = 32 },
+                Augmentation = Augmentation.None, Normalization = Normalization.None(1),
+            },
+        };
+        var root = Path.Combine(dir, "bilateral");
+        var stages = new List<string>();
+        var first = new BilateralExperiment(options) { Journal = new ExperimentJournal(root, "tiny"), StageProgress = s => { stages.Add(s); return new Progress<BilateralNeuro.Training.TrainingProgress>(); } }
+            .Run(data, test);
+        stages.Should().Contain(s => s.Contains("specialized")).And.Contain(s => s.Contains("unilateral ResNet-9 2/2"));
+        Directory.GetDirectories(Path.Combine(root, "units", "seed-0")).Select(Path.GetFileName)
+            .Should().Contain(["stage1-left", "stage1-right", "end-to-end-pool-0", "end-to-end-pool-1"], "every trainer run keeps its own epoch checkpoints");
+
+        // A cancelled token makes any training throw at its first step: the rerun must come from the journal alone.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var second = new BilateralExperiment(options) { Journal = new ExperimentJournal(root, "tiny") }.Run(data, test, cancellationToken: cancelled.Token);
+        second.Table.Rows.Select(r => (r.Model, r.Metrics.GetValueOrDefault("fine accuracy", -1))).Should().Equal(first.Table.Rows.Select(r => (r.Model, r.Metrics.GetValueOrDefault("fine accuracy", -1))));
+    }
+}

@@ -79,26 +79,51 @@ public static class ExperimentCommands
 
     public static Command Resources()
     {
-        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). Shards split the sweep points (the occlusion experiment is the last point).", ctx =>
+        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). The sweep is seeds x (pressure settings + the occlusion experiment); shards split its points.", ctx =>
         {
-            var options = ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
-            if (ctx.Epochs is { } e) options.Training.Epochs = e;
-            // The sweep: every pressure setting of the grid, then the occlusion experiment; a shard takes every n-th point.
-            var points = options.Grid.Select(p => (object)p).Append("occlusion").ToList();
+            ResourceExperimentOptions Preset() => ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
+            var preset = Preset();
+            var seeds = ctx.Seeds is { } n ? Enumerable.Range(preset.Seed, n).ToList() : [preset.Seed];
+            // The sweep: for every seed, each pressure setting of the grid, then the occlusion experiment.
+            var points = seeds.SelectMany(seed => preset.Grid.Select(p => (Seed: seed, Point: (object)p)).Append((Seed: seed, Point: "occlusion"))).ToList();
             var mine = ctx.Shard.Select(points).ToList();
             if (mine.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than the {points.Count} sweep points.");
-            options.Grid = mine.OfType<Pressure>().ToList();
-            bool runOcclusion = mine.Contains("occlusion");
             var (train, test) = ctx.Dataset == "fashion-mnist"
                 ? Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"))
                 : Datasets.MnistDigits(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
-            var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"))
-            {
-                Journal = ctx.Journal, StageProgress = ctx.Stage, Cancellation = ctx.Cancel,
-            };
             var table = new ResultTable("resources");
-            var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {string.Join("; ", mine)}" };
-            var tradeOff = options.Grid.Count > 0 ? experiments.TradeOff(train, test) : [];
+            var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {string.Join("; ", mine.Select(m => $"seed {m.Seed} {m.Point}"))}" };
+            var tradeOff = new List<TradeOffRow>();
+            var occlusions = new List<OcclusionTimeResult>();
+            foreach (var group in mine.GroupBy(m => m.Seed))
+            {
+                var options = Preset();
+                options.Seed = group.Key;
+                if (ctx.Epochs is { } e) options.Training.Epochs = e;
+                options.Grid = group.Select(m => m.Point).OfType<Pressure>().ToList();
+                var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"))
+                {
+                    Journal = ctx.Journal, StageProgress = name => ctx.Stage($"seed {group.Key} · {name}"), Cancellation = ctx.Cancel,
+                };
+                var rows = options.Grid.Count > 0 ? experiments.TradeOff(train, test) : [];
+                tradeOff.AddRange(rows);
+                foreach (var r in rows)
+                    table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", group.Key, new Dictionary<string, double>
+                    {
+                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
+                        ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
+                    });
+                if (!group.Any(m => m.Point is "occlusion")) continue;
+                var occlusion = experiments.OcclusionTime(train, test);
+                occlusions.Add(occlusion);
+                foreach (var r in occlusion.Rows)
+                    table.Add("moderate pressure", $"occlusion {r.Level:G2}", group.Key, new Dictionary<string, double>
+                    {
+                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
+                    });
+                notes.Add($"seed {group.Key}: Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}");
+                notes.Add($"seed {group.Key}: Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}");
+            }
             if (tradeOff.Count > 0)
             {
                 string Label(TradeOffRow r) => $"b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}";
@@ -106,27 +131,16 @@ public static class ExperimentCommands
                     "effective channels", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { (double)r.Breadth }, new[] { r.Accuracy * 100 })));
                 Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-time.png"), "Trade-off: accuracy against expected steps",
                     "expected recurrent steps", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { r.ExpectedSteps }, new[] { r.Accuracy * 100 })));
-                foreach (var r in tradeOff)
-                    table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", options.Seed, new Dictionary<string, double>
-                    {
-                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
-                        ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
-                    });
                 notes.Add("figures: tradeoff-breadth.png, tradeoff-time.png");
             }
-            if (!runOcclusion) return new ExperimentOutput(table, notes, [options.Seed]);
-            var occlusion = experiments.OcclusionTime(train, test);
-            foreach (var r in occlusion.Rows)
-                table.Add("moderate pressure", $"occlusion {r.Level:G2}", options.Seed, new Dictionary<string, double>
-                {
-                    ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
-                });
-            Charts.Lines(Path.Combine(ctx.OutDir, "occlusion-steps.png"), "Time under occlusion", "occluded fraction (achieved)", "expected steps",
-                [("expected steps", occlusion.Rows.Select(r => r.AchievedFraction).ToArray(), occlusion.Rows.Select(r => r.ExpectedSteps).ToArray())], integerX: false);
-            notes.Add("figure: occlusion-steps.png");
-            notes.Add($"Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}");
-            notes.Add($"Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}");
-            return new ExperimentOutput(table, notes, [options.Seed]);
+            if (occlusions.Count > 0)
+            {
+                Charts.Lines(Path.Combine(ctx.OutDir, "occlusion-steps.png"), "Time under occlusion", "occluded fraction (achieved)", "expected steps",
+                    occlusions.Select((o, i) => ($"seed {mine.Where(m => m.Point is "occlusion").ElementAt(i).Seed}",
+                        o.Rows.Select(r => r.AchievedFraction).ToArray(), o.Rows.Select(r => r.ExpectedSteps).ToArray())).ToList(), integerX: false);
+                notes.Add("figure: occlusion-steps.png");
+            }
+            return new ExperimentOutput(table, notes, mine.Select(m => m.Seed).Distinct().ToList());
         });
     }
 

@@ -23,7 +23,7 @@ public sealed record ExperimentContext(ParseResult Parse, SharedOptions Shared, 
     /// the same command started again resumes. Deleted after a successful run unless --keep-checkpoints is given.
     /// </summary>
     public ExperimentJournal Journal => journal ??= new ExperimentJournal(Path.Combine(OutDir, "checkpoints"),
-        ExperimentRunner.Fingerprint(Parse, Shared), Logging.CreateLogger("checkpoints"));
+        ExperimentRunner.Fingerprint(Parse), Logging.CreateLogger("checkpoints"));
 
     /// <summary>Whether <see cref="Journal"/> was opened.</summary>
     public bool HasJournal => journal is not null;
@@ -119,9 +119,9 @@ public static class ExperimentRunner
     /// What the results of a run depend on: the subcommand, every option given except output-only ones (--out,
     /// --json, --keep-checkpoints), and the library version. A journal written under another fingerprint is not resumed.
     /// </summary>
-    public static string Fingerprint(ParseResult parse, SharedOptions shared)
+    public static string Fingerprint(ParseResult parse)
     {
-        var ignored = new HashSet<string> { shared.Out.Name, shared.Json.Name, shared.KeepCheckpoints.Name, shared.Device.Name };
+        var ignored = new HashSet<string> { "--out", "--json", "--keep-checkpoints", "--device" };
         var given = parse.CommandResult.Command.Options.Where(o => !ignored.Contains(o.Name) && parse.GetResult(o) is { } r && r.Tokens.Count > 0)
             .OrderBy(o => o.Name, StringComparer.Ordinal)
             .Select(o => $"{o.Name}={string.Join(" ", parse.GetResult(o)!.Tokens.Select(t => t.Value))}");

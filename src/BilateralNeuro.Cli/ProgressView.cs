@@ -64,15 +64,17 @@ public sealed class ProgressView
     private sealed class BarProgress(ProgressTask task, string stage, ProgressView view) : IProgress<TrainingProgress>
     {
         private TrainingProgress? last;
+        private bool finished;
 
         /// <summary>Completes the bar and leaves its last state as a line.</summary>
         public void Finish()
         {
-            if (task.IsFinished) return;
+            if (finished) return;
+            finished = true;
             task.Value = task.MaxValue;
             task.StopTask();
             if (last is { } p)
-                view.Line($"  done: {stage} · {p.Epoch} epochs · loss {p.Loss:F3} · train acc {p.Accuracy:P1}");
+                view.Line($"  done: {stage} · epoch {p.Epoch}/{p.Epochs} · loss {p.Loss:F3} · train acc {p.Accuracy:P1}");
         }
 
         public void Report(TrainingProgress p)

@@ -52,7 +52,7 @@ public sealed class ResourceExperiments
         var rows = new List<TradeOffRow>();
         foreach (var p in Options.Grid)
         {
-            if (Journal is not null && Journal.TryGet($"tradeoff {p}", out TradeOffRow done))
+            if (Journal is not null && Journal.TryGet($"seed {Options.Seed} tradeoff {p}", out TradeOffRow done))
             {
                 rows.Add(done);
                 logger.LogInformation("Trade-off {Pressure}: finished in an earlier run", p);
@@ -66,7 +66,7 @@ public sealed class ResourceExperiments
                 long compact = CompactParameters(net);
                 rows.Add(new TradeOffRow(p.Breadth, p.Depth, p.Time, eval.Accuracy, eval.AdaptiveAccuracy, size.Breadth, size.Depth,
                     eval.MeanExpectedSteps, eval.MeanAdaptiveSteps, string.Join('-', size.ChannelsPerLayer), Parameters(net), compact, seconds));
-                Journal?.Save($"tradeoff {p}", rows[^1]);
+                Journal?.Save($"seed {Options.Seed} tradeoff {p}", rows[^1]);
                 logger.LogInformation("Trade-off {Pressure}: accuracy {Acc:F3}, {B} channels in {D} layers, {T:F2} expected steps ({S:F0}s)",
                     p, eval.Accuracy, size.Breadth, size.Depth, eval.MeanExpectedSteps, seconds);
             }
@@ -104,7 +104,7 @@ public sealed class ResourceExperiments
     public OcclusionTimeResult OcclusionTime(LabeledImages train, LabeledImages test)
     {
         if (Journal is null) return RunOcclusionTime(train, test);
-        return Journal.Run("occlusion", () => RunOcclusionTime(train, test));
+        return Journal.Run($"seed {Options.Seed} occlusion", () => RunOcclusionTime(train, test));
     }
 
     private OcclusionTimeResult RunOcclusionTime(LabeledImages train, LabeledImages test)

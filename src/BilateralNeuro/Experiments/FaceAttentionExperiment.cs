@@ -268,9 +268,9 @@ public sealed class FaceAttentionExperiment
     private ITorchvisionConvNet Create(string arch, int classes) => arch switch
     {
         "AlexNet" => new AlexNet(classes, Options.Width),
-        "VGG11" => Vgg.Vgg11(classes, Options.Width),
-        "VGG13" => Vgg.Vgg13(classes, Options.Width),
-        _ => Vgg.Vgg16(classes, Options.Width),
+        "VGG11" => Vgg.Vgg11(classes, Options.VggWidth ?? Options.Width),
+        "VGG13" => Vgg.Vgg13(classes, Options.VggWidth ?? Options.Width),
+        _ => Vgg.Vgg16(classes, Options.VggWidth ?? Options.Width),
     };
 
     // The same seed in every process (HashCode.Combine is randomised per process).

@@ -118,7 +118,7 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
 
     /// <summary>
     /// Side of the last conv map (before the adaptive pool) for a square input: conv1 (11×11, stride 4, padding 2)
-    /// and three 3×3 stride-2 max-pools. 2 for 96–127 px, 3 for 128–159 px, 6 for 224 px; below 6 the adaptive pool
+    /// and three 3×3 stride-2 max-pools. 2 for 95–126 px, 3 for 127–158 px, 6 for 224 px; below 6 the adaptive pool
     /// only replicates a coarser map, so the frozen features carry that much less spatial detail.
     /// </summary>
     public static int FinalMapSize(int inputSize)

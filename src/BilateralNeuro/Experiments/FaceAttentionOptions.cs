@@ -70,8 +70,8 @@ public sealed class FaceAttentionExperimentOptions
     /// <summary>
     /// The CPU preset of the sample and of the CLI's <c>--preset quick</c>: all five models (AlexNet, VGG11, VGG13,
     /// VGG16, FE-AlexNet), object- and face-pretrained, at 128 px and width 1/8, three pre-training epochs, and 60
-    /// transfer epochs at Adam 1e-3 instead of the paper's 40 at 1e-4. 128 px is the smallest size at which
-    /// AlexNet's last conv map is 3×3 rather than 2×2 (<see cref="Backbones.AlexNet.FinalMapSize"/>); at 96 px even
+    /// transfer epochs at Adam 1e-3 instead of the paper's 40 at 1e-4. From 127 px on, AlexNet's last conv map is
+    /// 3×3 rather than 2×2 (<see cref="Backbones.AlexNet.FinalMapSize"/>); at 96 px even
     /// frozen random features carried little valence. The VGGs run at width 1/16 (their last block then has 32
     /// channels, as AlexNet's conv5 at 1/8; at 1/8 the three VGGs cost about 30 times AlexNet at 128 px). With 7 steps
     /// per epoch and narrow networks the paper's schedule left the new classifier at chance.

@@ -1,7 +1,8 @@
 // Face attention (Ying, Li, Chen, arXiv 2310.13674): AlexNet, VGG11/13/16 and FE-AlexNet, pre-trained on objects
 // (Fashion-MNIST) or on face identities, transferred to emotion valence; psychometric curves on a 21-level morph
 // continuum with eyes, nose or mouth occluded, compared with human 2AFC data.
-// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset cpu|gpu] [--out DIR] [--models AlexNet,FE-AlexNet] [--threads N]
+// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset cpu|gpu] [--out DIR] [--models AlexNet,FE-AlexNet]
+//        [--pretrainings Object,Face,RandomInit] [--threads N]
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
@@ -39,7 +40,12 @@ Console.WriteLine($"Total {report.Elapsed.TotalSeconds:F0}s on {Environment.Proc
 File.WriteAllText(Path.Combine(outDir, "curves.csv"), report.CurvesCsv());
 File.WriteAllText(Path.Combine(outDir, "results.md"), report.ToMarkdown());
 File.WriteAllText(Path.Combine(outDir, "results.csv"), report.Table.ToCsv());
-Console.WriteLine($"Wrote faces.png, curves.csv, results.md and results.csv to {Path.GetFullPath(outDir)}");
+// One row per model and pre-training (in the table's order), one column per occlusion (none, eyes, nose, mouth):
+// human reference in black, fitted curve in blue, observed P(positive) per morph level as red dots.
+var occlusions = new[] { FaceOcclusion.None, FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth };
+PngWriter.Write(Path.Combine(outDir, "psychometric.png"), PsychometricPlot.Grid(
+    report.Models.Select(m => (IReadOnlyList<PsychometricResult?>)occlusions.Select(o => m.Curves.GetValueOrDefault(o)).ToList()).ToList()));
+Console.WriteLine($"Wrote faces.png, psychometric.png, curves.csv, results.md and results.csv to {Path.GetFullPath(outDir)}");
 
 // One row per identity: valence 0, 0.25, 0.5, 0.75, 1, then happy faces with eyes, nose and mouth occluded.
 static void SaveExampleFaces(FaceGenerator gen, string path)

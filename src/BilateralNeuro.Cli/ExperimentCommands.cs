@@ -148,7 +148,7 @@ public static class ExperimentCommands
     {
         return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>
         {
-            var options = ctx.Preset == "quick" ? new FaceAttentionExperimentOptions() : FaceAttentionExperimentOptions.FullSizeGpu();
+            var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.CpuPreset() : FaceAttentionExperimentOptions.FullSizeGpu();
             options.Device = ctx.Device.ToString();
             if (ctx.Epochs is { } e) options.TransferEpochs = e;
             options.Models = ctx.Shard.Select(options.Models).ToList();

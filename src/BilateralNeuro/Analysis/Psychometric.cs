@@ -48,6 +48,9 @@ public static class Psychometric
     /// <summary>Human slope (same source, approximately).</summary>
     public const double HumanSlope = 4.19;
 
+    /// <summary>The human reference curve Φ((x − <see cref="HumanPse"/>) · <see cref="HumanSlope"/>) at morph level <paramref name="x"/>.</summary>
+    public static double HumanReferenceProbability(double x) => PsychometricOptimizer.NormalCdf((x - HumanPse) * HumanSlope);
+
     /// <summary>Fits the curve to <paramref name="positives"/> of <paramref name="trials"/> per level.</summary>
     /// <exception cref="ArgumentException">Lengths differ, fewer than 3 levels, or counts out of range.</exception>
     public static PsychometricFit Fit(IReadOnlyList<double> levels, IReadOnlyList<int> positives, IReadOnlyList<int> trials) =>

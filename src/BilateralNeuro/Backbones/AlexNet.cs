@@ -116,5 +116,18 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
         return classifier.call(x).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Side of the last conv map (before the adaptive pool) for a square input: conv1 (11×11, stride 4, padding 2)
+    /// and three 3×3 stride-2 max-pools. 2 for 95–126 px, 3 for 127–158 px, 6 for 224 px; below 6 the adaptive pool
+    /// only replicates a coarser map, so the frozen features carry that much less spatial detail.
+    /// </summary>
+    public static int FinalMapSize(int inputSize)
+    {
+        if (inputSize < 63) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "AlexNet: images need at least 63 px.");
+        int s = (inputSize + 4 - 11) / 4 + 1;
+        for (int i = 0; i < 3; i++) s = (s - 3) / 2 + 1;
+        return s;
+    }
+
     private static int S(int channels, double width) => Math.Max(1, (int)Math.Round(channels * width));
 }

@@ -69,40 +69,53 @@ public sealed class FaceAttentionExperiment
         var architectures = o.Models.Select(ArchitectureOf).Distinct().ToList();
         foreach (var pretraining in o.Pretrainings)
         {
-            var (ptTrain, ptVal, label) = pretraining == FacePretraining.Object
-                ? SplitObjects(objects!)
-                : Split(gen.IdentitySet(pretrainIds, o.ImagesPerPretrainIdentity, o.Seed + 3), FaceDatasets.Identity);
-            int classes = ptTrain.ClassCount(label);
+            var (ptTrain, ptVal, label) = pretraining switch
+            {
+                FacePretraining.Object => SplitObjects(objects!),
+                FacePretraining.Face => Split(gen.IdentitySet(pretrainIds, o.ImagesPerPretrainIdentity, o.Seed + 3), FaceDatasets.Identity),
+                _ => ((LabeledImages?)null, (LabeledImages?)null, FaceDatasets.Identity),
+            };
+            int classes = ptTrain?.ClassCount(label) ?? 2;
             foreach (var arch in architectures)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 torch.manual_seed(StableSeed(o.Seed, arch, pretraining.ToString()));
                 var backbone = Create(arch, classes);
                 ((nn.Module)backbone).to(device);
-                var trainer = new Trainer(new TrainerOptions
+                double ptAcc = double.NaN;
+                if (ptTrain is not null)
                 {
-                    Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = o.Seed, ProgressEvery = 1000,
-                });
-                var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
-                    new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: o.Seed),
-                    new BatchSource(ptVal, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)]);
-                double ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy");
-                progress?.Report($"{arch} pre-trained on {pretraining.ToString().ToLowerInvariant()}s: validation accuracy {ptAcc:P1} ({pt.Elapsed.TotalSeconds:F0}s)");
+                    var trainer = new Trainer(new TrainerOptions
+                    {
+                        Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = o.Seed, ProgressEvery = 1000,
+                    });
+                    var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
+                        new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: o.Seed),
+                        new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)]);
+                    ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy");
+                    progress?.Report($"{arch} pre-trained on {Describe(pretraining)}: validation accuracy {ptAcc:P1} ({pt.Elapsed.TotalSeconds:F0}s)");
+                }
                 var state = ((nn.Module)backbone).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
                 ((nn.Module)backbone).Dispose();
 
+                // Every model of one architecture here (AlexNet and FE-AlexNet: attention before fc6) shares the frozen
+                // prefix up to avgpool, so its features are computed once per (architecture, pre-training).
+                var cacheClock = Stopwatch.StartNew();
+                using var caches = SharedCaches(arch, classes, state, device, valenceTrain, valenceVal, valenceTest, continua);
+                double cacheSeconds = cacheClock.Elapsed.TotalSeconds;
                 foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var r = Transfer(model, pretraining, ptAcc, arch, classes, state, device, valenceTrain, valenceVal, valenceTest, continua);
+                    var r = Transfer(model, pretraining, ptAcc, arch, classes, state, device, caches, continua, cacheSeconds);
+                    cacheSeconds = 0;
                     results.Add(r);
                     foreach (var (occ, c) in r.Curves)
-                        table.Add($"{model} ({pretraining.ToString().ToLowerInvariant()})", occ.ToString(), o.Seed, new Dictionary<string, double>
+                        table.Add($"{model} ({Describe(pretraining)})", occ.ToString(), o.Seed, new Dictionary<string, double>
                         {
                             ["valence accuracy"] = r.ValenceAccuracy, ["continuum accuracy"] = r.ContinuumAccuracy[occ],
                             ["PSE"] = c.Fit.Pse, ["slope"] = c.Fit.Slope, ["|dPSE|"] = c.DeltaPse, ["z"] = c.ZScore,
                         });
-                    progress?.Report($"{model} ({pretraining.ToString().ToLowerInvariant()}): valence train {r.TransferTrainAccuracy:P1} / validation {r.TransferValidationAccuracy:P1} / test {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
+                    progress?.Report($"{model} ({Describe(pretraining)}): valence train {r.TransferTrainAccuracy:P1} / validation {r.TransferValidationAccuracy:P1} / test {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
                     if (benchmark is null && model == o.BenchmarkModel)
                     {
                         benchmark = Benchmark(model, arch, classes, state, device, valenceTrain);
@@ -111,8 +124,8 @@ public sealed class FaceAttentionExperiment
                 }
                 foreach (var t in state.Values) t.Dispose();
             }
-            ptTrain.Dispose();
-            ptVal.Dispose();
+            ptTrain?.Dispose();
+            ptVal?.Dispose();
         }
         foreach (var c in continua) c.Dispose();
         return new FaceAttentionReport(o, results, benchmark, table, clock.Elapsed);
@@ -132,29 +145,61 @@ public sealed class FaceAttentionExperiment
         return new LabeledImages(objects.Name + $"/rgb{size}", bytes, labels, objects.ClassNames.ToDictionary(kv => kv.Key, kv => kv.Value), objects.Source);
     }
 
+    private static string Describe(FacePretraining p) => p switch
+    {
+        FacePretraining.Object => "objects",
+        FacePretraining.Face => "faces",
+        _ => "nothing (random init)",
+    };
+
+    // Frozen-prefix features (up to avgpool) of every evaluation set for one (architecture, pre-training).
+    private sealed class Caches(CachedFeatures train, CachedFeatures val, CachedFeatures test, IReadOnlyList<CachedFeatures> continua) : IDisposable
+    {
+        public CachedFeatures Train { get; } = train;
+        public CachedFeatures Val { get; } = val;
+        public CachedFeatures Test { get; } = test;
+        public IReadOnlyList<CachedFeatures> Continua { get; } = continua;
+
+        public void Dispose()
+        {
+            Train.Dispose();
+            Val.Dispose();
+            Test.Dispose();
+            foreach (var c in Continua) c.Dispose();
+        }
+    }
+
+    private Caches SharedCaches(string arch, int classes, Dictionary<string, Tensor> state, Device device,
+        LabeledImages train, LabeledImages val, LabeledImages test, List<MorphContinuum> continua)
+    {
+        using var tm = BuildTransfer(arch, arch, classes, state);
+        tm.to(device);
+        return new Caches(FeatureCache.Compute(tm, train, InputNormalization, device), FeatureCache.Compute(tm, val, InputNormalization, device),
+            FeatureCache.Compute(tm, test, InputNormalization, device),
+            continua.Select(c => FeatureCache.Compute(tm, c.Images, InputNormalization, device)).ToList());
+    }
+
     private FaceAttentionModelResult Transfer(string model, FacePretraining pretraining, double ptAcc, string arch, int classes,
-        Dictionary<string, Tensor> state, Device device, LabeledImages train, LabeledImages val, LabeledImages test, List<MorphContinuum> continua)
+        Dictionary<string, Tensor> state, Device device, Caches caches, List<MorphContinuum> continua, double cacheSeconds)
     {
         var o = Options;
         var clock = Stopwatch.StartNew();
         torch.manual_seed(StableSeed(o.Seed, model, pretraining.ToString(), "transfer"));
         using var tm = BuildTransfer(model, arch, classes, state);
         tm.to(device);
-        using var cTrain = FeatureCache.Compute(tm, train, InputNormalization, device);
-        using var cVal = FeatureCache.Compute(tm, val, InputNormalization, device);
-        using var cTest = FeatureCache.Compute(tm, test, InputNormalization, device);
+        if (tm.CacheBoundary != "avgpool") throw new InvalidOperationException($"FaceAttentionExperiment: {model} cannot share the avgpool feature cache (boundary {tm.CacheBoundary}).");
         var fit = new CachedTransferTrainer(new TrainerOptions
         {
             Epochs = o.TransferEpochs, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = o.Seed,
-        }, logger).Fit(tm, cTrain, cVal, FaceDatasets.Valence);
+        }, logger).Fit(tm, caches.Train, caches.Val, FaceDatasets.Valence);
         lastCachedEpochSeconds = fit.History.Skip(1).DefaultIfEmpty(fit.History[0]).Average(h => h.Duration.TotalSeconds);
-        double accuracy = CachedTransferTrainer.Accuracy(tm, cTest, FaceDatasets.Valence);
+        double accuracy = CachedTransferTrainer.Accuracy(tm, caches.Test, FaceDatasets.Valence);
         var curves = new Dictionary<FaceOcclusion, PsychometricResult>();
         var contAcc = new Dictionary<FaceOcclusion, double>();
-        foreach (var c in continua)
+        for (int ci = 0; ci < continua.Count; ci++)
         {
-            using var cached = FeatureCache.Compute(tm, c.Images, InputNormalization, device);
-            using var logits = CachedTransferTrainer.Predict(tm, cached);
+            var c = continua[ci];
+            using var logits = CachedTransferTrainer.Predict(tm, caches.Continua[ci]);
             var positive = logits.argmax(1).eq(1).data<bool>().ToArray();
             var level = c.Images.Labels[FaceDatasets.Morph].data<long>().ToArray();
             var truth = c.Images.Labels[FaceDatasets.Valence].data<long>().ToArray();
@@ -172,7 +217,7 @@ public sealed class FaceAttentionExperiment
         }
         var saliency = Saliency(tm, testIdsForSaliency!, device);
         string metric = $"{FaceDatasets.Valence}/accuracy";
-        return new FaceAttentionModelResult(model, pretraining, ptAcc, accuracy, curves, contAcc, clock.Elapsed,
+        return new FaceAttentionModelResult(model, pretraining, ptAcc, accuracy, curves, contAcc, clock.Elapsed + TimeSpan.FromSeconds(cacheSeconds),
             fit.History[^1].Train.GetValueOrDefault(metric), fit.BestValidation.GetValueOrDefault(metric), saliency);
     }
 
@@ -223,9 +268,9 @@ public sealed class FaceAttentionExperiment
     private ITorchvisionConvNet Create(string arch, int classes) => arch switch
     {
         "AlexNet" => new AlexNet(classes, Options.Width),
-        "VGG11" => Vgg.Vgg11(classes, Options.Width),
-        "VGG13" => Vgg.Vgg13(classes, Options.Width),
-        _ => Vgg.Vgg16(classes, Options.Width),
+        "VGG11" => Vgg.Vgg11(classes, Options.VggWidth ?? Options.Width),
+        "VGG13" => Vgg.Vgg13(classes, Options.VggWidth ?? Options.Width),
+        _ => Vgg.Vgg16(classes, Options.VggWidth ?? Options.Width),
     };
 
     // The same seed in every process (HashCode.Combine is randomised per process).

@@ -2,7 +2,7 @@
 // (exact match, mean ± std over seeds), phase coherence/separation and accuracy per timestep, and writes phase maps.
 //   dotnet run --project samples/Synchrony                 small default run
 //   dotnet run --project samples/Synchrony -- --bench      Kuramoto coupling-path benchmark
-// Options: --threads N --seeds N --epochs N --train N --test N --batch N --steps T --kernel K --models A,B --out DIR --fashion --synthetic
+// Options: --threads N --seeds N --epochs N --train N --test N --batch N --lr X --steps T --kernel K --models A,B --out DIR --fashion --synthetic
 using System.Diagnostics;
 using System.Globalization;
 using BilateralNeuro.Core;
@@ -39,14 +39,21 @@ var (trainDigits, testDigits) = args.Contains("--synthetic")
     ? (MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic/train"), MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic/test"))
     : args.Contains("--fashion") ? Datasets.FashionMnist() : Datasets.MnistDigits();
 
+// Defaults = the library's quick preset (the same as `bilateral-neuro synchrony --preset quick`).
+var defaults = new SynchronyExperimentOptions();
 var options = new SynchronyExperimentOptions
 {
-    TrainImages = IntArg("--train", 600),
-    TestImages = IntArg("--test", 150),
-    Seeds = IntArg("--seeds", 2),
-    Steps = IntArg("--steps", 4),
-    KernelSize = IntArg("--kernel", 7),
-    Training = new SynchronyTrainingOptions { Epochs = IntArg("--epochs", 2), BatchSize = IntArg("--batch", 64) },
+    TrainImages = IntArg("--train", defaults.TrainImages),
+    TestImages = IntArg("--test", defaults.TestImages),
+    Seeds = IntArg("--seeds", defaults.Seeds),
+    Steps = IntArg("--steps", defaults.Steps),
+    KernelSize = IntArg("--kernel", defaults.KernelSize),
+    Training = new SynchronyTrainingOptions
+    {
+        Epochs = IntArg("--epochs", defaults.Training.Epochs),
+        BatchSize = IntArg("--batch", defaults.Training.BatchSize),
+        LearningRate = double.Parse(Arg("--lr", defaults.Training.LearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+    },
     Models = Arg("--models", string.Join(",", Enum.GetNames<SynchronyModel>())).Split(',').Select(Enum.Parse<SynchronyModel>).ToArray(),
     PhaseMapDirectory = outDir,
 };

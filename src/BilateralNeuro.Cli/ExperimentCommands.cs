@@ -53,7 +53,7 @@ public static class ExperimentCommands
             if (ctx.Preset == "paper")
             {
                 options.TrainImages = 60000; options.TestImages = 2000; options.Steps = 15; options.KernelSize = 13;
-                options.Training.Epochs = 30; options.Training.BatchSize = 256; options.Seeds = 5;
+                options.Training.Epochs = 30; options.Training.BatchSize = 256; options.Training.LearningRate = 1e-2; options.Seeds = 5;
             }
             if (ctx.Seeds is { } n) options.Seeds = n;
             if (ctx.Epochs is { } e) options.Training.Epochs = e;

@@ -61,7 +61,7 @@ public static class ExperimentCommands
             if (options.Models.Length == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
             options.PhaseMapDirectory = Path.Combine(ctx.OutDir, "phase-maps");
             var (train, test) = Datasets.MnistDigits(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"));
-            var result = SynchronyExperiment.Run(train, test, options, ctx.Logging.CreateLogger("synchrony"), ctx.Cancel);
+            var result = SynchronyExperiment.Run(train, test, options, ctx.Logging.CreateLogger("synchrony"), ctx.Cancel, ctx.Journal, ctx.Stage);
             var table = new ResultTable("synchrony");
             foreach (var r in result.Rows)
                 table.Add(r.Model, r.Condition, 0, new Dictionary<string, double>
@@ -154,7 +154,8 @@ public static class ExperimentCommands
             options.Models = ctx.Shard.Select(options.Models).ToList();
             if (options.Models.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
             var (objects, _) = Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
-            var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")).Run(objects, ctx.Status, ctx.Cancel);
+            var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")) { Journal = ctx.Journal, StageProgress = ctx.Stage }
+                .Run(objects, ctx.Status, ctx.Cancel);
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
             var levels = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();

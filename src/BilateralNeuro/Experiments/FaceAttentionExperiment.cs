@@ -39,6 +39,15 @@ public sealed class FaceAttentionExperiment
     /// <summary>Normalisation of every network input (pixels in [0, 1] → mean 0.5, std 0.25 per channel).</summary>
     public static Normalization InputNormalization { get; } = new([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
 
+    /// <summary>
+    /// Keeps every finished (pre-training, model) result and the pre-training epoch checkpoints, so a stopped run
+    /// resumes when started again with the same options (null: nothing kept).
+    /// </summary>
+    public ExperimentJournal? Journal { get; init; }
+
+    /// <summary>Creates one progress sink per pre-training run (e.g. a progress bar).</summary>
+    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
+
     /// <summary>Runs the protocol.</summary>
     /// <param name="objects">Grey or RGB object images with a <c>fine</c> label level (e.g. Fashion-MNIST's training set); needed for object pre-training.</param>
     /// <param name="progress">Receives one line per stage.</param>
@@ -78,6 +87,15 @@ public sealed class FaceAttentionExperiment
             int classes = ptTrain?.ClassCount(label) ?? 2;
             foreach (var arch in architectures)
             {
+                var archModels = o.Models.Where(m => ArchitectureOf(m) == arch).ToList();
+                var stored = new Dictionary<string, FaceAttentionModelResult>();
+                foreach (var model in archModels)
+                    if (Journal is not null && Journal.TryGet(Unit(pretraining, model), out FaceAttentionModelResult done)) stored[model] = done;
+                if (stored.Count == archModels.Count)
+                {
+                    foreach (var model in archModels) Record(model, pretraining, stored[model], results, table, progress, resumed: true);
+                    continue;
+                }
                 cancellationToken.ThrowIfCancellationRequested();
                 torch.manual_seed(StableSeed(o.Seed, arch, pretraining.ToString()));
                 var backbone = Create(arch, classes);
@@ -87,11 +105,14 @@ public sealed class FaceAttentionExperiment
                 {
                     var trainer = new Trainer(new TrainerOptions
                     {
-                        Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = o.Seed, ProgressEvery = 1000,
+                        Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = o.Seed,
+                        ProgressEvery = StageProgress is null ? 1000 : 1,
+                        CheckpointDirectory = Journal?.UnitDirectory($"{pretraining} {arch} pre-training"),
                     });
                     var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
                         new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: o.Seed),
-                        new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)]);
+                        new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)],
+                        StageProgress?.Invoke($"{arch} pre-training on {Describe(pretraining)}"), cancellationToken);
                     ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy");
                     progress?.Report($"{arch} pre-trained on {Describe(pretraining)}: validation accuracy {ptAcc:P1} ({pt.Elapsed.TotalSeconds:F0}s)");
                 }
@@ -103,19 +124,18 @@ public sealed class FaceAttentionExperiment
                 var cacheClock = Stopwatch.StartNew();
                 using var caches = SharedCaches(arch, classes, state, device, valenceTrain, valenceVal, valenceTest, continua);
                 double cacheSeconds = cacheClock.Elapsed.TotalSeconds;
-                foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
+                foreach (var model in archModels)
                 {
+                    if (stored.TryGetValue(model, out var done))
+                    {
+                        Record(model, pretraining, done, results, table, progress, resumed: true);
+                        continue;
+                    }
                     cancellationToken.ThrowIfCancellationRequested();
                     var r = Transfer(model, pretraining, ptAcc, arch, classes, state, device, caches, continua, cacheSeconds);
                     cacheSeconds = 0;
-                    results.Add(r);
-                    foreach (var (occ, c) in r.Curves)
-                        table.Add($"{model} ({Describe(pretraining)})", occ.ToString(), o.Seed, new Dictionary<string, double>
-                        {
-                            ["valence accuracy"] = r.ValenceAccuracy, ["continuum accuracy"] = r.ContinuumAccuracy[occ],
-                            ["PSE"] = c.Fit.Pse, ["slope"] = c.Fit.Slope, ["|dPSE|"] = c.DeltaPse, ["z"] = c.ZScore,
-                        });
-                    progress?.Report($"{model} ({Describe(pretraining)}): valence train {r.TransferTrainAccuracy:P1} / validation {r.TransferValidationAccuracy:P1} / test {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
+                    Journal?.Save(Unit(pretraining, model), r);
+                    Record(model, pretraining, r, results, table, progress, resumed: false);
                     if (benchmark is null && model == o.BenchmarkModel)
                     {
                         benchmark = Benchmark(model, arch, classes, state, device, valenceTrain);
@@ -129,6 +149,21 @@ public sealed class FaceAttentionExperiment
         }
         foreach (var c in continua) c.Dispose();
         return new FaceAttentionReport(o, results, benchmark, table, clock.Elapsed);
+    }
+
+    private static string Unit(FacePretraining pretraining, string model) => $"{pretraining} {model}";
+
+    private void Record(string model, FacePretraining pretraining, FaceAttentionModelResult r, List<FaceAttentionModelResult> results,
+        ResultTable table, IProgress<string>? progress, bool resumed)
+    {
+        results.Add(r);
+        foreach (var (occ, c) in r.Curves)
+            table.Add($"{model} ({Describe(pretraining)})", occ.ToString(), Options.Seed, new Dictionary<string, double>
+            {
+                ["valence accuracy"] = r.ValenceAccuracy, ["continuum accuracy"] = r.ContinuumAccuracy[occ],
+                ["PSE"] = c.Fit.Pse, ["slope"] = c.Fit.Slope, ["|dPSE|"] = c.DeltaPse, ["z"] = c.ZScore,
+            });
+        progress?.Report($"{model} ({Describe(pretraining)}){(resumed ? " [finished in an earlier run]" : "")}: valence train {r.TransferTrainAccuracy:P1} / validation {r.TransferValidationAccuracy:P1} / test {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
     }
 
     /// <summary>Resizes object images to <paramref name="size"/> (bilinear) and replicates grey to 3 channels.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
 using BilateralNeuro.Synchrony;
+using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -70,6 +71,12 @@ public sealed record SynchronyResultRow(string Model, string Condition, int Seed
 public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow> Rows, IReadOnlyDictionary<string, long> ParameterCounts,
     IReadOnlyDictionary<string, double> TrainSeconds, TimeSpan Elapsed, IReadOnlyList<string> Figures);
 
+/// <summary>What one (model, seed) of <see cref="SynchronyExperiment"/> leaves in its <see cref="ExperimentJournal"/>.</summary>
+/// <param name="Parameters">The model's parameter count.</param>
+/// <param name="TrainSeconds">Training wall time.</param>
+/// <param name="Metrics">Test metrics per condition.</param>
+public sealed record SynchronyUnitRecord(long Parameters, double TrainSeconds, Dictionary<string, SynchronyMetrics> Metrics);
+
 /// <summary>
 /// The KomplexNet protocol at configurable scale: compose 2-object training images from the training digits (overlap
 /// levels mixed), train every model per seed with <see cref="SynchronyTraining"/>, then test on held-out digits under
@@ -82,7 +89,15 @@ public static class SynchronyExperiment
         o.Overlaps.Select(v => $"overlap {v}").Concat([$"noise {o.NoiseVariance}", "OOD affine", "3 objects"]).ToList();
 
     /// <summary>Runs the protocol on single-object images (train and held-out test digits, level <c>fine</c>).</summary>
-    public static SynchronyExperimentResult Run(LabeledImages trainDigits, LabeledImages testDigits, SynchronyExperimentOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    /// <param name="trainDigits">Single digits to compose training images from.</param>
+    /// <param name="testDigits">Held-out single digits for the test conditions.</param>
+    /// <param name="options">Protocol options.</param>
+    /// <param name="logger">Receives progress lines.</param>
+    /// <param name="cancellationToken">Stops after the current training step.</param>
+    /// <param name="journal">Keeps every finished (model, seed) so a stopped run resumes when started again with the same options.</param>
+    /// <param name="stageProgress">Creates one progress sink per training run (e.g. a progress bar).</param>
+    public static SynchronyExperimentResult Run(LabeledImages trainDigits, LabeledImages testDigits, SynchronyExperimentOptions options, ILogger? logger = null,
+        CancellationToken cancellationToken = default, ExperimentJournal? journal = null, Func<string, IProgress<TrainingProgress>>? stageProgress = null)
     {
         ArgumentNullException.ThrowIfNull(trainDigits);
         ArgumentNullException.ThrowIfNull(testDigits);
@@ -110,7 +125,23 @@ public static class SynchronyExperiment
         {
             for (int seed = 0; seed < options.Seeds; seed++)
             {
+                string unit = $"{model} seed {seed}";
+                if (journal is not null && journal.TryGet(unit, out SynchronyUnitRecord done))
+                {
+                    counts[model.ToString()] = done.Parameters;
+                    seconds[model.ToString()] = seconds.GetValueOrDefault(model.ToString()) + done.TrainSeconds;
+                    foreach (var (name, m) in done.Metrics)
+                    {
+                        if (!metrics.TryGetValue((model, name), out var stored)) metrics[(model, name)] = stored = new();
+                        stored.Add(m);
+                    }
+                    logger.LogInformation("{Model} seed {Seed}: finished in an earlier run", model, seed);
+                    if (seed == 0 && options.PhaseMapDirectory is not null && Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png") is { } map && File.Exists(map))
+                        figures.Add(map);
+                    continue;
+                }
                 cancellationToken.ThrowIfCancellationRequested();
+                var unitMetrics = new Dictionary<string, SynchronyMetrics>();
                 torch.manual_seed(1000 + seed);
                 using var net = Create(model, options);
                 counts[model.ToString()] = net.parameters().Sum(p => p.numel());
@@ -119,7 +150,7 @@ public static class SynchronyExperiment
                     Epochs = options.Training.Epochs, BatchSize = options.Training.BatchSize, LearningRate = options.Training.LearningRate,
                     GradientClip = options.Training.GradientClip, SynchronyWeight = options.Training.SynchronyWeight, Seed = seed,
                 };
-                var fit = SynchronyTraining.Fit(net, train, validation, training, logger, cancellationToken);
+                var fit = SynchronyTraining.Fit(net, train, validation, training, logger, cancellationToken, stageProgress?.Invoke($"{model} seed {seed}"));
                 seconds[model.ToString()] = seconds.GetValueOrDefault(model.ToString()) + fit.Elapsed.TotalSeconds;
                 logger.LogInformation("{Model} seed {Seed}: best epoch {Epoch}, validation exact match {Val:F3}, {Seconds:F0}s", model, seed, fit.BestEpoch, fit.BestValidationExactMatch, fit.Elapsed.TotalSeconds);
                 foreach (var (name, set) in tests)
@@ -127,9 +158,11 @@ public static class SynchronyExperiment
                     var m = SynchronyTraining.Evaluate(net, set, options.Training.BatchSize, seed: seed);
                     if (!metrics.TryGetValue((model, name), out var list)) metrics[(model, name)] = list = new();
                     list.Add(m);
+                    unitMetrics[name] = m;
                 }
                 if (seed == 0 && options.PhaseMapDirectory is not null && net is KomplexNet k)
                     figures.Add(WritePhaseMaps(k, clean0, 0, Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png")));
+                journal?.Save(unit, new SynchronyUnitRecord(counts[model.ToString()], fit.Elapsed.TotalSeconds, unitMetrics));
             }
         }
         foreach (var (_, set) in tests) set.Dispose();

@@ -53,8 +53,15 @@ public static class SynchronyTraining
     private static readonly HeadSpec Head = new("labels", "labels", Loss: HeadLoss.MultiLabel);
 
     /// <summary>Trains <paramref name="model"/> and restores its best validation epoch.</summary>
+    /// <param name="model">A KomplexNet or any model with a multi-label <c>labels</c> output.</param>
+    /// <param name="train">Composed training images with masks.</param>
+    /// <param name="validation">Composed validation images (model selection by exact match).</param>
+    /// <param name="options">Training options.</param>
+    /// <param name="logger">Receives one line per epoch.</param>
+    /// <param name="cancellationToken">Stops after the current step.</param>
+    /// <param name="progress">Receives a report after every step (loss of the epoch so far; accuracy is reported as NaN within an epoch and as validation exact match at its end).</param>
     public static SynchronyFitResult Fit(nn.Module<Tensor, Dictionary<string, Tensor>> model, MultiObjectSet train, MultiObjectSet validation,
-        SynchronyTrainingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+        SynchronyTrainingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default, IProgress<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -79,6 +86,7 @@ public static class SynchronyTraining
             new Random(Core.StableSeed.Of(options.Seed, epoch)).Shuffle(order);
             double lossSum = 0;
             long seen = 0;
+            int steps = (order.Length + options.BatchSize - 1) / options.BatchSize, step = 0;
             for (int start = 0; start < order.Length; start += options.BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -94,9 +102,11 @@ public static class SynchronyTraining
                 optimizer.step();
                 lossSum += loss.item<float>() * x.shape[0];
                 seen += x.shape[0];
+                progress?.Report(new TrainingProgress(epoch, options.Epochs, ++step, steps, lossSum / seen, double.NaN, null));
             }
             var val = Evaluate(model, validation, options.BatchSize, phaseMetrics: false, seed: options.Seed);
             history.Add(new SynchronyEpoch(epoch, lossSum / Math.Max(1, seen), val.ExactMatch, sw.Elapsed));
+            progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, lossSum / Math.Max(1, seen), val.ExactMatch, null));
             logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, validation exact match {Val:F4}, {Seconds:F1}s", epoch, options.Epochs, lossSum / Math.Max(1, seen), val.ExactMatch, sw.Elapsed.TotalSeconds);
             if (val.ExactMatch > bestScore)
             {

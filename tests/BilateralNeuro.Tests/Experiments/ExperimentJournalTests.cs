@@ -87,3 +87,58 @@ public sealed class ExperimentJournalTests : IDisposable
         second.Table.Rows.Select(r => (r.Model, r.Metrics.GetValueOrDefault("fine accuracy", -1))).Should().Equal(first.Table.Rows.Select(r => (r.Model, r.Metrics.GetValueOrDefault("fine accuracy", -1))));
     }
 }
+
+public sealed class PaperExperimentResumeTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("bn-resume-").FullName;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    private static CancellationToken Cancelled()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source.Token;
+    }
+
+    [Fact]
+    public void Synchrony_experiment_resumes_finished_models_and_seeds_without_training()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var train = MultiObjectComposer.SyntheticDigits(40, seed: 1);
+        using var test = MultiObjectComposer.SyntheticDigits(20, seed: 2);
+        var options = new SynchronyExperimentOptions
+        {
+            TrainImages = 48, TestImages = 8, Steps = 2, KernelSize = 3, Seeds = 1,
+            Models = [SynchronyModel.Real, SynchronyModel.KomplexNet],
+            Training = new SynchronyTrainingOptions { Epochs = 1, BatchSize = 16, LearningRate = 3e-3 },
+        };
+        var stages = new List<string>();
+        var first = SynchronyExperiment.Run(train, test, options, journal: new ExperimentJournal(dir, "tiny"),
+            stageProgress: s => { stages.Add(s); return new Progress<BilateralNeuro.Training.TrainingProgress>(); });
+        stages.Should().Equal("Real seed 0", "KomplexNet seed 0");
+        var second = SynchronyExperiment.Run(train, test, options, cancellationToken: Cancelled(), journal: new ExperimentJournal(dir, "tiny"));
+        second.Rows.Select(r => (r.Model, r.Condition, r.ExactMatch, r.F1)).Should().Equal(first.Rows.Select(r => (r.Model, r.Condition, r.ExactMatch, r.F1)));
+        second.ParameterCounts.Should().BeEquivalentTo(first.ParameterCounts);
+    }
+
+    [Fact]
+    public void Face_attention_experiment_resumes_finished_models_without_training()
+    {
+        TorchRuntime.EnsureLoaded();
+        var o = new FaceAttentionExperimentOptions
+        {
+            ImageSize = 64, Width = 0.0625, Models = ["AlexNet", "FE-AlexNet"], Pretrainings = [FacePretraining.RandomInit],
+            TransferIdentities = 4, ImagesPerTransferIdentity = 4, TestIdentities = 2, TransferEpochs = 2, MorphLevels = 5,
+            Bootstraps = 10, BenchmarkModel = null,
+        };
+        var first = new FaceAttentionExperiment(o) { Journal = new ExperimentJournal(dir, "tiny") }.Run(null);
+        var second = new FaceAttentionExperiment(o) { Journal = new ExperimentJournal(dir, "tiny") }.Run(null, cancellationToken: Cancelled());
+        second.Models.Select(m => (m.Model, m.ValenceAccuracy, m.Curves[FaceOcclusion.None].Fit.Pse))
+            .Should().Equal(first.Models.Select(m => (m.Model, m.ValenceAccuracy, m.Curves[FaceOcclusion.None].Fit.Pse)));
+        second.Table.Rows.Should().HaveCount(first.Table.Rows.Count);
+    }
+}

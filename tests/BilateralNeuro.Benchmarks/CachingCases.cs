@@ -19,7 +19,7 @@ public static class CachingCases
     public static IEnumerable<CaseResult> Stage2(LabeledImages train, BenchSettings s)
     {
         const int batch = 256;
-        const double width = 0.5;
+        const double width = 0.25;
         torch.manual_seed(0);
         using var data = train.Take(batch * 4);
         using var net = Bilateral.Bilateral.Create()

@@ -42,17 +42,25 @@ void Add(string name, Func<IEnumerable<CaseResult>> run)
         Console.WriteLine($"case {name} failed: {e.GetType().Name}: {e.Message}");
         rows.Add(new CaseResult($"{name}: FAILED ({e.GetType().Name})", double.NaN, double.NaN, "-", e.Message.Split('\n')[0], Target: 1));
     }
-    Console.WriteLine($"[{name} done in {t.Elapsed.TotalSeconds:F0} s]");
+    Console.WriteLine($"[{name} done in {t.Elapsed.TotalSeconds:F0} s; load average {File.ReadAllText("/proc/loadavg").Trim()}]");
+    if (outFile is not null)
+    {
+        using var partial = new StringWriter();
+        partial.WriteLine(machine + " (partial: cases so far)");
+        Harness.Print(rows, matmul, partial);
+        File.WriteAllText(outFile, partial.ToString());
+    }
 }
 
-Add("trainer", () => TrainerOverhead.Run(train, steps: quick ? 8 : 20, repeats: quick ? 3 : 5, Console.Out));
-Add("peers", () => PeerCases.Matmul(s).Concat(PeerCases.ResNet9(s)).ToList());
+// New cases first, the long-known ones (trainer, ResNet-9 vs PyTorch) last.
 Add("bilateral", () => PeerCases.BilateralStep(s).ToList());
 Add("stage2", () => CachingCases.Stage2(train, s).ToList());
 Add("kuramoto", () => KuramotoCases.Run(s).ToList());
 Add("lattice", () => LatticeCases.Run(train, s).ToList());
 Add("alexnet", () => CachingCases.AlexNetTransfer(s).ToList());
 Add("memory", () => MemoryCases.Run(train, s).ToList());
+Add("peers", () => PeerCases.Matmul(s).Concat(PeerCases.ResNet9(s)).ToList());
+Add("trainer", () => TrainerOverhead.Run(train, steps: quick ? 8 : 20, repeats: quick ? 3 : 5, Console.Out));
 
 string endLoad = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
 using var w = new StringWriter();

@@ -7,9 +7,19 @@ namespace BilateralNeuro.Benchmarks;
 /// <summary>Counts forward FLOPs (2 x multiply-accumulates) of Conv2d and Linear layers from their shapes, via forward hooks.</summary>
 public static class FlopCounter
 {
-    public static double ForwardFlops(nn.Module<Tensor, Tensor> model, Tensor sample)
+    public static double ForwardFlops(nn.Module<Tensor, Tensor> model, Tensor sample) => ForwardFlops(model, () => model.call(sample));
+
+    /// <summary>Forward FLOPs of the Conv2d and Linear layers of <paramref name="model"/> during one call of <paramref name="run"/>.</summary>
+    public static double ForwardFlops(nn.Module model, Func<object> run)
     {
-        double flops = 0;
+        var (conv, linear) = ForwardFlopsSplit(model, run);
+        return conv + linear;
+    }
+
+    /// <summary>Forward FLOPs split into convolution and linear (matmul) layers.</summary>
+    public static (double Conv, double Linear) ForwardFlopsSplit(nn.Module model, Func<object> run)
+    {
+        double flops = 0, linearFlops = 0;
         var removers = new List<Action>();
         foreach (var (_, m) in model.named_modules())
         {
@@ -27,15 +37,17 @@ public static class FlopCounter
             {
                 var h = lin.register_forward_hook((mod, input, output) =>
                 {
-                    flops += 2.0 * output.numel() * lin.weight!.shape[1];
+                    linearFlops += 2.0 * output.numel() * lin.weight!.shape[1];
                     return output;
                 });
                 removers.Add(h.remove);
             }
         }
+        bool wasTraining = model.training;
         model.eval();
-        using (no_grad()) using (var scope = NewDisposeScope()) model.call(sample);
+        using (no_grad()) using (var scope = NewDisposeScope()) run();
         foreach (var r in removers) r();
-        return flops;
+        if (wasTraining) model.train();
+        return (flops, linearFlops);
     }
 }

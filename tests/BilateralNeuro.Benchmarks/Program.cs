@@ -4,36 +4,75 @@ using BilateralNeuro.Data;
 using TorchSharp;
 
 // Runs every benchmark and prints one table of ratios measured in the same run (absolute times on a shared machine
-// are noise; the ratios are the figure). Usage: dotnet run -c Release --project tests/BilateralNeuro.Benchmarks [-- --quick] [--threads N] [--out FILE] [--cases trainer,peers]
+// are noise; the ratios are the figure). Usage:
+//   dotnet run -c Release --project tests/BilateralNeuro.Benchmarks [-- --quick] [--cases all|trainer,peers,bilateral,stage2,kuramoto,lattice,alexnet,memory]
+//       [--threads N] [--out FILE]
+//   dotnet run -c Release --project tests/BilateralNeuro.Benchmarks -- --micro [BenchmarkDotNet args, e.g. --filter *Coupling*]
+if (args.Contains("--micro")) return Micro.Run(args.Where(a => a != "--micro").ToArray());
+
 var quick = args.Contains("--quick");
 int threads = ArgInt("--threads", 2);
 string? outFile = ArgString("--out");
+string[] all = ["trainer", "peers", "bilateral", "stage2", "kuramoto", "lattice", "alexnet", "memory"];
+var selected = ArgString("--cases") is { } c && c != "all" ? c.Split(',') : all;
+foreach (var name in selected.Where(n => !all.Contains(n)))
+{
+    Console.Error.WriteLine($"unknown case '{name}'; cases are {string.Join(", ", all)} (or all)");
+    return 2;
+}
 
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(threads);
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU");
+var clock = System.Diagnostics.Stopwatch.StartNew();
+string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
+string machine = $"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU; load average at start {load}";
+Console.WriteLine(machine);
 var (train, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
-var rows = new List<CaseResult>();
-bool only(string name) => ArgString("--cases") is not { } c || c.Split(',').Contains(name);
 double matmul = PeerCases.MatmulGflops(repeats: 5);
 Console.WriteLine($"machine limit: 2048x2048 float32 matmul {matmul:F1} GFLOP/s");
-double? peerMatmul = !only("peers") ? null : PeerCases.RunPeer("resnet9.py", $"--case matmul --threads {threads} --warmup 1 --steps 3", Console.Out);
-if (peerMatmul is { } pm && only("peers"))
-    rows.Add(new CaseResult("2048² matmul (matmul-bound; says more about the peer's BLAS than about us)", matmul, 2 * Math.Pow(2048, 3) / pm / 1e9, "GFLOP/s", "reported apart from convolution cases", HigherIsBetter: true));
-if (only("trainer")) rows.AddRange(TrainerOverhead.Run(train, steps: quick ? 10 : 30, repeats: quick ? 3 : 7, Console.Out));
-if (only("peers")) rows.AddRange(PeerCases.ResNet9(threads, steps: quick ? 3 : 10, matmul, Console.Out));
-
-Console.WriteLine();
-Harness.Print(rows, Console.Out);
-if (outFile is not null)
+var s = new BenchSettings(threads, quick, matmul, Console.Out);
+var rows = new List<CaseResult>();
+void Add(string name, Func<IEnumerable<CaseResult>> run)
 {
-    using var w = new StringWriter();
-    Harness.Print(rows, w);
-    File.WriteAllText(outFile, w.ToString());
+    if (!selected.Contains(name)) return;
+    var t = System.Diagnostics.Stopwatch.StartNew();
+    try { rows.AddRange(run()); }
+    catch (Exception e) when (e is not OutOfMemoryException)
+    {
+        Console.WriteLine($"case {name} failed: {e.GetType().Name}: {e.Message}");
+        rows.Add(new CaseResult($"{name}: FAILED ({e.GetType().Name})", double.NaN, double.NaN, "-", e.Message.Split('\n')[0], Target: 1));
+    }
+    Console.WriteLine($"[{name} done in {t.Elapsed.TotalSeconds:F0} s; load average {File.ReadAllText("/proc/loadavg").Trim()}]");
+    if (outFile is not null)
+    {
+        using var partial = new StringWriter();
+        partial.WriteLine(machine + " (partial: cases so far)");
+        Harness.Print(rows, matmul, partial);
+        File.WriteAllText(outFile, partial.ToString());
+    }
 }
+
+// New cases first, the long-known ones (trainer, ResNet-9 vs PyTorch) last.
+Add("bilateral", () => PeerCases.BilateralStep(s).ToList());
+Add("stage2", () => CachingCases.Stage2(train, s).ToList());
+Add("kuramoto", () => KuramotoCases.Run(s).ToList());
+Add("lattice", () => LatticeCases.Run(train, s).ToList());
+Add("alexnet", () => CachingCases.AlexNetTransfer(s).ToList());
+Add("memory", () => MemoryCases.Run(train, s).ToList());
+Add("peers", () => PeerCases.Matmul(s).Concat(PeerCases.ResNet9(s)).ToList());
+Add("trainer", () => TrainerOverhead.Run(train, steps: quick ? 8 : 20, repeats: quick ? 3 : 5, Console.Out));
+
+string endLoad = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
+using var w = new StringWriter();
+w.WriteLine(machine);
+w.WriteLine($"machine limit (same run): 2048x2048 float32 matmul {matmul:F1} GFLOP/s; load average at end {endLoad}; wall time {clock.Elapsed.TotalSeconds:F0} s{(quick ? " (--quick)" : "")}");
+Harness.Print(rows, matmul, w);
+Console.WriteLine();
+Console.Write(w.ToString());
+if (outFile is not null) File.WriteAllText(outFile, w.ToString());
 return rows.Any(r => r.Met == false) ? 1 : 0;
 
-int ArgInt(string name, int fallback) => ArgString(name) is { } s ? int.Parse(s) : fallback;
+int ArgInt(string name, int fallback) => ArgString(name) is { } v ? int.Parse(v) : fallback;
 string? ArgString(string name)
 {
     int i = Array.IndexOf(args, name);

@@ -61,7 +61,7 @@ public static class TrainerOverhead
         log.WriteLine($"trainer vs hand loop: {steps} steps of batch {batch}, ResNet-9 width 0.25, 1x28x28, {repeats} interleaved repeats");
         var (tTrainer, tHand) = Harness.Interleaved(ViaTrainer, HandWritten, warmup: 1, repeats: repeats);
         yield return new CaseResult("Trainer step vs hand-written loop", tTrainer / steps * 1000, tHand / steps * 1000, "ms/step",
-            "same model, data, Adam; target: overhead ≤ 3%", Target: 0.97);
+            "same model, data, Adam; target: overhead ≤ 3%", Target: 0.97) { Group = "library (vs hand-written TorchSharp)" };
 
         // Data pipeline: batches per second (load + augment + normalise) against training steps per second.
         var full = new BatchSource(data, batch, augmentation: Augmentation.CropAndFlip, normalization: Normalization.FashionMnist, seed: 2);
@@ -78,6 +78,6 @@ public static class TrainerOverhead
         double batchesPerSecond = loaded / tLoad;
         double stepsPerSecond = 1.0 / (tHand / steps);
         yield return new CaseResult("Data pipeline batches/s vs training steps/s", batchesPerSecond, stepsPerSecond, "batches/s",
-            "crop+flip+normalise on whole batches; target ≥ 20x", Target: 20, HigherIsBetter: true);
+            "crop+flip+normalise on whole batches; target ≥ 20x", Target: 20, HigherIsBetter: true) { Group = "library (vs hand-written TorchSharp)" };
     }
 }

@@ -25,12 +25,12 @@ public class BeyondProtocolTests
             Normalization = Normalization.None(1),
             Seed = 1,
         },
-        RecalibrationBatches = 4,
+        RecalibrationBatches = 2,
     };
 
     private static BeyondResult Run(AsymmetricBilateralNetwork net, BeyondTrainingOptions? options = null)
     {
-        using var data = SyntheticHierarchy.Create(240, seed: 3);
+        using var data = SyntheticHierarchy.Create(160, seed: 3);
         var (train, val) = data.SplitValidation(0.2, seed: 1);
         using var _t = train;
         using var _v = val;

@@ -197,6 +197,12 @@ public sealed class BeyondProtocol
             ? new[] { SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator), SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator) }
             : new[] { batch.Images };
         var readouts = views.Select(network.Features).ToArray();
+        return Losses(network, heads, batch, views, readouts, ramp);
+    }
+
+    private (Tensor Left, Tensor Right, Tensor Cost) Losses(AsymmetricBilateralNetwork network, Stage1Heads heads, Batch batch,
+        Tensor[] views, (HemisphereReadout Left, HemisphereReadout Right)[] readouts, double ramp)
+    {
         Tensor Side(StagedHemisphere h, nn.Module<Tensor, Tensor> head, Func<(HemisphereReadout Left, HemisphereReadout Right), HemisphereReadout> pick)
         {
             var o = h.Objective;
@@ -228,10 +234,11 @@ public sealed class BeyondProtocol
             {
                 using var scope = NewDisposeScope();
                 var batch = data.Load(indices, augment: false);
-                var (l, r, _) = Losses(network, heads, batch, twoViews, generator, 0);
+                var clean = network.Features(batch.Images);
+                var (l, r, _) = twoViews ? Losses(network, heads, batch, true, generator, 0) : Losses(network, heads, batch, [batch.Images], [clean], 0);
                 leftLoss += l.item<float>() * batch.Size;
                 rightLoss += r.item<float>() * batch.Size;
-                var (fl, fr) = network.Features(batch.Images);
+                var (fl, fr) = clean;
                 if (network.Left.Objective.Level is { } ll) leftCorrect += heads.Left.call(fl.Features).argmax(1).eq(batch.Labels[ll.Key()]).sum().item<long>();
                 if (network.Right.Objective.Level is { } rl) rightCorrect += heads.Right.call(fr.Features).argmax(1).eq(batch.Labels[rl.Key()]).sum().item<long>();
                 seen += batch.Size;

@@ -18,6 +18,8 @@ try
     if (opts.TryGetValue("variants", out var v)) options.Variants = v.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
     if (opts.TryGetValue("seeds", out var s))
         options.Seeds = s.Contains(',') ? s.Split(',').Select(int.Parse).ToList() : Enumerable.Range(0, int.Parse(s)).ToList();
+    if (opts.TryGetValue("seed", out var one)) options.Seeds = [int.Parse(one)];
+    if (opts.TryGetValue("recalibration", out var rc)) options.Training.RecalibrationBatches = int.Parse(rc);
     if (opts.TryGetValue("epochs", out var e)) options.Training.Bilateral.Stage1.Epochs = int.Parse(e);
     if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
     if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
@@ -81,8 +83,8 @@ static Dictionary<string, string> ParseArgs(string[] args)
 partial class Program
 {
     const string Usage = """
-        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,asymmetric+callosal,...] [--seeds N | --seeds 0,1]
-                      [--epochs N] [--train-limit N|all] [--test-limit N|all] [--link-mode add|concatproject|gated|attention]
+        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
+                      [--epochs N] [--recalibration BATCHES] [--train-limit N|all] [--test-limit N|all] [--link-mode add|concatproject|gated|attention]
                       [--data-dir DIR] [--device auto|cpu|cuda[:n]] [--out DIR]
           default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse), bilateral quick scale (width 0.125, 3 epochs,
           60 cached head epochs, 2 seeds, 2500 training / 1000 test images), variants paper, asymmetric, callosal, lattice, selfsup

@@ -140,6 +140,8 @@ public sealed class BeyondExperiment
                     ["parameters"] = net.ParameterCount,
                     ["fine accuracy"] = m["fine/accuracy"],
                     ["coarse accuracy"] = m["coarse/accuracy"],
+                    ["validation fine accuracy"] = r.Stage2.BestValidation["fine/accuracy"],
+                    ["validation coarse accuracy"] = r.Stage2.BestValidation["coarse/accuracy"],
                     ["train seconds"] = r.TotalSeconds,
                     ["stage-1 seconds"] = r.Stage1Seconds,
                 };
@@ -151,7 +153,7 @@ public sealed class BeyondExperiment
                         metrics[$"{side} steps"] = size.Time;
                     }
                 table.Add(variant, "-", seed, metrics);
-                status?.Report($"seed {seed}: {variant,-24} fine {m["fine/accuracy"] * 100:F2}%, coarse {m["coarse/accuracy"] * 100:F2}%, trained in {r.TotalSeconds:F0}s (stage 1 {r.Stage1Seconds:F0}s, best epoch {r.BestEpoch})"
+                status?.Report($"seed {seed}: {variant,-24} fine {m["fine/accuracy"] * 100:F2}%, coarse {m["coarse/accuracy"] * 100:F2}% (validation {r.Stage2.BestValidation["fine/accuracy"] * 100:F2}% / {r.Stage2.BestValidation["coarse/accuracy"] * 100:F2}%), trained in {r.TotalSeconds:F0}s (stage 1 {r.Stage1Seconds:F0}s, best epoch {r.BestEpoch})"
                     + string.Concat(new[] { ("left", r.LeftResources), ("right", r.RightResources) }.Where(x => x.Item2 is not null)
                         .Select(x => $"; {x.Item1} lattice: {x.Item2!.Breadth} channels in {x.Item2.Depth} layers, {x.Item2.Time:F2} expected steps"))
                     + $"  [{clock.Elapsed:mm\\:ss}]");

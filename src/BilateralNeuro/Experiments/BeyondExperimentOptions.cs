@@ -30,10 +30,13 @@ public sealed class BeyondExperimentOptions
     public CallosalMode LinkMode { get; set; } = CallosalMode.Gated;
     /// <summary>Lattice window of <c>lattice</c>: layers, channels, steps (4 x 32 x 4 on 14 x 14 inputs: about the ResNet-9's parameters).</summary>
     public (int Layers, int Channels, int Steps) Lattice { get; set; } = (4, 32, 4);
-    /// <summary>Resource pressures (breadth, depth, time) of the left lattice: cheap time, so it can think longer.</summary>
-    public (double Breadth, double Depth, double Time) LeftPressure { get; set; } = (1e-4, 1e-4, 1e-3);
-    /// <summary>Resource pressures of the right lattice: expensive time and breadth.</summary>
-    public (double Breadth, double Depth, double Time) RightPressure { get; set; } = (1e-3, 1e-3, 5e-2);
+    /// <summary>
+    /// Resource pressures (breadth, depth, time) of the left (fine) lattice: a tenth of the resource experiments'
+    /// moderate pressures and cheap time, so it can stay wide and think longer.
+    /// </summary>
+    public (double Breadth, double Depth, double Time) LeftPressure { get; set; } = (3e-3, 1e-2, 1e-3);
+    /// <summary>Resource pressures of the right (coarse) lattice: the resource experiments' moderate breadth/depth and their occlusion run's time pressure.</summary>
+    public (double Breadth, double Depth, double Time) RightPressure { get; set; } = (3e-2, 1e-1, 6.5e-2);
     /// <summary>Head dropout (paper: 0.6).</summary>
     public double Dropout { get; set; } = 0.6;
     /// <summary>Training settings.</summary>

@@ -30,6 +30,18 @@ public sealed class FeatureCache : IDisposable
     public static FeatureCache Compute(BilateralNetwork network, BatchSource source)
     {
         ArgumentNullException.ThrowIfNull(network);
+        return Compute(network, network.Features, source);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="features"/> (the two hemispheres' features of a batch of images) over every batch of
+    /// <paramref name="source"/> (in order) with <paramref name="network"/> in evaluation mode; for networks other than
+    /// <see cref="BilateralNetwork"/> (e.g. <c>Beyond.AsymmetricBilateralNetwork</c>).
+    /// </summary>
+    public static FeatureCache Compute(nn.Module network, Func<Tensor, (Tensor Left, Tensor Right)> features, BatchSource source)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(source);
         if (source.Shuffle)
             throw new ArgumentException("FeatureCache: the batch source must not shuffle (labels are taken in order).", nameof(source));
@@ -45,7 +57,7 @@ public sealed class FeatureCache : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     var batch = source.Load(indices, augment: false);
-                    var (l, r) = network.Features(batch.Images);
+                    var (l, r) = features(batch.Images);
                     lefts.Add(l.DetachFromDisposeScope());
                     rights.Add(r.DetachFromDisposeScope());
                 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Aggregates docs/beyond-run/*/results.csv (one row per variant and seed) into the markdown table of docs/beyond.md:
+mean ± sample std over seeds. usage: python3 docs/beyond-run/aggregate.py [variant order...]"""
+import csv, glob, os, statistics, sys
+
+rows = {}
+for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "*", "results.csv"))):
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            rows.setdefault(r["model"], []).append(r)
+
+def stat(values, pct):
+    vals = [float(v) * (100 if pct else 1) for v in values if v not in ("", None)]
+    if not vals: return "-"
+    m = statistics.mean(vals); s = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    if len(vals) == 1: return f"{m:.2f}" if pct else f"{m:.0f}"
+    return f"{m:.2f} ± {s:.2f}" if pct else f"{m:.0f} ± {s:.0f}"
+
+order = sys.argv[1:] or list(rows)
+print("| variant | seeds | parameters | fine acc % | coarse acc % | validation fine % | train s / seed | effective size (channels / layers / expected steps) |")
+print("|---|---|---|---|---|---|---|---|")
+for name in order:
+    rs = rows.get(name)
+    if not rs: continue
+    seeds = ",".join(sorted(r["seed"] for r in rs))
+    size = ""
+    if "left channels" in rs[0] and rs[0]["left channels"]:
+        size = "; ".join(f"{side} {statistics.mean(float(r[side + ' channels']) for r in rs):.0f} / {statistics.mean(float(r[side + ' layers']) for r in rs):.1f} / {statistics.mean(float(r[side + ' steps']) for r in rs):.2f}" for side in ("left", "right"))
+    vals = [r.get("validation fine accuracy") or "" for r in rs]
+    val = stat(vals, True)
+    known = [r["seed"] for r in rs if r.get("validation fine accuracy")]
+    if 0 < len(known) < len(rs): val += f" (seed {','.join(known)} only)"
+    print(f"| {name} | {seeds} | {int(float(rs[0]['parameters'])):,} | {stat([r['fine accuracy'] for r in rs], True)} | {stat([r['coarse accuracy'] for r in rs], True)} | {val} | {stat([r['train seconds'] for r in rs], False)} | {size} |")

@@ -1,0 +1,79 @@
+using BilateralNeuro.Bilateral;
+using Microsoft.Extensions.Options;
+
+namespace BilateralNeuro.Beyond;
+
+/// <summary>Entry point: <c>Beyond.Create().Left(h => h.ResNet18(0.1).Specialize(LabelLevel.Fine)).Right(h => h.WideShallow(48, 96).Specialize(LabelLevel.Coarse)).Link(...).Heads(10, 4).Build()</c>.</summary>
+public static class Beyond
+{
+    /// <summary>Starts a fluent builder.</summary>
+    public static BeyondBuilder Create() => new();
+}
+
+/// <summary>
+/// Fluent builder of an <see cref="AsymmetricBilateralNetwork"/>: any two hemispheres, callosal links, the paper's
+/// heads. <see cref="Build"/> validates everything once and lists every problem.
+/// </summary>
+public sealed class BeyondBuilder
+{
+    private readonly BilateralOptions options = new();
+    private StagedHemisphereBuilder? leftBuilder, rightBuilder;
+    private readonly List<CallosalLinkSpec> links = [];
+
+    /// <summary>Configures the left hemisphere.</summary>
+    public BeyondBuilder Left(Func<StagedHemisphereBuilder, StagedHemisphereBuilder> configure) { leftBuilder = configure(new StagedHemisphereBuilder()); return this; }
+    /// <summary>Configures the right hemisphere.</summary>
+    public BeyondBuilder Right(Func<StagedHemisphereBuilder, StagedHemisphereBuilder> configure) { rightBuilder = configure(new StagedHemisphereBuilder()); return this; }
+    /// <summary>Adds a callosal link.</summary>
+    public BeyondBuilder Link(CallosalLinkSpec link) { links.Add(link ?? throw new ArgumentNullException(nameof(link))); return this; }
+    /// <summary>Adds a callosal link from a left stage into a right stage.</summary>
+    public BeyondBuilder LinkLeftToRight(int leftStage, int rightStage, CallosalMode mode = CallosalMode.Gated, bool enabled = true) =>
+        Link(new(CallosalDirection.LeftToRight, leftStage, rightStage, mode, enabled));
+    /// <summary>Adds a callosal link from a right stage into a left stage.</summary>
+    public BeyondBuilder LinkRightToLeft(int rightStage, int leftStage, CallosalMode mode = CallosalMode.Gated, bool enabled = true) =>
+        Link(new(CallosalDirection.RightToLeft, rightStage, leftStage, mode, enabled));
+    /// <summary>Sets the fine and coarse heads and optionally the dropout.</summary>
+    public BeyondBuilder Heads(int fine, int coarse, double? dropout = null)
+    {
+        options.Heads = [new(Data.LabelLevels.Fine, fine), new(Data.LabelLevels.Coarse, coarse)];
+        if (dropout is { } d) options.Dropout = d;
+        return this;
+    }
+    /// <summary>Sets arbitrary heads.</summary>
+    public BeyondBuilder Heads(params HeadDefinition[] heads) { options.Heads = heads.ToList(); return this; }
+    /// <summary>Sets the head dropout.</summary>
+    public BeyondBuilder Dropout(double p) { options.Dropout = p; return this; }
+    /// <summary>Learned per-head hemisphere gate on the heads (see <see cref="BilateralOptions.Gated"/>).</summary>
+    public BeyondBuilder Gated(bool on = true) { options.Gated = on; return this; }
+
+    /// <summary>Builds the network.</summary>
+    /// <exception cref="OptionsValidationException">Some option is invalid (every problem is listed).</exception>
+    public AsymmetricBilateralNetwork Build()
+    {
+        var errors = BilateralOptionsValidator.Problems(options);
+        if (leftBuilder is null) errors.Add("Left: no left hemisphere; call Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).");
+        else errors.AddRange(leftBuilder.Problems("Left"));
+        if (rightBuilder is null) errors.Add("Right: no right hemisphere; call Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).");
+        else errors.AddRange(rightBuilder.Problems("Right"));
+        foreach (var side in new[] { ("Left", leftBuilder), ("Right", rightBuilder) })
+            if (side.Item2 is { } b && b.Problems(side.Item1).Count == 0 && b.ObjectiveLevel is { } level && !options.Heads.Any(h => h.Name == level.Key()))
+                errors.Add($"{side.Item1}: specialises in '{level.Key()}' but there is no such head.");
+        if (errors.Count > 0) throw new OptionsValidationException(nameof(AsymmetricBilateralNetwork), typeof(BilateralOptions), errors);
+        var left = leftBuilder!.BuildUnchecked();
+        var right = rightBuilder!.BuildUnchecked();
+        var linkErrors = AsymmetricBilateralNetwork.LinkProblems(left, right, links);
+        if (linkErrors.Count > 0)
+        {
+            left.Dispose();
+            right.Dispose();
+            throw new OptionsValidationException(nameof(AsymmetricBilateralNetwork), typeof(BilateralOptions), linkErrors.Select(e => "Links: " + e));
+        }
+        var modules = links.Select(s =>
+        {
+            var (src, dst) = s.Direction == CallosalDirection.LeftToRight ? (left, right) : (right, left);
+            return new CallosalLink(s, src.StageChannels[s.SourceStage], dst.StageChannels[s.TargetStage]);
+        }).ToList();
+        var head = new BilateralHead(left.FeatureSize, right.FeatureSize, options.Heads, options.Dropout, options.Gated);
+        return new AsymmetricBilateralNetwork(left, right, modules, head);
+    }
+}

@@ -1,0 +1,98 @@
+using BilateralNeuro.Bilateral;
+using BilateralNeuro.Resources;
+
+namespace BilateralNeuro.Beyond;
+
+/// <summary>Architecture of a <see cref="StagedHemisphere"/>.</summary>
+public enum HemisphereArchitecture
+{
+    /// <summary>The paper's ResNet-9 (three stages).</summary>
+    ResNet9,
+    /// <summary>Narrow-deep CIFAR ResNet-18 (four stages).</summary>
+    ResNet18,
+    /// <summary>Wide-shallow conv net (<see cref="WideShallowNet"/>, one stage per layer).</summary>
+    WideShallow,
+    /// <summary>Recurrent <see cref="LatticeNetwork"/> with its own time distribution and resource penalty.</summary>
+    Lattice,
+}
+
+/// <summary>
+/// Fluent configuration of one hemisphere of an <see cref="AsymmetricBilateralNetwork"/>, e.g.
+/// <c>h.ResNet18(0.125).Specialize(LabelLevel.Fine)</c>, <c>h.WideShallow(48, 96).SelfSupervised()</c> or
+/// <c>h.Lattice(l => l.MaxLayers(4).MaxChannels(16).MaxSteps(4).Pressure(time: 0.05), features: 64)</c>.
+/// Checked at <see cref="BeyondBuilder.Build"/>.
+/// </summary>
+public sealed class StagedHemisphereBuilder
+{
+    private HemisphereArchitecture? architecture;
+    private double width = 0.125;
+    private int[] wideChannels = [];
+    private int inputChannels = 1;
+    private HemisphereObjective? objective;
+    private LatticeBuilder? lattice;
+    private int latticeFeatures = 64;
+
+    /// <summary>The paper's ResNet-9 at a channel multiplier.</summary>
+    public StagedHemisphereBuilder ResNet9(double width = 0.125) { architecture = HemisphereArchitecture.ResNet9; this.width = width; return this; }
+    /// <summary>A narrow-deep ResNet-18 at a channel multiplier.</summary>
+    public StagedHemisphereBuilder ResNet18(double width = 0.125) { architecture = HemisphereArchitecture.ResNet18; this.width = width; return this; }
+    /// <summary>A wide-shallow network with these channels per layer (1 to 4 layers).</summary>
+    public StagedHemisphereBuilder WideShallow(params int[] channels) { architecture = HemisphereArchitecture.WideShallow; wideChannels = channels ?? []; return this; }
+    /// <summary>A recurrent lattice (its classes are set to <paramref name="features"/>; its input channels to this builder's).</summary>
+    public StagedHemisphereBuilder Lattice(Func<LatticeBuilder, LatticeBuilder> configure, int features = 64)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        architecture = HemisphereArchitecture.Lattice;
+        lattice = configure(Resources.Resources.Lattice());
+        latticeFeatures = features;
+        return this;
+    }
+    /// <summary>Image channels.</summary>
+    public StagedHemisphereBuilder InputChannels(int channels) { inputChannels = channels; return this; }
+    /// <summary>Stage-1 objective: cross-entropy on a label level.</summary>
+    public StagedHemisphereBuilder Specialize(LabelLevel level) { objective = HemisphereObjective.Classify(level); return this; }
+    /// <summary>Stage-1 objective: a self-supervised one (default: reconstruction).</summary>
+    public StagedHemisphereBuilder SelfSupervised(HemisphereObjective? selfSupervised = null) { objective = selfSupervised ?? HemisphereObjective.Reconstruct(); return this; }
+
+    internal LabelLevel? ObjectiveLevel => objective?.Kind == ObjectiveKind.Classification ? objective.Level : null;
+
+    /// <summary>The configured architecture (null until chosen).</summary>
+    public HemisphereArchitecture? Architecture => architecture;
+
+    internal List<string> Problems(string side)
+    {
+        var e = new List<string>();
+        if (architecture is null) e.Add($"{side}: no architecture; call ResNet9(), ResNet18(), WideShallow(...) or Lattice(...).");
+        if (objective is null) e.Add($"{side}: no objective; call Specialize(LabelLevel.Fine|Coarse) or SelfSupervised().");
+        else if (objective.Kind == ObjectiveKind.Classification && objective.Level is null) e.Add($"{side}: a classification objective needs a label level.");
+        else if (objective.Kind == ObjectiveKind.Contrastive && !(objective.Temperature > 0)) e.Add($"{side}: the contrastive temperature must be positive (got {objective.Temperature}).");
+        if (inputChannels < 1) e.Add($"{side}: InputChannels must be at least 1 (got {inputChannels}).");
+        if (architecture is HemisphereArchitecture.ResNet9 or HemisphereArchitecture.ResNet18 && !(width > 0 && width <= 16)) e.Add($"{side}: width must lie in (0, 16] (got {width}).");
+        if (architecture == HemisphereArchitecture.WideShallow && (wideChannels.Length is < 1 or > 4 || wideChannels.Any(c => c < 1)))
+            e.Add($"{side}: WideShallow needs 1 to 4 positive channel counts (got [{string.Join(", ", wideChannels)}]).");
+        if (architecture == HemisphereArchitecture.Lattice)
+        {
+            if (latticeFeatures < 2) e.Add($"{side}: lattice features must be at least 2 (got {latticeFeatures}).");
+            var o = Options();
+            var r = new LatticeOptionsValidator().Validate(null, o);
+            if (r.Failed) e.AddRange(r.Failures.Select(f => $"{side}: lattice: {f}"));
+        }
+        return e;
+    }
+
+    private LatticeOptions Options()
+    {
+        var o = lattice!.Options;
+        o.InputChannels = inputChannels;
+        o.Classes = latticeFeatures;
+        return o;
+    }
+
+    internal StagedHemisphere BuildUnchecked() => architecture switch
+    {
+        HemisphereArchitecture.ResNet9 => ConvHemisphere.ResNet9(inputChannels, width, objective!),
+        HemisphereArchitecture.ResNet18 => ConvHemisphere.ResNet18(inputChannels, width, objective!),
+        HemisphereArchitecture.WideShallow => ConvHemisphere.WideShallow(inputChannels, wideChannels, objective!),
+        _ => new LatticeHemisphere(Options(), objective!),
+    };
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using BilateralNeuro.Bilateral;
+using BilateralNeuro.Bilateral.Training;
+using BilateralNeuro.Data;
+using BilateralNeuro.Resources;
+using BilateralNeuro.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace BilateralNeuro.Beyond.Training;
+
+/// <summary>One stage-1 epoch of both hemispheres.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="LeftLoss">Mean objective loss of the left hemisphere.</param>
+/// <param name="RightLoss">Mean objective loss of the right hemisphere.</param>
+/// <param name="ResourceCost">Mean pressure-weighted resource cost (lattice hemispheres; 0 otherwise).</param>
+/// <param name="Validation">Validation metrics: <c>left/accuracy</c>, <c>right/accuracy</c> (classification), <c>left/loss</c>, <c>right/loss</c>.</param>
+/// <param name="Score">Selection score: mean validation accuracy of the classification objectives.</param>
+/// <param name="Duration">Wall time (training and validation).</param>
+public sealed record BeyondEpoch(int Epoch, double LeftLoss, double RightLoss, double ResourceCost,
+    IReadOnlyDictionary<string, double> Validation, double Score, TimeSpan Duration);
+
+/// <summary>Outcome of <see cref="BeyondProtocol.Train"/>.</summary>
+/// <param name="Stage1">Joint stage-1 history.</param>
+/// <param name="BestEpoch">Stage-1 epoch whose weights were kept (best validation score).</param>
+/// <param name="Stage2">Head training on cached features of the frozen hemispheres.</param>
+/// <param name="Stage1Seconds">Wall time of stage 1 (with validation and batch-norm recalibration).</param>
+/// <param name="CacheSeconds">Wall time of the feature cache.</param>
+/// <param name="LeftResources">Effective size of a lattice left hemisphere (null otherwise).</param>
+/// <param name="RightResources">Effective size of a lattice right hemisphere (null otherwise).</param>
+public sealed record BeyondResult(IReadOnlyList<BeyondEpoch> Stage1, int BestEpoch, TrainingResult Stage2,
+    double Stage1Seconds, double CacheSeconds, ResourceReport? LeftResources, ResourceReport? RightResources)
+{
+    /// <summary>Total training wall time (stage 1, cache, stage 2).</summary>
+    public double TotalSeconds => Stage1Seconds + CacheSeconds + Stage2.Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// The specialised two-stage protocol generalised to asymmetric, linked, recurrent and self-supervised hemispheres.
+/// Stage 1 trains both hemispheres <b>jointly</b> (one forward pass of the whole network, so callosal links carry
+/// information and gradients between them), each on its own objective: cross-entropy on its label level through a
+/// stage-1 classifier, or a self-supervised loss (reconstruction, contrastive); a lattice hemisphere adds its own
+/// <see cref="ResourceCostPenalty"/> (ramped up over <see cref="BeyondTrainingOptions.PressureWarmupEpochs"/>), its gates
+/// trained by SGD as in <see cref="ResourceTrainer"/>. Without links the joint loss is the sum of two independent
+/// losses, i.e. the paper's separate stage 1. The epoch with the best mean validation accuracy of the classification
+/// objectives is kept, batch-norm statistics are recomputed, then stage 2 freezes hemispheres and links and trains the
+/// paper's heads on cached features (<see cref="CachedHeadTrainer"/>). Model selection uses the validation set only.
+/// </summary>
+public sealed class BeyondProtocol
+{
+    private readonly BeyondTrainingOptions options;
+    private readonly ILoggerFactory loggers;
+    private readonly ILogger logger;
+
+    /// <summary>Creates the protocol; options are validated here.</summary>
+    public BeyondProtocol(BeyondTrainingOptions options, Device? device = null, ILoggerFactory? loggerFactory = null)
+    {
+        this.options = BeyondTrainingOptionsValidator.Check(options);
+        Device = device ?? CPU;
+        loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        logger = loggers.CreateLogger<BeyondProtocol>();
+    }
+
+    /// <summary>The validated options.</summary>
+    public BeyondTrainingOptions Options => options;
+    /// <summary>Where training runs.</summary>
+    public Device Device { get; }
+    private BilateralTrainingOptions B => options.Bilateral;
+
+    /// <summary>Head specs with the configured fine/coarse loss weights.</summary>
+    public IReadOnlyList<HeadSpec> HeadSpecs(IEnumerable<HeadDefinition> heads) => heads.Select(h => new HeadSpec(h.Name, h.Name,
+        h.Name == LabelLevels.Fine ? B.FineWeight : h.Name == LabelLevels.Coarse ? B.CoarseWeight : 1.0)).ToList();
+
+    /// <summary>Training batches (shuffled, augmented).</summary>
+    public BatchSource TrainSource(LabeledImages data, int batchSize) =>
+        new(data, batchSize, Device, B.Normalization, B.Augmentation, shuffle: true, seed: B.Seed * 7919 + 1);
+
+    /// <summary>Evaluation batches (in order, no augmentation).</summary>
+    public BatchSource EvalSource(LabeledImages data, int batchSize = 512) =>
+        new(data, batchSize, Device, B.Normalization, Augmentation.None, shuffle: false, seed: B.Seed);
+
+    /// <summary>Runs stage 1 (joint) and stage 2 (heads on cached features). The network ends frozen with its best heads.</summary>
+    public BeyondResult Train(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        foreach (var h in new[] { network.Left, network.Right })
+            if (h.Objective.Level is { } level && !train.Labels.ContainsKey(level.Key()))
+                throw new ArgumentException($"BeyondProtocol: a hemisphere specialises in '{level.Key()}' but the data '{train.Name}' has [{string.Join(", ", train.Labels.Keys)}].", nameof(train));
+        network.to(Device);
+        var clock = Stopwatch.StartNew();
+        var (history, best) = Stage1(network, train, validation, cancellationToken);
+        double stage1Seconds = clock.Elapsed.TotalSeconds;
+
+        network.FreezeHemispheres();
+        var (leftSize, rightSize) = Sizes(network, validation);
+        clock.Restart();
+        using var trainCache = FeatureCache.Compute(network, x => Pair(network.Features(x)), EvalSource(train));
+        using var valCache = FeatureCache.Compute(network, x => Pair(network.Features(x)), EvalSource(validation));
+        double cacheSeconds = clock.Elapsed.TotalSeconds;
+        var stage2 = new CachedHeadTrainer(B.Stage2, B.Seed, loggers.CreateLogger<CachedHeadTrainer>())
+            .Fit(network.Head, trainCache, valCache, HeadSpecs(network.Head.Definitions), cancellationToken);
+        return new BeyondResult(history, best, stage2, stage1Seconds, cacheSeconds, leftSize, rightSize);
+    }
+
+    private static (Tensor, Tensor) Pair((HemisphereReadout L, HemisphereReadout R) r) => (r.L.Features, r.R.Features);
+
+    private (List<BeyondEpoch>, int) Stage1(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken token)
+    {
+        var classes = train.Labels.Keys.ToDictionary(k => k, k => train.ClassCount(k));
+        using var heads = new Stage1Heads(network, classes, train.Channels * train.Height * train.Width, network.Head.Dropout);
+        heads.to(Device);
+        var named = network.Left.named_parameters().Select(p => ("left." + p.name, p.parameter))
+            .Concat(network.Right.named_parameters().Select(p => ("right." + p.name, p.parameter)))
+            .Concat(network.Links.SelectMany(l => l.parameters()).Select(p => ("link", p)))
+            .Concat(heads.parameters().Select(p => ("stage1", p))).Where(p => p.Item2.requires_grad).ToList();
+        var gates = named.Where(p => p.Item1.EndsWith("gate", StringComparison.Ordinal)).Select(p => p.Item2).ToList();
+        var weights = named.Where(p => !p.Item1.EndsWith("gate", StringComparison.Ordinal)).Select(p => p.Item2).ToList();
+        var all = named.Select(p => p.Item2).ToList();
+        var stage = B.Stage1;
+        using var optimizer = optim.Adam(weights, stage.LearningRate, weight_decay: stage.WeightDecay);
+        using var gateOptimizer = gates.Count > 0 ? optim.SGD(gates, options.GateLearningRate, momentum: options.GateMomentum) : null;
+        var source = TrainSource(train, stage.BatchSize);
+        var generator = new Generator((ulong)(B.Seed * 7919 + 3));
+        bool twoViews = network.Left.Objective.Kind == ObjectiveKind.Contrastive || network.Right.Objective.Kind == ObjectiveKind.Contrastive;
+        double warmup = options.PressureWarmupEpochs * source.BatchesPerEpoch;
+        long step = 0;
+        var history = new List<BeyondEpoch>();
+        double bestScore = double.NegativeInfinity;
+        int bestEpoch = 0;
+        Dictionary<string, Tensor>? best = null;
+        try
+        {
+            for (int epoch = 1; epoch <= stage.Epochs; epoch++)
+            {
+                var epochClock = Stopwatch.StartNew();
+                network.train();
+                heads.train();
+                double leftSum = 0, rightSum = 0, costSum = 0;
+                long seen = 0;
+                int batches = 0;
+                foreach (var indices in source.IndexBatches(epoch))
+                {
+                    token.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    var batch = source.Load(indices, augment: true);
+                    double ramp = warmup <= 0 ? 1 : Math.Min(1, ++step / warmup);
+                    var (l, r, cost) = Losses(network, heads, batch, twoViews, generator, ramp);
+                    var loss = l + r + cost;
+                    optimizer.zero_grad();
+                    gateOptimizer?.zero_grad();
+                    loss.backward();
+                    if (options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(all, clip);
+                    optimizer.step();
+                    gateOptimizer?.step();
+                    leftSum += l.item<float>() * batch.Size;
+                    rightSum += r.item<float>() * batch.Size;
+                    costSum += cost.item<float>();
+                    seen += batch.Size;
+                    batches++;
+                }
+                var val = Validate(network, heads, EvalSource(validation), twoViews);
+                var scores = val.Where(kv => kv.Key.EndsWith("/accuracy", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
+                double score = scores.Count > 0 ? scores.Average() : -val["left/loss"] - val["right/loss"];
+                var e = new BeyondEpoch(epoch, leftSum / seen, rightSum / seen, costSum / batches, val, score, epochClock.Elapsed);
+                history.Add(e);
+                logger.LogInformation("Stage 1 epoch {Epoch}/{Epochs}: left {Left:F4}, right {Right:F4}, cost {Cost:F4}, validation score {Score:F4}, {Seconds:F1}s",
+                    epoch, stage.Epochs, e.LeftLoss, e.RightLoss, e.ResourceCost, score, e.Duration.TotalSeconds);
+                if (score > bestScore)
+                {
+                    bestScore = score;
+                    bestEpoch = epoch;
+                    Dispose(best);
+                    using (no_grad()) best = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+                }
+            }
+            if (best is not null)
+                using (no_grad()) foreach (var (k, v) in network.state_dict()) v.copy_(best[k]);
+        }
+        finally
+        {
+            Dispose(best);
+        }
+        if (options.RecalibrationBatches > 0) ResourceTrainer.RecalibrateNorms(network, source, options.RecalibrationBatches);
+        network.eval();
+        return (history, bestEpoch);
+    }
+
+    private (Tensor Left, Tensor Right, Tensor Cost) Losses(AsymmetricBilateralNetwork network, Stage1Heads heads, Batch batch,
+        bool twoViews, Generator generator, double ramp)
+    {
+        var views = twoViews
+            ? new[] { SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator), SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator) }
+            : new[] { batch.Images };
+        var readouts = views.Select(network.Features).ToArray();
+        return Losses(network, heads, batch, views, readouts, ramp);
+    }
+
+    private (Tensor Left, Tensor Right, Tensor Cost) Losses(AsymmetricBilateralNetwork network, Stage1Heads heads, Batch batch,
+        Tensor[] views, (HemisphereReadout Left, HemisphereReadout Right)[] readouts, double ramp)
+    {
+        Tensor Side(StagedHemisphere h, nn.Module<Tensor, Tensor> head, Func<(HemisphereReadout Left, HemisphereReadout Right), HemisphereReadout> pick)
+        {
+            var o = h.Objective;
+            Tensor loss = o.Kind switch
+            {
+                ObjectiveKind.Classification => stack(readouts.Select(r => F.cross_entropy(head.call(pick(r).Features), batch.Labels[o.Level!.Value.Key()])).ToList()).mean(),
+                ObjectiveKind.Reconstruction => stack(readouts.Select((r, i) => F.mse_loss(head.call(pick(r).Features), views[i].flatten(1))).ToList()).mean() * options.SelfSupervisedWeight,
+                _ => SelfSupervision.Contrastive(head.call(pick(readouts[0]).Features), head.call(pick(readouts[1]).Features), o.Temperature) * options.SelfSupervisedWeight,
+            };
+            return loss;
+        }
+        var left = Side(network.Left, heads.Left, r => r.Left);
+        var right = Side(network.Right, heads.Right, r => r.Right);
+        var cost = zeros(1, device: left.device).squeeze();
+        if (network.Left is LatticeHemisphere ll) cost = cost + ll.Cost(readouts[0].Left.Time).Total * ramp;
+        if (network.Right is LatticeHemisphere rl) cost = cost + rl.Cost(readouts[0].Right.Time).Total * ramp;
+        return (left, right, cost);
+    }
+
+    private Dictionary<string, double> Validate(AsymmetricBilateralNetwork network, Stage1Heads heads, BatchSource data, bool twoViews)
+    {
+        network.eval();
+        heads.eval();
+        var generator = new Generator((ulong)(B.Seed + 11));
+        double leftLoss = 0, rightLoss = 0;
+        long leftCorrect = 0, rightCorrect = 0, seen = 0;
+        using (no_grad())
+            foreach (var indices in data.IndexBatches(0))
+            {
+                using var scope = NewDisposeScope();
+                var batch = data.Load(indices, augment: false);
+                var clean = network.Features(batch.Images);
+                var (l, r, _) = twoViews ? Losses(network, heads, batch, true, generator, 0) : Losses(network, heads, batch, [batch.Images], [clean], 0);
+                leftLoss += l.item<float>() * batch.Size;
+                rightLoss += r.item<float>() * batch.Size;
+                var (fl, fr) = clean;
+                if (network.Left.Objective.Level is { } ll) leftCorrect += heads.Left.call(fl.Features).argmax(1).eq(batch.Labels[ll.Key()]).sum().item<long>();
+                if (network.Right.Objective.Level is { } rl) rightCorrect += heads.Right.call(fr.Features).argmax(1).eq(batch.Labels[rl.Key()]).sum().item<long>();
+                seen += batch.Size;
+            }
+        var result = new Dictionary<string, double> { ["left/loss"] = leftLoss / seen, ["right/loss"] = rightLoss / seen };
+        if (network.Left.Objective.UsesLabels) result["left/accuracy"] = (double)leftCorrect / seen;
+        if (network.Right.Objective.UsesLabels) result["right/accuracy"] = (double)rightCorrect / seen;
+        return result;
+    }
+
+    private (ResourceReport?, ResourceReport?) Sizes(AsymmetricBilateralNetwork network, LabeledImages validation)
+    {
+        if (network.Left is not LatticeHemisphere && network.Right is not LatticeHemisphere) return (null, null);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var data = EvalSource(validation);
+        var batch = data.Load(data.IndexBatches(0).First(), augment: false);
+        var (l, r) = network.Features(batch.Images);
+        return ((network.Left as LatticeHemisphere)?.Measure(l.Time), (network.Right as LatticeHemisphere)?.Measure(r.Time));
+    }
+
+    private static void Dispose(Dictionary<string, Tensor>? state)
+    {
+        if (state is null) return;
+        foreach (var t in state.Values) t.Dispose();
+    }
+}

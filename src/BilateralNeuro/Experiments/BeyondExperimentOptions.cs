@@ -1,0 +1,103 @@
+using BilateralNeuro.Beyond;
+using BilateralNeuro.Beyond.Training;
+using BilateralNeuro.Bilateral.Training;
+using Microsoft.Extensions.Options;
+
+namespace BilateralNeuro.Experiments;
+
+/// <summary>
+/// Options of <see cref="BeyondExperiment"/>: which variants (rows) to train, at the bilateral quick preset's scale by
+/// default (width 0.125, 3 stage-1 epochs of batch 32, 60 cached head epochs, 2 seeds, 2 500 training / 1 000 test
+/// images), so its <c>paper</c> row is comparable with the bilateral experiment's.
+/// </summary>
+public sealed class BeyondExperimentOptions
+{
+    /// <summary>
+    /// Variants, one row each: <c>paper</c> (two ResNet-9, fine / coarse) or a '+'-joined set of extensions:
+    /// <c>asymmetric</c> (narrow-deep ResNet-18 left, wide-shallow right), <c>lattice</c> (two recurrent lattices with
+    /// different resource pressures), <c>callosal</c> (two gated links between intermediate stages), <c>selfsup</c>
+    /// (right hemisphere trained by reconstruction instead of coarse labels), <c>contrastive</c> (right hemisphere
+    /// trained by a contrastive loss). E.g. <c>asymmetric+callosal</c>.
+    /// </summary>
+    public List<string> Variants { get; set; } = ["paper", "asymmetric", "callosal", "lattice", "selfsup"];
+    /// <summary>Channel multiplier of the ResNet-9 hemispheres (bilateral quick preset: 0.125).</summary>
+    public double Width { get; set; } = 0.125;
+    /// <summary>Channel multiplier of the narrow-deep ResNet-18 of <c>asymmetric</c> (0.09: about the ResNet-9's parameters).</summary>
+    public double NarrowWidth { get; set; } = 0.09;
+    /// <summary>Channels of the wide-shallow network of <c>asymmetric</c> (64-160: about the ResNet-9's parameters).</summary>
+    public List<int> WideChannels { get; set; } = [64, 160];
+    /// <summary>Merge mode of the callosal links.</summary>
+    public CallosalMode LinkMode { get; set; } = CallosalMode.Gated;
+    /// <summary>Lattice window of <c>lattice</c>: layers, channels, steps (4 x 32 x 4 on 14 x 14 inputs: about the ResNet-9's parameters).</summary>
+    public (int Layers, int Channels, int Steps) Lattice { get; set; } = (4, 32, 4);
+    /// <summary>
+    /// Resource pressures (breadth, depth, time) of the left (fine) lattice: a tenth of the resource experiments'
+    /// moderate pressures and cheap time, so it can stay wide and think longer.
+    /// </summary>
+    public (double Breadth, double Depth, double Time) LeftPressure { get; set; } = (3e-3, 1e-2, 1e-3);
+    /// <summary>Resource pressures of the right (coarse) lattice: the resource experiments' moderate breadth/depth and their occlusion run's time pressure.</summary>
+    public (double Breadth, double Depth, double Time) RightPressure { get; set; } = (3e-2, 1e-1, 6.5e-2);
+    /// <summary>Head dropout (paper: 0.6).</summary>
+    public double Dropout { get; set; } = 0.6;
+    /// <summary>Training settings.</summary>
+    public BeyondTrainingOptions Training { get; set; } = new();
+    /// <summary>Seeds.</summary>
+    public List<int> Seeds { get; set; } = [0, 1];
+    /// <summary>Fraction of the training set held out for model selection.</summary>
+    public double ValidationFraction { get; set; } = 0.1;
+    /// <summary>Use only the first this many training images (null: all).</summary>
+    public int? TrainLimit { get; set; } = 2500;
+    /// <summary>Score on only the first this many test images (null: all).</summary>
+    public int? TestLimit { get; set; } = 1000;
+}
+
+/// <summary>Validates <see cref="BeyondExperimentOptions"/>, listing every problem.</summary>
+public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondExperimentOptions>
+{
+    /// <summary>Known extension tokens of a variant.</summary>
+    public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive"];
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, BeyondExperimentOptions options)
+    {
+        var e = Problems(options);
+        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
+    }
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
+    public static BeyondExperimentOptions Check(BeyondExperimentOptions options)
+    {
+        var e = Problems(options ?? throw new ArgumentNullException(nameof(options)));
+        if (e.Count > 0) throw new OptionsValidationException(nameof(BeyondExperimentOptions), typeof(BeyondExperimentOptions), e);
+        return options;
+    }
+
+    internal static List<string> Problems(BeyondExperimentOptions o)
+    {
+        var e = new List<string>();
+        if (o.Variants is null || o.Variants.Count == 0) e.Add("Variants: at least one variant is required.");
+        else
+            foreach (var v in o.Variants)
+            {
+                var t = v.Split('+');
+                foreach (var bad in t.Where(x => !Tokens.Contains(x))) e.Add($"Variants: '{bad}' in '{v}' is unknown; expected {string.Join(", ", Tokens)} joined by '+'.");
+                if (t.Contains("lattice") && t.Contains("asymmetric")) e.Add($"Variants: '{v}' combines asymmetric and lattice; choose one architecture.");
+                if (t.Contains("lattice") && t.Contains("callosal")) e.Add($"Variants: '{v}': lattice hemispheres have no intermediate stages for callosal links.");
+                if (t.Contains("selfsup") && t.Contains("contrastive")) e.Add($"Variants: '{v}': choose one self-supervised objective.");
+            }
+        if (o.Variants is not null && o.Variants.Distinct().Count() != o.Variants.Count) e.Add("Variants: variants must be distinct.");
+        if (!(o.Width > 0 && o.Width <= 16)) e.Add($"Width must lie in (0, 16] (got {o.Width}).");
+        if (!(o.NarrowWidth > 0 && o.NarrowWidth <= 16)) e.Add($"NarrowWidth must lie in (0, 16] (got {o.NarrowWidth}).");
+        if (o.WideChannels is null || o.WideChannels.Count is < 1 or > 4 || o.WideChannels.Any(c => c < 1)) e.Add("WideChannels: 1 to 4 positive channel counts are required.");
+        if (o.Lattice.Layers < 1 || o.Lattice.Channels < 1 || o.Lattice.Steps < 1) e.Add($"Lattice: layers, channels and steps must be positive (got {o.Lattice}).");
+        if (!(o.Dropout >= 0 && o.Dropout < 1)) e.Add($"Dropout must lie in [0, 1) (got {o.Dropout}).");
+        if (o.Seeds is null || o.Seeds.Count == 0) e.Add("Seeds: at least one seed is required.");
+        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) e.Add("Seeds: seeds must be distinct.");
+        if (!(o.ValidationFraction > 0 && o.ValidationFraction < 1)) e.Add($"ValidationFraction must lie in (0, 1) (got {o.ValidationFraction}).");
+        if (o.TrainLimit is < 10) e.Add($"TrainLimit must be at least 10 when set (got {o.TrainLimit}).");
+        if (o.TestLimit is < 1) e.Add($"TestLimit must be at least 1 when set (got {o.TestLimit}).");
+        if (o.Training is null) e.Add("Training must not be null.");
+        else e.AddRange(BeyondTrainingOptionsValidator.Problems(o.Training).Select(x => "Training." + x));
+        return e;
+    }
+}

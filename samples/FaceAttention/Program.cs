@@ -20,6 +20,7 @@ if (args.Contains("--size")) options.ImageSize = int.Parse(Arg("--size", "64"));
 if (args.Contains("--pretrain-epochs")) options.PretrainEpochs = int.Parse(Arg("--pretrain-epochs", "3"));
 if (args.Contains("--transfer-epochs")) options.TransferEpochs = int.Parse(Arg("--transfer-epochs", "40"));
 if (args.Contains("--benchmark")) options.BenchmarkModel = Arg("--benchmark", "VGG16");
+options.SaliencyDirectory = outDir;   // saliency-{model}-{pretraining}.png: Grad-CAM on one held-out face at valence 0, 0.25, 0.75, 1
 if (args.Contains("--threads")) torch.set_num_threads(int.Parse(Arg("--threads", "2"))); // 1 helps on a busy machine
 Directory.CreateDirectory(outDir);
 torch.manual_seed(options.Seed);
@@ -45,7 +46,7 @@ File.WriteAllText(Path.Combine(outDir, "results.csv"), report.Table.ToCsv());
 var occlusions = new[] { FaceOcclusion.None, FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth };
 PngWriter.Write(Path.Combine(outDir, "psychometric.png"), PsychometricPlot.Grid(
     report.Models.Select(m => (IReadOnlyList<PsychometricResult?>)occlusions.Select(o => m.Curves.GetValueOrDefault(o)).ToList()).ToList()));
-Console.WriteLine($"Wrote faces.png, psychometric.png, curves.csv, results.md and results.csv to {Path.GetFullPath(outDir)}");
+Console.WriteLine($"Wrote faces.png, psychometric.png, saliency-*.png, curves.csv, results.md and results.csv to {Path.GetFullPath(outDir)}");
 
 // One row per identity: valence 0, 0.25, 0.5, 0.75, 1, then happy faces with eyes, nose and mouth occluded.
 static void SaveExampleFaces(FaceGenerator gen, string path)

@@ -150,6 +150,7 @@ public static class ExperimentCommands
         {
             var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.CpuPreset() : FaceAttentionExperimentOptions.FullSizeGpu();
             options.Device = ctx.Device.ToString();
+            options.SaliencyDirectory = Path.Combine(ctx.OutDir, "saliency");
             if (ctx.Epochs is { } e) options.TransferEpochs = e;
             options.Models = ctx.Shard.Select(options.Models).ToList();
             if (options.Models.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");

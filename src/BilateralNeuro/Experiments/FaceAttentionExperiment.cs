@@ -250,7 +250,7 @@ public sealed class FaceAttentionExperiment
             curves[c.Occlusion] = Psychometric.FitWithBootstrap(c.Levels, k, n, o.Bootstraps, o.Seed);
             contAcc[c.Occlusion] = right / (double)Math.Max(1, counted);
         }
-        var saliency = Saliency(tm, testIdsForSaliency!, device);
+        var saliency = Saliency(tm, testIdsForSaliency!, device, $"{model}-{pretraining}");
         string metric = $"{FaceDatasets.Valence}/accuracy";
         return new FaceAttentionModelResult(model, pretraining, ptAcc, accuracy, curves, contAcc, clock.Elapsed + TimeSpan.FromSeconds(cacheSeconds),
             fit.History[^1].Train.GetValueOrDefault(metric), fit.BestValidation.GetValueOrDefault(metric), saliency);
@@ -260,7 +260,7 @@ public sealed class FaceAttentionExperiment
     private IReadOnlyList<FaceIdentity>? testIdsForSaliency;
 
     // Grad-CAM shares on the unoccluded continuum of up to 16 test identities (levels 0, 0.25, 0.75, 1), fixed nuisance.
-    private IReadOnlyDictionary<FaceOcclusion, double> Saliency(TransferModel tm, IReadOnlyList<FaceIdentity> ids, Device device)
+    private IReadOnlyDictionary<FaceOcclusion, double> Saliency(TransferModel tm, IReadOnlyList<FaceIdentity> ids, Device device, string? stripName = null)
     {
         var chosen = ids.Take(16).ToList();
         var idList = chosen.SelectMany(i => Enumerable.Repeat(i, 4)).ToList();
@@ -269,6 +269,8 @@ public sealed class FaceAttentionExperiment
         using var scope = NewDisposeScope();
         var images = ((Generator.Render(idList, values, nu, noiseSeed: Options.Seed) - 0.5f) / 0.25f).to(device);
         var masks = new[] { FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth }.ToDictionary(r => r, r => Generator.RegionMasks(idList, nu, r));
+        if (Options.SaliencyDirectory is { } dir && stripName is not null)
+            FaceAttentionSaliency.WriteStrip(tm, images[..4], (images[..4] * 0.25f + 0.5f).clamp(0, 1), Path.Combine(dir, $"saliency-{stripName}.png"));
         return FaceAttentionSaliency.RegionShares(tm, images, masks);
     }
 

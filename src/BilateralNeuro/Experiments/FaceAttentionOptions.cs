@@ -62,6 +62,11 @@ public sealed class FaceAttentionExperimentOptions
     public int Bootstraps { get; set; } = 200;
     /// <summary>Model whose cached and uncached transfer epochs are timed (null skips the benchmark).</summary>
     public string? BenchmarkModel { get; set; } = "VGG16";
+    /// <summary>
+    /// When set, each model's Grad-CAM saliency on one held-out identity at valence 0, 0.25, 0.75 and 1 is written here
+    /// as one PNG strip (<c>saliency-{model}-{pretraining}.png</c>; jet colours over the face, red = most salient).
+    /// </summary>
+    public string? SaliencyDirectory { get; set; }
     /// <summary>Seed of data and initialisation.</summary>
     public int Seed { get; set; } = 1;
     /// <summary>Device name ("cpu", "cuda").</summary>

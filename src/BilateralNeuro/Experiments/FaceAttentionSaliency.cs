@@ -35,4 +35,25 @@ public static class FaceAttentionSaliency
         }
         return shares;
     }
+
+    /// <summary>
+    /// Writes the Grad-CAM maps of <paramref name="normalised"/> (model input) as overlays on <paramref name="images01"/>
+    /// (the same images in [0, 1]) side by side in one PNG; each map is scaled to its own maximum.
+    /// </summary>
+    /// <returns>The written path.</returns>
+    public static string WriteStrip(TransferModel model, Tensor normalised, Tensor images01, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(normalised);
+        ArgumentNullException.ThrowIfNull(images01);
+        using var scope = NewDisposeScope();
+        var layer = (nn.Module<Tensor, Tensor>)model.Features[model.Backbone.ConvBlocks[^1].EndIndex - 1];
+        var maps = GradCam.Compute(model, layer, normalised, GradCam.ArgMax(model.Head)).cpu();
+        var peak = maps.amax([1, 2], keepdim: true) + 1e-8f;
+        maps = maps / peak;
+        var tiles = Enumerable.Range(0, (int)maps.shape[0]).Select(i => GradCam.Overlay(images01[i].cpu(), maps[i])).ToArray();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        PngWriter.Write(path, cat(tiles, 2));
+        return path;
+    }
 }

@@ -13,6 +13,7 @@ public static class CliApp
         root.Subcommands.Add(ExperimentCommands.Synchrony());
         root.Subcommands.Add(ExperimentCommands.Resources());
         root.Subcommands.Add(ExperimentCommands.FaceAttention());
+        root.Subcommands.Add(ExperimentCommands.Beyond());
         root.Subcommands.Add(ReportCommand.Create());
         return root;
     }

@@ -144,6 +144,25 @@ public static class ExperimentCommands
         });
     }
 
+    public static Command Beyond()
+    {
+        var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive; '+' combines (e.g. callosal+selfsup). Default: paper, asymmetric, callosal, lattice, selfsup." };
+        var limit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick: 2,500; paper: all)." };
+        return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice and self-supervised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", ctx =>
+        {
+            var options = new BeyondExperimentOptions();
+            if (ctx.Preset != "quick") options.TrainLimit = options.TestLimit = null;
+            if (ctx.Parse.GetValue(variants) is { } v) options.Variants = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            if (ctx.Parse.GetValue(limit) is { } n) options.TrainLimit = n;
+            if (ctx.Seeds is { } s) options.Seeds = Enumerable.Range(0, s).ToList();
+            options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
+            if (ctx.Epochs is { } e) options.Training.Bilateral.Stage1.Epochs = e;
+            var (train, test) = Datasets.FashionMnist(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"));
+            var result = new BeyondExperiment(options, ctx.Device, ctx.Logging).Run(train, test, ctx.Status, ctx.Cancel);
+            return new ExperimentOutput(result.Table, result.Notes, options.Seeds);
+        }, variants, limit);
+    }
+
     public static Command FaceAttention()
     {
         return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>

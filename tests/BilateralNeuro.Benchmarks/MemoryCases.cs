@@ -12,21 +12,6 @@ namespace BilateralNeuro.Benchmarks;
 /// </summary>
 public static class MemoryCases
 {
-    private sealed class Classifier : nn.Module<Tensor, Dictionary<string, Tensor>>
-    {
-        private readonly ResNet9 backbone;
-        private readonly nn.Module<Tensor, Tensor> head;
-
-        public Classifier(double width) : base(nameof(Classifier))
-        {
-            backbone = new ResNet9(1, width);
-            head = nn.Linear(backbone.FeatureSize, 10);
-            RegisterComponents();
-        }
-
-        public override Dictionary<string, Tensor> forward(Tensor x) => new() { ["fine"] = head.call(backbone.call(x)) };
-    }
-
     /// <summary>At each epoch end: raw RSS, then live tensors (this thread), managed heap, and RSS after malloc_trim.</summary>
     private sealed class EpochRss : IProgress<TrainingProgress>
     {
@@ -48,7 +33,7 @@ public static class MemoryCases
         torch.manual_seed(0);
         using var data = train.Take(batch * stepsPerEpoch);
         var source = new BatchSource(data, batch, augmentation: Augmentation.CropAndFlip, normalization: Normalization.FashionMnist, seed: 3);
-        using var model = new Classifier(0.125);
+        using var model = new BenchClassifier(0.125);
         var trainer = new Trainer(new TrainerOptions { Epochs = epochs, LearningRate = 1e-3, ProgressEvery = 1_000_000 });
         var progress = new EpochRss();
         double start = Rss.ResetPeak();

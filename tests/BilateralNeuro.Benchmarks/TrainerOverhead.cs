@@ -13,28 +13,13 @@ namespace BilateralNeuro.Benchmarks;
 /// </summary>
 public static class TrainerOverhead
 {
-    private sealed class Classifier : nn.Module<Tensor, Dictionary<string, Tensor>>
-    {
-        private readonly ResNet9 backbone;
-        private readonly nn.Module<Tensor, Tensor> head;
-
-        public Classifier(double width) : base(nameof(Classifier))
-        {
-            backbone = new ResNet9(1, width);
-            head = nn.Linear(backbone.FeatureSize, 10);
-            RegisterComponents();
-        }
-
-        public override Dictionary<string, Tensor> forward(Tensor x) => new() { ["fine"] = head.call(backbone.call(x)) };
-    }
-
     public static IEnumerable<CaseResult> Run(LabeledImages data, int steps, int repeats, TextWriter log)
     {
         const int batch = 64;
         var subset = data.Take(batch * steps);
         var source = new BatchSource(subset, batch, augmentation: Augmentation.CropAndFlip, normalization: Normalization.FashionMnist, seed: 1);
         torch.manual_seed(0);
-        using var model = new Classifier(0.25);
+        using var model = new BenchClassifier(0.25);
         var heads = new[] { HeadSpec.Classification("fine") };
         var trainer = new Trainer(new TrainerOptions { Epochs = 1, LearningRate = 1e-3, ProgressEvery = 1000 });
         var parameters = model.parameters().ToList();

@@ -69,17 +69,19 @@ public class KuramotoSyncLayerTests
     {
         var input = torch.rand(3, 4, 16, 16);
         var init = torch.rand(3, 4, 16, 16) * 6 - 3;
-        Tensor? refOut = null, refGrad = null;
+        Tensor? refOut = null, refGrad = null, refAmpGrad = null;
         foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft })
         {
             var layer = Layer(4, 7, 0.202, path, steps: 4);
             var amp = input.clone().requires_grad_(true);
             var phases = layer.Run(amp, init);
             phases.sin().sum().backward();
-            if (refOut is null) { refOut = phases.detach(); refGrad = layer.Kernel.grad!.clone(); continue; }
+            if (refOut is null) { refOut = phases.detach(); refGrad = layer.Kernel.grad!.clone(); refAmpGrad = amp.grad!.clone(); continue; }
             (phases.detach() - refOut).abs().max().item<float>().Should().BeLessThan(1e-3f, $"{path} values");
             (layer.Kernel.grad! - refGrad!).abs().max().item<float>().Should().BeLessThan(1e-2f * (1 + refGrad!.abs().max().item<float>()), $"{path} kernel gradient");
+            (amp.grad! - refAmpGrad!).abs().max().item<float>().Should().BeLessThan(1e-3f * (1 + refAmpGrad!.abs().max().item<float>()), $"{path} input gradient");
         }
+        refAmpGrad!.abs().max().item<float>().Should().BeGreaterThan(0.01f, "the input gradient is not trivial");
     }
 
     private static double Order(Tensor phases) => // Kuramoto order parameter |mean e^{iθ}| averaged over samples

@@ -90,6 +90,13 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
         }
     }
 
+    /// <summary>
+    /// Seed of the per-sample phase rotations in evaluation mode (in training mode they come from the global
+    /// generator). With a <see cref="PhaseCoupling"/> the outputs depend on the hemispheres' relative rotation, so this
+    /// makes evaluation repeatable for a given batch; without one the outputs do not depend on it.
+    /// </summary>
+    public ulong EvaluationPhaseSeed { get; set; } = 20250502;
+
     /// <summary>Whether the hemispheres' oscillators run in lockstep (κ &gt; 0 and both synchronised).</summary>
     private bool Lockstep => phaseCoupling > 0 && left.Sync is not null && right.Sync is not null;
 
@@ -136,13 +143,15 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
         var sr = new Side(right);
         var active = links.Where(l => l.Enabled).ToList();
         bool lockstep = Lockstep;
+        // Evaluation: the per-sample phase rotations come from a fixed seed, so outputs are repeatable for a batch.
+        var generator = training ? null : new Generator(EvaluationPhaseSeed);
         while (sl.Out.Count < left.StageCount || sr.Out.Count < right.StageCount)
         {
-            bool progressed = Advance(sl, sr, CallosalDirection.RightToLeft, active, images, lockstep)
-                            | Advance(sr, sl, CallosalDirection.LeftToRight, active, images, lockstep);
+            bool progressed = Advance(sl, sr, CallosalDirection.RightToLeft, active, images, lockstep, generator)
+                            | Advance(sr, sl, CallosalDirection.LeftToRight, active, images, lockstep, generator);
             if (sl.Pending is not null && sr.Pending is not null)
             {
-                (sl.Sync, sr.Sync) = PhaseSyncBlock.RunCoupled(left.Sync!, sl.Pending, right.Sync!, sr.Pending, phaseCoupling);
+                (sl.Sync, sr.Sync) = PhaseSyncBlock.RunCoupled(left.Sync!, sl.Pending, right.Sync!, sr.Pending, phaseCoupling, generator);
                 sl.Out.Add(sl.Sync.Output);
                 sr.Out.Add(sr.Sync.Output);
                 sl.Pending = sr.Pending = null;
@@ -175,7 +184,7 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
         return result;
     }
 
-    private static bool Advance(Side own, Side other, CallosalDirection incoming, List<CallosalLink> active, Tensor images, bool lockstep)
+    private static bool Advance(Side own, Side other, CallosalDirection incoming, List<CallosalLink> active, Tensor images, bool lockstep, Generator? generator)
     {
         var h = own.Hemisphere;
         int k = own.Out.Count;
@@ -187,7 +196,7 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
         if (h.Sync is { } sync && sync.Options.AfterStage == k)
         {
             if (lockstep) { own.Pending = y; return true; }
-            own.Sync = sync.Run(y);
+            own.Sync = sync.Run(y, generator);
             y = own.Sync.Output;
         }
         own.Out.Add(y);

@@ -25,7 +25,7 @@ public sealed record PhaseSyncResult(Tensor Output, Tensor Phase, Tensor Amplitu
 /// information about the image: two uncoupled hemispheres have independent global phases (coherence ≈ 0), and only an
 /// inter-hemisphere phase coupling (<see cref="RunCoupled"/>) can lock them.
 /// </para>
-/// state_dict keys: <c>kuramoto.kernel</c>, <c>mix.conv.weight</c>, <c>mix.conv.bias</c>, <c>mix.norm.weight</c>, <c>mix.norm.bias</c>.
+/// state_dict keys: <c>kuramoto.kernel</c>, <c>mix.conv.weight</c> (no bias), <c>mix.norm.weight</c>, <c>mix.norm.bias</c>.
 /// </summary>
 public sealed class PhaseSyncBlock : nn.Module<Tensor, Tensor>
 {
@@ -42,7 +42,7 @@ public sealed class PhaseSyncBlock : nn.Module<Tensor, Tensor>
         Options = options.Clone();
         Channels = channels;
         kuramoto = new KuramotoSyncLayer(Options.Kuramoto(channels));
-        mix = new ComplexConv2d(channels, channels, Options.MixKernel);
+        mix = new ComplexConv2d(channels, channels, Options.MixKernel, bias: false);   // a bias would break the rotation invariance
         RegisterComponents();
     }
 
@@ -73,15 +73,15 @@ public sealed class PhaseSyncBlock : nn.Module<Tensor, Tensor>
         return ((b * theta.cos()).sum([1, 2, 3], keepdim: true) / total, (b * theta.sin()).sum([1, 2, 3], keepdim: true) / total);
     }
 
-    /// <summary>Runs the block alone (no inter-hemisphere coupling).</summary>
-    public PhaseSyncResult Run(Tensor x)
+    /// <summary>Runs the block alone (no inter-hemisphere coupling); <paramref name="generator"/> draws the per-sample rotations.</summary>
+    public PhaseSyncResult Run(Tensor x, Generator? generator = null)
     {
         Guard.ImageBatch(x, Channels, nameof(PhaseSyncBlock), "x");
         using var scope = NewDisposeScope();
         var a = nn.functional.relu(x);
         var b = a.tanh();
         var plan = kuramoto.Plan(a.shape[2], a.shape[3]);
-        var theta = InitialPhases(a);
+        var theta = InitialPhases(a, generator);
         for (int t = 0; t < Options.Steps; t++) theta = kuramoto.Step(b, theta, plan);
         return Finish(x, a, theta);
     }
@@ -92,7 +92,13 @@ public sealed class PhaseSyncBlock : nn.Module<Tensor, Tensor>
     /// amplitude-weighted mean phasor (<see cref="MeanPhasor"/>) at the start of the step. The maps may differ in
     /// channels and resolution; a block with fewer steps stops early. κ = 0 equals two independent <see cref="Run"/>s.
     /// </summary>
-    public static (PhaseSyncResult Left, PhaseSyncResult Right) RunCoupled(PhaseSyncBlock left, Tensor xl, PhaseSyncBlock right, Tensor xr, double kappa)
+    /// <remarks>
+    /// The relative rotation of the two hemispheres' initial phases is random per sample, so with κ &gt; 0 the output
+    /// depends on it (as KomplexNet's on its random initial phases); pass a seeded <paramref name="generator"/> for
+    /// repeatable outputs. Explicit Euler: keep η·κ well below 1, or the two mean phases overshoot each other and
+    /// oscillate instead of locking.
+    /// </remarks>
+    public static (PhaseSyncResult Left, PhaseSyncResult Right) RunCoupled(PhaseSyncBlock left, Tensor xl, PhaseSyncBlock right, Tensor xr, double kappa, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
@@ -107,8 +113,8 @@ public sealed class PhaseSyncBlock : nn.Module<Tensor, Tensor>
         var br = ar.tanh();
         var pl = left.kuramoto.Plan(al.shape[2], al.shape[3]);
         var pr = right.kuramoto.Plan(ar.shape[2], ar.shape[3]);
-        var tl = left.InitialPhases(al);
-        var tr = right.InitialPhases(ar);
+        var tl = left.InitialPhases(al, generator);
+        var tr = right.InitialPhases(ar, generator);
         for (int t = 0; t < Math.Max(left.Options.Steps, right.Options.Steps); t++)
         {
             var (lre, lim) = MeanPhasor(bl, tl);

@@ -210,7 +210,7 @@ public sealed class BeyondExperiment
             $"{source.Count} training images ({options.ValidationFraction:P0} held out for validation), {test.Count} test images; seeds {string.Join(",", options.Seeds)}",
             $"stage 1 (joint, both hemispheres in one pass): {b.Stage1.Epochs} epochs, Adam {b.Stage1.LearningRate:G3}, wd {b.Stage1.WeightDecay:G3}, batch {b.Stage1.BatchSize}; lattice gates SGD {options.Training.GateLearningRate:G3}; best validation epoch kept; batch-norm statistics recomputed over {options.Training.RecalibrationBatches} batches",
             $"stage 2: frozen hemispheres and links, heads on cached features, {b.Stage2.Epochs} epochs (Adam {b.Stage2.LearningRate:G3}, wd {b.Stage2.WeightDecay:G3}, batch {b.Stage2.BatchSize}); dropout {options.Dropout}",
-            $"best by mean validation fine accuracy (stage-2 heads, {string.Join(",", options.Seeds)}): {bestRow.Variant} ({bestRow.Validation.Mean * 100:F2} %); its test fine accuracy {bestRow.Fine.Mean * 100:F2} %",
+            $"best by mean validation fine accuracy (stage-2 heads, seeds {string.Join(",", options.Seeds)}): {bestRow.Variant} ({bestRow.Validation.Mean * 100:F2} %); its test fine accuracy {bestRow.Fine.Mean * 100:F2} %",
         };
         if (summary.Any(r => r.Extra.ContainsKey("phase coherence")))
             notes.Add($"phase coherence: phase-locking value across the test images of the two hemispheres' amplitude-weighted global phases (1 = locked, ~1/sqrt(N) = independent); spatial: the same per position of a 4x4 grid, averaged; sync = Kuramoto blocks without coupling, coupled = callosal phase coupling kappa {options.PhaseCoupling:G3}");

@@ -17,7 +17,7 @@ def stat(values, pct):
     return f"{m:.2f} ± {s:.2f}" if pct else f"{m:.0f} ± {s:.0f}"
 
 order = sys.argv[1:] or list(rows)
-print("| variant | seeds | parameters | fine acc % | coarse acc % | validation fine % | train s / seed | effective size (channels / layers / expected steps) |")
+print("| variant | seeds | parameters | fine acc % | coarse acc % | validation fine % | train s / seed | effective size (channels / layers / expected steps) or phase coherence (global / spatial) |")
 print("|---|---|---|---|---|---|---|---|")
 for name in order:
     rs = rows.get(name)
@@ -26,8 +26,17 @@ for name in order:
     size = ""
     if "left channels" in rs[0] and rs[0]["left channels"]:
         size = "; ".join(f"{side} {statistics.mean(float(r[side + ' channels']) for r in rs):.0f} / {statistics.mean(float(r[side + ' layers']) for r in rs):.1f} / {statistics.mean(float(r[side + ' steps']) for r in rs):.2f}" for side in ("left", "right"))
+    if rs[0].get("phase coherence"):
+        size = f"coherence {statistics.mean(float(r['phase coherence']) for r in rs):.3f} / {statistics.mean(float(r['spatial phase coherence']) for r in rs):.3f}"
     vals = [r.get("validation fine accuracy") or "" for r in rs]
     val = stat(vals, True)
     known = [r["seed"] for r in rs if r.get("validation fine accuracy")]
     if 0 < len(known) < len(rs): val += f" (seed {','.join(known)} only)"
     print(f"| {name} | {seeds} | {int(float(rs[0]['parameters'])):,} | {stat([r['fine accuracy'] for r in rs], True)} | {stat([r['coarse accuracy'] for r in rs], True)} | {val} | {stat([r['train seconds'] for r in rs], False)} | {size} |")
+
+# The "best combination" is chosen on validation data only: the row with the best mean validation fine accuracy.
+scored = {n: [float(r["validation fine accuracy"]) for r in rows[n] if r.get("validation fine accuracy")] for n in order if n in rows}
+scored = {n: v for n, v in scored.items() if v}
+if scored:
+    best = max(scored, key=lambda n: statistics.mean(scored[n]))
+    print(f"\nbest by mean validation fine accuracy: {best} ({statistics.mean(scored[best]) * 100:.2f} %)")

@@ -23,6 +23,7 @@ try
     if (opts.TryGetValue("epochs", out var e)) options.Training.Bilateral.Stage1.Epochs = int.Parse(e);
     if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
     if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
+    if (opts.TryGetValue("phase-coupling", out var pc)) options.PhaseCoupling = double.Parse(pc, System.Globalization.CultureInfo.InvariantCulture);
     if (opts.TryGetValue("link-mode", out var lm)) options.LinkMode = Enum.Parse<CallosalMode>(lm, ignoreCase: true);
     var (train, test) = Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? DataLocator.EmbeddedKeyword);
 
@@ -83,8 +84,9 @@ static Dictionary<string, string> ParseArgs(string[] args)
 partial class Program
 {
     const string Usage = """
-        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
+        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,sync,coupled,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
                       [--epochs N] [--recalibration BATCHES] [--train-limit N|all] [--test-limit N|all] [--link-mode add|concatproject|gated|attention]
+                      [--phase-coupling KAPPA (coupled; default 100)]
                       [--data-dir DIR] [--device auto|cpu|cuda[:n]] [--out DIR]
           default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse), bilateral quick scale (width 0.125, 3 epochs,
           60 cached head epochs, 2 seeds, 2500 training / 1000 test images), variants paper, asymmetric, callosal, lattice, selfsup

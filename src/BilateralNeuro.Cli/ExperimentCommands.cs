@@ -146,9 +146,9 @@ public static class ExperimentCommands
 
     public static Command Beyond()
     {
-        var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive; '+' combines (e.g. callosal+selfsup). Default: paper, asymmetric, callosal, lattice, selfsup." };
+        var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive, sync, coupled; '+' combines (e.g. callosal+selfsup, sync+contrastive). Default: paper, asymmetric, callosal, lattice, selfsup." };
         var limit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick: 2,500; paper: all)." };
-        return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice and self-supervised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", ctx =>
+        return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice, self-supervised and synchronised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", ctx =>
         {
             var options = new BeyondExperimentOptions();
             if (ctx.Preset != "quick") options.TrainLimit = options.TestLimit = null;
@@ -158,7 +158,8 @@ public static class ExperimentCommands
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
             if (ctx.Epochs is { } e) options.Training.Bilateral.Stage1.Epochs = e;
             var (train, test) = Datasets.FashionMnist(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"));
-            var result = new BeyondExperiment(options, ctx.Device, ctx.Logging).Run(train, test, ctx.Status, ctx.Cancel);
+            var result = new BeyondExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
+                .Run(train, test, ctx.Status, ctx.Cancel);
             return new ExperimentOutput(result.Table, result.Notes, options.Seeds);
         }, variants, limit);
     }

@@ -19,6 +19,7 @@ public sealed class BeyondBuilder
     private readonly BilateralOptions options = new();
     private StagedHemisphereBuilder? leftBuilder, rightBuilder;
     private readonly List<CallosalLinkSpec> links = [];
+    private double phaseCoupling;
 
     /// <summary>Configures the left hemisphere.</summary>
     public BeyondBuilder Left(Func<StagedHemisphereBuilder, StagedHemisphereBuilder> configure) { leftBuilder = configure(new StagedHemisphereBuilder()); return this; }
@@ -32,6 +33,13 @@ public sealed class BeyondBuilder
     /// <summary>Adds a callosal link from a right stage into a left stage.</summary>
     public BeyondBuilder LinkRightToLeft(int rightStage, int leftStage, CallosalMode mode = CallosalMode.Gated, bool enabled = true) =>
         Link(new(CallosalDirection.RightToLeft, rightStage, leftStage, mode, enabled));
+    /// <summary>
+    /// Callosal phase coupling κ between two synchronised hemispheres: their oscillators run in lockstep and each is
+    /// pulled toward the other's amplitude-weighted mean phase with strength κ (see <see cref="PhaseSyncBlock.RunCoupled"/>).
+    /// Both hemispheres must call <c>Synchronize(...)</c>.
+    /// </summary>
+    public BeyondBuilder PhaseCoupling(double kappa) { phaseCoupling = kappa; return this; }
+
     /// <summary>Sets the fine and coarse heads and optionally the dropout.</summary>
     public BeyondBuilder Heads(int fine, int coarse, double? dropout = null)
     {
@@ -58,10 +66,13 @@ public sealed class BeyondBuilder
         foreach (var side in new[] { ("Left", leftBuilder), ("Right", rightBuilder) })
             if (side.Item2 is { } b && b.Problems(side.Item1).Count == 0 && b.ObjectiveLevel is { } level && !options.Heads.Any(h => h.Name == level.Key()))
                 errors.Add($"{side.Item1}: specialises in '{level.Key()}' but there is no such head.");
+        if (!double.IsFinite(phaseCoupling) || phaseCoupling < 0) errors.Add($"PhaseCoupling: kappa must be a finite number >= 0 (got {phaseCoupling}).");
+        else if (phaseCoupling > 0 && !(leftBuilder?.IsSynchronized == true && rightBuilder?.IsSynchronized == true))
+            errors.Add("PhaseCoupling: both hemispheres must be synchronised; call Synchronize(...) on the left and on the right.");
         if (errors.Count > 0) throw new OptionsValidationException(nameof(AsymmetricBilateralNetwork), typeof(BilateralOptions), errors);
-        var left = leftBuilder!.BuildUnchecked();
-        var right = rightBuilder!.BuildUnchecked();
-        var linkErrors = AsymmetricBilateralNetwork.LinkProblems(left, right, links);
+        var left = leftBuilder!.BuildUnchecked(1);
+        var right = rightBuilder!.BuildUnchecked(2);
+        var linkErrors = AsymmetricBilateralNetwork.LinkProblems(left, right, links, phaseCoupling > 0);
         if (linkErrors.Count > 0)
         {
             left.Dispose();
@@ -74,6 +85,6 @@ public sealed class BeyondBuilder
             return new CallosalLink(s, src.StageChannels[s.SourceStage], dst.StageChannels[s.TargetStage]);
         }).ToList();
         var head = new BilateralHead(left.FeatureSize, right.FeatureSize, options.Heads, options.Dropout, options.Gated);
-        return new AsymmetricBilateralNetwork(left, right, modules, head);
+        return new AsymmetricBilateralNetwork(left, right, modules, head, phaseCoupling);
     }
 }

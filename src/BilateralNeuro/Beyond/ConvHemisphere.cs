@@ -18,6 +18,7 @@ public sealed class ConvHemisphere : StagedHemisphere
     private readonly nn.Module<Tensor, Tensor>[][] stages;
     private readonly int[] channels;
     private readonly string description;
+    private PhaseSyncBlock? sync;
 
     private ConvHemisphere(nn.Module<Tensor, Tensor> backbone, nn.Module<Tensor, Tensor>[][] stages, int[] channels,
         int inputChannels, HemisphereObjective objective, string description) : base(nameof(ConvHemisphere), objective, inputChannels)
@@ -59,6 +60,28 @@ public sealed class ConvHemisphere : StagedHemisphere
             channels.ToArray(), inputChannels, objective, $"wide-shallow {string.Join("-", channels)}");
     }
 
+    /// <summary>
+    /// Adds a Kuramoto block (<see cref="PhaseSyncBlock"/>) after stage <see cref="PhaseSyncOptions.AfterStage"/>,
+    /// registered as <c>sync</c> (state_dict keys <c>sync.kuramoto.kernel</c>, <c>sync.mix.*</c>; the backbone's keys are unchanged).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The hemisphere is already synchronised.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid.</exception>
+    public ConvHemisphere Synchronize(PhaseSyncOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (sync is not null) throw new InvalidOperationException("ConvHemisphere: the hemisphere is already synchronised.");
+        var problems = PhaseSyncOptionsValidator.Problems(options, stages.Length);
+        if (problems.Count > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(PhaseSyncOptions), typeof(PhaseSyncOptions), problems);
+        sync = new PhaseSyncBlock(channels[options.AfterStage], options);
+        register_module("sync", sync);
+        return this;
+    }
+
+    /// <inheritdoc />
+    public override PhaseSyncBlock? Sync => sync;
+    /// <inheritdoc />
+    public override string Description => sync is null ? description : $"{description}, Kuramoto after stage {sync.Options.AfterStage} (T {sync.Options.Steps}, k {sync.Options.KernelSize})";
+
     /// <summary>The wrapped backbone.</summary>
     public nn.Module<Tensor, Tensor> Backbone => backbone;
     /// <inheritdoc />
@@ -69,8 +92,6 @@ public sealed class ConvHemisphere : StagedHemisphere
     public override int FeatureSize => channels[^1];
     /// <inheritdoc />
     public override bool SupportsLinks => true;
-    /// <inheritdoc />
-    public override string Description => description;
 
     /// <inheritdoc />
     public override Tensor RunStage(int index, Tensor input)

@@ -8,7 +8,8 @@ namespace BilateralNeuro.Beyond;
 /// <summary>What a hemisphere's readout gives: its feature vector and, for recurrent hemispheres, the time distribution.</summary>
 /// <param name="Features">(N, FeatureSize) features.</param>
 /// <param name="Time">(N, T) distribution over recurrent steps, or null for feed-forward hemispheres.</param>
-public sealed record HemisphereReadout(Tensor Features, Tensor? Time);
+/// <param name="Sync">Phases and amplitudes of a synchronised hemisphere (<see cref="PhaseSyncBlock"/>), else null.</param>
+public sealed record HemisphereReadout(Tensor Features, Tensor? Time, PhaseSyncResult? Sync = null);
 
 /// <summary>
 /// A hemisphere that can be run stage by stage, so that <see cref="CallosalLink"/>s can connect the two hemispheres
@@ -45,7 +46,10 @@ public abstract class StagedHemisphere : nn.Module<Tensor, Tensor>
     /// <summary>Number of parameters.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
-    /// <summary>Runs stage <paramref name="index"/> on the previous stage's output (the image for stage 0).</summary>
+    /// <summary>The Kuramoto block applied to the output of stage <see cref="PhaseSyncOptions.AfterStage"/>, if any.</summary>
+    public virtual PhaseSyncBlock? Sync => null;
+
+    /// <summary>Runs stage <paramref name="index"/> on the previous stage's output (the image for stage 0); without the <see cref="Sync"/> block, which the caller applies.</summary>
     public abstract Tensor RunStage(int index, Tensor input);
 
     /// <summary>Maps the last stage's output to features (and the time distribution of a recurrent hemisphere).</summary>
@@ -77,7 +81,11 @@ public abstract class StagedHemisphere : nn.Module<Tensor, Tensor>
         Guard.ImageBatch(input, InputChannels, GetName());
         using var scope = NewDisposeScope();
         var x = input;
-        for (int s = 0; s < StageCount; s++) x = RunStage(s, x);
+        for (int s = 0; s < StageCount; s++)
+        {
+            x = RunStage(s, x);
+            if (Sync is { } sync && sync.Options.AfterStage == s) x = sync.Run(x).Output;
+        }
         return Readout(x).Features.MoveToOuterDisposeScope();
     }
 }

@@ -31,6 +31,7 @@ public sealed class StagedHemisphereBuilder
     private HemisphereObjective? objective;
     private LatticeBuilder? lattice;
     private int latticeFeatures = 64;
+    private PhaseSyncOptions? sync;
 
     /// <summary>The paper's ResNet-9 at a channel multiplier.</summary>
     public StagedHemisphereBuilder ResNet9(double width = 0.125) { architecture = HemisphereArchitecture.ResNet9; this.width = width; return this; }
@@ -47,6 +48,32 @@ public sealed class StagedHemisphereBuilder
         latticeFeatures = features;
         return this;
     }
+    /// <summary>
+    /// Puts Kuramoto oscillators after stage <paramref name="afterStage"/> (a <see cref="PhaseSyncBlock"/>: T Euler
+    /// steps with a learned k×k coupling kernel, then a complex <paramref name="mixKernel"/>×<paramref name="mixKernel"/>
+    /// convolution whose magnitude is added to the map). Not available for a lattice. The initial-phase pattern is
+    /// seeded by <paramref name="patternSeed"/> (default: 1 for the left hemisphere, 2 for the right).
+    /// </summary>
+    public StagedHemisphereBuilder Synchronize(int afterStage = 1, int steps = 3, int kernelSize = 5, int mixKernel = 3, int? patternSeed = null)
+    {
+        sync = new PhaseSyncOptions { AfterStage = afterStage, Steps = steps, KernelSize = kernelSize, MixKernel = mixKernel, PatternSeed = patternSeed ?? 0 };
+        explicitPatternSeed = patternSeed is not null;
+        return this;
+    }
+
+    /// <summary>Puts Kuramoto oscillators after a stage with full options (see <see cref="Synchronize(int, int, int, int, int?)"/>).</summary>
+    public StagedHemisphereBuilder Synchronize(PhaseSyncOptions options)
+    {
+        sync = (options ?? throw new ArgumentNullException(nameof(options))).Clone();
+        explicitPatternSeed = true;
+        return this;
+    }
+
+    private bool explicitPatternSeed;
+
+    /// <summary>Whether <see cref="Synchronize(int, int, int, int, int?)"/> was called.</summary>
+    public bool IsSynchronized => sync is not null;
+
     /// <summary>Image channels.</summary>
     public StagedHemisphereBuilder InputChannels(int channels) { inputChannels = channels; return this; }
     /// <summary>Stage-1 objective: cross-entropy on a label level.</summary>
@@ -70,6 +97,11 @@ public sealed class StagedHemisphereBuilder
         if (architecture is HemisphereArchitecture.ResNet9 or HemisphereArchitecture.ResNet18 && !(width > 0 && width <= 16)) e.Add($"{side}: width must lie in (0, 16] (got {width}).");
         if (architecture == HemisphereArchitecture.WideShallow && (wideChannels.Length is < 1 or > 4 || wideChannels.Any(c => c < 1)))
             e.Add($"{side}: WideShallow needs 1 to 4 positive channel counts (got [{string.Join(", ", wideChannels)}]).");
+        if (sync is not null)
+        {
+            if (architecture == HemisphereArchitecture.Lattice) e.Add($"{side}: a lattice hemisphere cannot be synchronised (its stage is recurrent); use a convolutional hemisphere.");
+            else e.AddRange(PhaseSyncOptionsValidator.Problems(sync, StageCount).Select(x => $"{side}: {x}"));
+        }
         if (architecture == HemisphereArchitecture.Lattice)
         {
             if (latticeFeatures < 2) e.Add($"{side}: lattice features must be at least 2 (got {latticeFeatures}).");
@@ -88,11 +120,29 @@ public sealed class StagedHemisphereBuilder
         return o;
     }
 
-    internal StagedHemisphere BuildUnchecked() => architecture switch
+    private int? StageCount => architecture switch
     {
-        HemisphereArchitecture.ResNet9 => ConvHemisphere.ResNet9(inputChannels, width, objective!),
-        HemisphereArchitecture.ResNet18 => ConvHemisphere.ResNet18(inputChannels, width, objective!),
-        HemisphereArchitecture.WideShallow => ConvHemisphere.WideShallow(inputChannels, wideChannels, objective!),
-        _ => new LatticeHemisphere(Options(), objective!),
+        HemisphereArchitecture.ResNet9 => 3,
+        HemisphereArchitecture.ResNet18 => 4,
+        HemisphereArchitecture.WideShallow => wideChannels.Length,
+        _ => null,
     };
+
+    internal StagedHemisphere BuildUnchecked(int defaultPatternSeed = 1)
+    {
+        StagedHemisphere h = architecture switch
+        {
+            HemisphereArchitecture.ResNet9 => ConvHemisphere.ResNet9(inputChannels, width, objective!),
+            HemisphereArchitecture.ResNet18 => ConvHemisphere.ResNet18(inputChannels, width, objective!),
+            HemisphereArchitecture.WideShallow => ConvHemisphere.WideShallow(inputChannels, wideChannels, objective!),
+            _ => new LatticeHemisphere(Options(), objective!),
+        };
+        if (sync is not null && h is ConvHemisphere conv)
+        {
+            var o = sync.Clone();
+            if (!explicitPatternSeed) o.PatternSeed = defaultPatternSeed;
+            conv.Synchronize(o);
+        }
+        return h;
+    }
 }

@@ -23,7 +23,16 @@ namespace BilateralNeuro.Experiments;
 /// <param name="Extra">Other metrics (effective sizes of lattice hemispheres), mean over seeds.</param>
 /// <param name="Seeds">Number of seeds.</param>
 public sealed record BeyondSummaryRow(string Variant, string Description, long Parameters, Statistic Fine, Statistic Coarse,
-    Statistic TrainSeconds, IReadOnlyDictionary<string, double> Extra, int Seeds);
+    Statistic TrainSeconds, IReadOnlyDictionary<string, double> Extra, int Seeds)
+{
+    /// <summary>Best validation fine accuracy of the stage-2 heads (model selection only).</summary>
+    public Statistic Validation { get; init; } = new(double.NaN, double.NaN, 0);
+}
+
+/// <summary>What one (variant, seed) unit of <see cref="BeyondExperiment"/> leaves in its <see cref="ExperimentJournal"/>.</summary>
+/// <param name="Row">The unit's table row.</param>
+/// <param name="Description">The variant's hemispheres and links.</param>
+public sealed record BeyondUnitRecord(ResultRow Row, string Description);
 
 /// <summary>Outcome of <see cref="BeyondExperiment.Run"/>.</summary>
 /// <param name="Summary">One row per variant.</param>
@@ -32,14 +41,17 @@ public sealed record BeyondSummaryRow(string Variant, string Description, long P
 /// <param name="Elapsed">Wall time.</param>
 public sealed record BeyondExperimentResult(IReadOnlyList<BeyondSummaryRow> Summary, ResultTable Table, IReadOnlyList<string> Notes, TimeSpan Elapsed)
 {
+    /// <summary>The variant with the best mean validation fine accuracy among the rows run (chosen without the test set).</summary>
+    public string BestByValidation { get; init; } = "";
+
     /// <summary>The summary as an aligned text table (accuracies in percent).</summary>
     public string ToText()
     {
         int w = Math.Max(22, Summary.Max(r => r.Variant.Length) + 2);
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"{"variant".PadRight(w)}{"parameters",11}{"fine acc %",16}{"coarse acc %",16}{"train s/seed",14}{"seeds",6}  hemispheres");
+        sb.AppendLine($"{"variant".PadRight(w)}{"parameters",11}{"fine acc %",16}{"coarse acc %",16}{"val fine %",16}{"train s/seed",14}{"seeds",6}  hemispheres");
         foreach (var r in Summary)
-            sb.AppendLine($"{r.Variant.PadRight(w)}{r.Parameters,11:N0}{Pct(r.Fine),16}{Pct(r.Coarse),16}{$"{r.TrainSeconds.Mean:F0} ± {r.TrainSeconds.Std:F0}",14}{r.Seeds,6}  {r.Description}"
+            sb.AppendLine($"{r.Variant.PadRight(w)}{r.Parameters,11:N0}{Pct(r.Fine),16}{Pct(r.Coarse),16}{Pct(r.Validation),16}{$"{r.TrainSeconds.Mean:F0} ± {r.TrainSeconds.Std:F0}",14}{r.Seeds,6}  {r.Description}"
                 + (r.Extra.Count > 0 ? "  [" + string.Join(", ", r.Extra.Select(kv => $"{kv.Key} {kv.Value.ToString("G3", CultureInfo.InvariantCulture)}")) + "]" : ""));
         return sb.ToString();
     }
@@ -67,6 +79,15 @@ public sealed class BeyondExperiment
         loggers = loggerFactory;
     }
 
+    /// <summary>
+    /// Keeps every finished (variant, seed) unit, named <c>"{variant} seed {s}"</c>, so a stopped run resumes when started
+    /// again with the same options (null: nothing is kept). A unit interrupted mid-training is rerun from its start.
+    /// </summary>
+    public ExperimentJournal? Journal { get; init; }
+
+    /// <summary>Creates one progress sink per training run (named e.g. "seed 0 · callosal"), e.g. a progress bar.</summary>
+    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
+
     /// <summary>Builds the network of a variant (see <see cref="BeyondExperimentOptions.Variants"/>).</summary>
     public AsymmetricBilateralNetwork Build(string variant, int channels, int fine, int coarse)
     {
@@ -78,11 +99,14 @@ public sealed class BeyondExperiment
             (isRight && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
         StagedHemisphereBuilder Lattice(StagedHemisphereBuilder h, (double B, double D, double T) p) =>
             h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(o.Lattice.Steps).InputPool(2).Pressure(p.B, p.D, p.T), features: 64);
+        bool coupled = t.Contains("coupled"), sync = coupled || t.Contains("sync");
+        StagedHemisphereBuilder Sync(StagedHemisphereBuilder h, int stage) => sync ? h.Synchronize(stage, o.Sync.Steps, o.Sync.KernelSize, o.Sync.MixKernel) : h;
         var b = BilateralNeuro.Beyond.Beyond.Create().Heads(fine, coarse, o.Dropout);
+        if (coupled) b.PhaseCoupling(o.PhaseCoupling);
         if (t.Contains("asymmetric"))
         {
-            b.Left(h => Objective(h.ResNet18(o.NarrowWidth), LabelLevel.Fine, false))
-             .Right(h => Objective(h.WideShallow([.. o.WideChannels]), LabelLevel.Coarse, true));
+            b.Left(h => Objective(Sync(h.ResNet18(o.NarrowWidth), 1), LabelLevel.Fine, false))
+             .Right(h => Objective(Sync(h.WideShallow([.. o.WideChannels]), 0), LabelLevel.Coarse, true));
             // Left stage 1 (1/2 resolution) -> right stage 0 (1/2); right stage 0 -> left stage 2 (1/4).
             if (t.Contains("callosal")) b.LinkLeftToRight(1, 0, o.LinkMode).LinkRightToLeft(0, 2, o.LinkMode);
         }
@@ -93,8 +117,8 @@ public sealed class BeyondExperiment
         }
         else
         {
-            b.Left(h => Objective(h.ResNet9(o.Width), LabelLevel.Fine, false))
-             .Right(h => Objective(h.ResNet9(o.Width), LabelLevel.Coarse, true));
+            b.Left(h => Objective(Sync(h.ResNet9(o.Width), 1), LabelLevel.Fine, false))
+             .Right(h => Objective(Sync(h.ResNet9(o.Width), 1), LabelLevel.Coarse, true));
             // Left stage 1 (1/4 resolution) -> right stage 1; right stage 1 -> left stage 2 (1/8).
             if (t.Contains("callosal")) b.LinkLeftToRight(1, 1, o.LinkMode).LinkRightToLeft(1, 2, o.LinkMode);
         }
@@ -127,12 +151,20 @@ public sealed class BeyondExperiment
             var protocol = new BeyondProtocol(training, device, loggers);
             foreach (var variant in options.Variants)
             {
+                string unit = $"{variant} seed {seed}";
+                if (Journal is not null && Journal.TryGet(unit, out BeyondUnitRecord done))
+                {
+                    table.Rows.Add(done.Row);
+                    descriptions[variant] = done.Description;
+                    status?.Report($"seed {seed}: {variant}: finished in an earlier run; reusing its result");
+                    continue;
+                }
                 cancellationToken.ThrowIfCancellationRequested();
                 Seeding.Seed(seed);
                 using var net = Build(variant, channels, fine, coarse);
                 descriptions[variant] = Describe(net);
                 status?.Report($"seed {seed}: {variant}: {descriptions[variant]} ({net.ParameterCount:N0} parameters)");
-                var r = protocol.Train(net, trainSplit, validation, cancellationToken);
+                var r = protocol.Train(net, trainSplit, validation, cancellationToken, StageProgress?.Invoke($"seed {seed} · {variant}"));
                 var specs = protocol.HeadSpecs(net.Head.Definitions);
                 var m = Trainer.Evaluate(net, protocol.EvalSource(test), specs);
                 var metrics = new Dictionary<string, double>
@@ -152,24 +184,37 @@ public sealed class BeyondExperiment
                         metrics[$"{side} layers"] = size.Depth;
                         metrics[$"{side} steps"] = size.Time;
                     }
+                var coherence = protocol.Coherence(net, test);
+                if (coherence is { } c)
+                {
+                    metrics["phase coherence"] = c.Global;
+                    metrics["spatial phase coherence"] = c.Spatial;
+                }
                 table.Add(variant, "-", seed, metrics);
+                Journal?.Save(unit, new BeyondUnitRecord(table.Rows[^1], descriptions[variant]));
                 status?.Report($"seed {seed}: {variant,-24} fine {m["fine/accuracy"] * 100:F2}%, coarse {m["coarse/accuracy"] * 100:F2}% (validation {r.Stage2.BestValidation["fine/accuracy"] * 100:F2}% / {r.Stage2.BestValidation["coarse/accuracy"] * 100:F2}%), trained in {r.TotalSeconds:F0}s (stage 1 {r.Stage1Seconds:F0}s, best epoch {r.BestEpoch})"
                     + string.Concat(new[] { ("left", r.LeftResources), ("right", r.RightResources) }.Where(x => x.Item2 is not null)
                         .Select(x => $"; {x.Item1} lattice: {x.Item2!.Breadth} channels in {x.Item2.Depth} layers, {x.Item2.Time:F2} expected steps"))
+                    + (coherence is { } h ? $"; inter-hemisphere phase coherence {h.Global:F3} (spatial {h.Spatial:F3})" : "")
                     + $"  [{clock.Elapsed:mm\\:ss}]");
             }
         }
         var summary = table.Summarize().Select(s => new BeyondSummaryRow(s.Model, descriptions[s.Model], (long)s.Metrics["parameters"].Mean,
             s.Metrics["fine accuracy"], s.Metrics["coarse accuracy"], s.Metrics["train seconds"],
-            s.Metrics.Where(kv => kv.Key.StartsWith("left ") || kv.Key.StartsWith("right ")).ToDictionary(kv => kv.Key, kv => kv.Value.Mean), s.Seeds.Count)).ToList();
+            s.Metrics.Where(kv => kv.Key.StartsWith("left ") || kv.Key.StartsWith("right ") || kv.Key.EndsWith("phase coherence")).ToDictionary(kv => kv.Key, kv => kv.Value.Mean), s.Seeds.Count)
+            { Validation = s.Metrics["validation fine accuracy"] }).ToList();
+        var bestRow = summary.MaxBy(r => r.Validation.Mean)!;
         var b = options.Training.Bilateral;
         var notes = new List<string>
         {
             $"{source.Count} training images ({options.ValidationFraction:P0} held out for validation), {test.Count} test images; seeds {string.Join(",", options.Seeds)}",
             $"stage 1 (joint, both hemispheres in one pass): {b.Stage1.Epochs} epochs, Adam {b.Stage1.LearningRate:G3}, wd {b.Stage1.WeightDecay:G3}, batch {b.Stage1.BatchSize}; lattice gates SGD {options.Training.GateLearningRate:G3}; best validation epoch kept; batch-norm statistics recomputed over {options.Training.RecalibrationBatches} batches",
             $"stage 2: frozen hemispheres and links, heads on cached features, {b.Stage2.Epochs} epochs (Adam {b.Stage2.LearningRate:G3}, wd {b.Stage2.WeightDecay:G3}, batch {b.Stage2.BatchSize}); dropout {options.Dropout}",
+            $"best by mean validation fine accuracy (stage-2 heads, seeds {string.Join(",", options.Seeds)}): {bestRow.Variant} ({bestRow.Validation.Mean * 100:F2} %); its test fine accuracy {bestRow.Fine.Mean * 100:F2} %",
         };
-        return new BeyondExperimentResult(summary, table, notes, clock.Elapsed);
+        if (summary.Any(r => r.Extra.ContainsKey("phase coherence")))
+            notes.Add($"phase coherence: phase-locking value across the test images of the two hemispheres' amplitude-weighted global phases (1 = locked, ~1/sqrt(N) = independent); spatial: the same per position of a 4x4 grid, averaged; sync = Kuramoto blocks without coupling, coupled = callosal phase coupling kappa {options.PhaseCoupling:G3}");
+        return new BeyondExperimentResult(summary, table, notes, clock.Elapsed) { BestByValidation = bestRow.Variant };
     }
 
     private static string Describe(AsymmetricBilateralNetwork net) =>

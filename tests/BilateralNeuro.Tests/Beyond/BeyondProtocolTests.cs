@@ -13,7 +13,7 @@ namespace BilateralNeuro.Tests.Beyond;
 
 public class BeyondProtocolTests
 {
-    private static BeyondTrainingOptions Tiny(int epochs = 2) => new()
+    internal static BeyondTrainingOptions Tiny(int epochs = 2) => new()
     {
         Bilateral = new()
         {
@@ -28,7 +28,7 @@ public class BeyondProtocolTests
         RecalibrationBatches = 2,
     };
 
-    private static BeyondResult Run(AsymmetricBilateralNetwork net, BeyondTrainingOptions? options = null)
+    internal static BeyondResult Run(AsymmetricBilateralNetwork net, BeyondTrainingOptions? options = null)
     {
         using var data = SyntheticHierarchy.Create(160, seed: 3);
         var (train, val) = data.SplitValidation(0.2, seed: 1);

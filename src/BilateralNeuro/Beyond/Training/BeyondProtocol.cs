@@ -83,7 +83,13 @@ public sealed class BeyondProtocol
         new(data, batchSize, Device, B.Normalization, Augmentation.None, shuffle: false, seed: B.Seed);
 
     /// <summary>Runs stage 1 (joint) and stage 2 (heads on cached features). The network ends frozen with its best heads.</summary>
-    public BeyondResult Train(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken cancellationToken = default)
+    /// <param name="network">The network to train.</param>
+    /// <param name="train">Training split.</param>
+    /// <param name="validation">Validation split (model selection).</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    /// <param name="progress">Receives every stage-1 step (loss = left + right objective) and one report when stage 2 ends.</param>
+    public BeyondResult Train(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken cancellationToken = default,
+        IProgress<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(train);
@@ -93,7 +99,7 @@ public sealed class BeyondProtocol
                 throw new ArgumentException($"BeyondProtocol: a hemisphere specialises in '{level.Key()}' but the data '{train.Name}' has [{string.Join(", ", train.Labels.Keys)}].", nameof(train));
         network.to(Device);
         var clock = Stopwatch.StartNew();
-        var (history, best) = Stage1(network, train, validation, cancellationToken);
+        var (history, best) = Stage1(network, train, validation, cancellationToken, progress);
         double stage1Seconds = clock.Elapsed.TotalSeconds;
 
         network.FreezeHemispheres();
@@ -104,12 +110,18 @@ public sealed class BeyondProtocol
         double cacheSeconds = clock.Elapsed.TotalSeconds;
         var stage2 = new CachedHeadTrainer(B.Stage2, B.Seed, loggers.CreateLogger<CachedHeadTrainer>())
             .Fit(network.Head, trainCache, valCache, HeadSpecs(network.Head.Definitions), cancellationToken);
+        if (stage2.History.Count > 0)
+        {
+            var last = stage2.History[^1];
+            progress?.Report(new TrainingProgress(B.Stage1.Epochs, B.Stage1.Epochs, 1, 1, last.TrainLoss, stage2.BestValidation.GetValueOrDefault("fine/accuracy", double.NaN), last));
+        }
         return new BeyondResult(history, best, stage2, stage1Seconds, cacheSeconds, leftSize, rightSize);
     }
 
     private static (Tensor, Tensor) Pair((HemisphereReadout L, HemisphereReadout R) r) => (r.L.Features, r.R.Features);
 
-    private (List<BeyondEpoch>, int) Stage1(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken token)
+    private (List<BeyondEpoch>, int) Stage1(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken token,
+        IProgress<TrainingProgress>? progress)
     {
         var classes = train.Labels.Keys.ToDictionary(k => k, k => train.ClassCount(k));
         using var heads = new Stage1Heads(network, classes, train.Channels * train.Height * train.Width, network.Head.Dropout);
@@ -162,6 +174,7 @@ public sealed class BeyondProtocol
                     costSum += cost.item<float>();
                     seen += batch.Size;
                     batches++;
+                    progress?.Report(new TrainingProgress(epoch, stage.Epochs, batches, source.BatchesPerEpoch, (leftSum + rightSum) / seen, double.NaN, null));
                 }
                 var val = Validate(network, heads, EvalSource(validation), twoViews);
                 var scores = val.Where(kv => kv.Key.EndsWith("/accuracy", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
@@ -247,6 +260,36 @@ public sealed class BeyondProtocol
         if (network.Left.Objective.UsesLabels) result["left/accuracy"] = (double)leftCorrect / seen;
         if (network.Right.Objective.UsesLabels) result["right/accuracy"] = (double)rightCorrect / seen;
         return result;
+    }
+
+    /// <summary>
+    /// Inter-hemisphere phase coherence of a network with two synchronised hemispheres on <paramref name="data"/>
+    /// (evaluation mode): the global and the spatial phase-locking values of
+    /// <see cref="Analysis.HemisphereCoherence"/> over all its images; null when a hemisphere is not synchronised.
+    /// </summary>
+    public (double Global, double Spatial)? Coherence(AsymmetricBilateralNetwork network, LabeledImages data, int spatialSize = 4)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        if (network.Left.Sync is null || network.Right.Sync is null) return null;
+        network.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var gl = new List<Tensor>();
+        var gr = new List<Tensor>();
+        var sl = new List<Tensor>();
+        var sr = new List<Tensor>();
+        var source = EvalSource(data);
+        foreach (var indices in source.IndexBatches(0))
+        {
+            var (l, r) = network.Features(source.Load(indices, augment: false).Images);
+            gl.Add(Analysis.HemisphereCoherence.GlobalPhase(l.Sync!.Phase, l.Sync.Amplitude));
+            gr.Add(Analysis.HemisphereCoherence.GlobalPhase(r.Sync!.Phase, r.Sync.Amplitude));
+            sl.Add(Analysis.HemisphereCoherence.PooledPhase(l.Sync.Phase, l.Sync.Amplitude, spatialSize));
+            sr.Add(Analysis.HemisphereCoherence.PooledPhase(r.Sync.Phase, r.Sync.Amplitude, spatialSize));
+        }
+        return (Analysis.HemisphereCoherence.PhaseLocking(cat(gl), cat(gr)).item<float>(),
+                Analysis.HemisphereCoherence.PhaseLocking(cat(sl), cat(sr)).mean().item<float>());
     }
 
     private (ResourceReport?, ResourceReport?) Sizes(AsymmetricBilateralNetwork network, LabeledImages validation)

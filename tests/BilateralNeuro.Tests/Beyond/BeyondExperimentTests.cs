@@ -1,0 +1,87 @@
+using BilateralNeuro.Core;
+using BilateralNeuro.Experiments;
+using BilateralNeuro.Tests.Bilateral;
+using FluentAssertions;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace BilateralNeuro.Tests.Beyond;
+
+public sealed class BeyondExperimentTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("bn-beyond-").FullName;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    private static BeyondExperimentOptions Tiny(params string[] variants) => new()
+    {
+        Variants = [.. variants], Seeds = [0], TrainLimit = null, TestLimit = null, Dropout = 0.2,
+        Sync = (2, 3, 3),
+        Training = BeyondProtocolTests.Tiny(epochs: 1),
+    };
+
+    [Fact]
+    public void Sync_variants_report_coherence_and_a_rerun_comes_from_the_journal_alone()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var data = SyntheticHierarchy.Create(96, seed: 3);
+        using var test = SyntheticHierarchy.Create(48, seed: 4);
+        var options = Tiny("paper", "coupled");
+        options.Training.Bilateral.Stage2.Epochs = 2;
+        var stages = new List<string>();
+        var steps = 0;
+        var first = new BeyondExperiment(options)
+        {
+            Journal = new ExperimentJournal(dir, "tiny"),
+            StageProgress = s => { stages.Add(s); return new SyncProgress(() => steps++); },
+        }.Run(data, test);
+        stages.Should().Equal("seed 0 · paper", "seed 0 · coupled");
+        steps.Should().BeGreaterThan(2, "every stage-1 step is reported");
+        first.Table.Rows.Single(r => r.Model == "coupled").Metrics.Should().ContainKeys("phase coherence", "spatial phase coherence");
+        first.Table.Rows.Single(r => r.Model == "paper").Metrics.Should().NotContainKey("phase coherence");
+        first.Table.Rows.Single(r => r.Model == "coupled").Metrics["phase coherence"].Should().BeInRange(0, 1);
+        first.Summary.Single(r => r.Variant == "coupled").Extra.Should().ContainKey("phase coherence");
+        var best = first.Summary.MaxBy(r => r.Validation.Mean)!.Variant;
+        first.BestByValidation.Should().Be(best);
+        first.Notes.Should().Contain(n => n.StartsWith("best by mean validation fine accuracy") && n.Contains(best));
+        new ExperimentJournal(dir, "tiny").CompletedUnits.Should().Equal("coupled_seed_0", "paper_seed_0");
+
+        // A cancelled token makes any training throw at its first step: the rerun must come from the journal alone.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var second = new BeyondExperiment(options) { Journal = new ExperimentJournal(dir, "tiny") }.Run(data, test, cancellationToken: cancelled.Token);
+        second.Table.Rows.Select(r => (r.Model, r.Seed, r.Metrics["fine accuracy"], r.Metrics.GetValueOrDefault("phase coherence", -1)))
+            .Should().Equal(first.Table.Rows.Select(r => (r.Model, r.Seed, r.Metrics["fine accuracy"], r.Metrics.GetValueOrDefault("phase coherence", -1))));
+        second.ToText().Should().Be(first.ToText());
+    }
+
+    [Fact]
+    public void Variant_tokens_are_validated()
+    {
+        var ok = () => BeyondExperimentOptionsValidator.Check(Tiny("paper", "sync", "coupled", "contrastive", "sync+callosal", "asymmetric+sync", "sync+contrastive"));
+        ok.Should().NotThrow();
+        TorchRuntime.EnsureLoaded();
+        var experiment = new BeyondExperiment(Tiny("paper"));
+        using var x = TorchSharp.torch.randn(2, 1, 12, 12);
+        foreach (var v in new[] { "sync", "coupled", "asymmetric+sync", "asymmetric+coupled", "sync+callosal", "coupled+selfsup" })
+        {
+            using var net = experiment.Build(v, 1, 6, 3);
+            net.eval();
+            net.Left.Sync.Should().NotBeNull(v);
+            net.Right.Sync.Should().NotBeNull(v);
+            net.PhaseCoupling.Should().Be(v.Contains("coupled") ? 100 : 0, v);
+            net.call(x)["fine"].shape.Should().Equal([2, 6], v);
+        }
+        var bad = () => BeyondExperimentOptionsValidator.Check(Tiny("lattice+sync", "coupled+callosal", "synch"));
+        bad.Should().Throw<OptionsValidationException>().Where(e =>
+            e.Failures.Any(f => f.Contains("cannot be synchronised")) && e.Failures.Any(f => f.Contains("deadlock")) && e.Failures.Any(f => f.Contains("'synch'")));
+    }
+
+    private sealed class SyncProgress(Action onReport) : IProgress<BilateralNeuro.Training.TrainingProgress>
+    {
+        public void Report(BilateralNeuro.Training.TrainingProgress value) => onReport();
+    }
+}

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Aggregates docs/beyond-run/*/results.csv (one row per variant and seed) into the markdown table of docs/beyond.md:
-mean ± sample std over seeds. usage: python3 docs/beyond-run/aggregate.py [variant order...]"""
+mean ± sample std over seeds. usage: python3 docs/beyond-run/aggregate.py LIMIT [variant order...]
+(LIMIT = the training-image count, i.e. the folder docs/beyond-run/LIMIT written by run.sh)."""
 import csv, glob, os, statistics, sys
 
 rows = {}
-for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "*", "results.csv"))):
+limit = sys.argv[1] if len(sys.argv) > 1 else "2500"
+for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), limit, "*", "results.csv"))):
     with open(path) as f:
         for r in csv.DictReader(f):
             rows.setdefault(r["model"], []).append(r)
@@ -16,7 +18,7 @@ def stat(values, pct):
     if len(vals) == 1: return f"{m:.2f}" if pct else f"{m:.0f}"
     return f"{m:.2f} ± {s:.2f}" if pct else f"{m:.0f} ± {s:.0f}"
 
-order = sys.argv[1:] or list(rows)
+order = sys.argv[2:] or list(rows)
 print("| variant | seeds | parameters | fine acc % | coarse acc % | validation fine % | train s / seed | effective size (channels / layers / expected steps) or phase coherence (global / spatial) |")
 print("|---|---|---|---|---|---|---|---|")
 for name in order:

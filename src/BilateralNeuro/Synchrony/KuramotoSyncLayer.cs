@@ -34,22 +34,22 @@ public sealed class KuramotoSyncLayer : Module<Tensor, Tensor>
 
     /// <summary>
     /// The path <see cref="CouplingPath.Auto"/> resolves to: FFT when an operation count (k² multiply-adds per
-    /// output for the direct convolution against the FFTs plus C complex multiply-adds per frequency) favours it by
-    /// more than <see cref="FftMargin"/>, else the batched convolution. The margin is calibrated by the benchmark
-    /// (samples/Synchrony --bench): at 13×13 on 32×32 the FFT path needs ~15× fewer FLOPs yet ran slower than the
-    /// batched oneDNN convolution on this CPU, so it is chosen only for larger kernels and maps.
+    /// output for the direct convolution against the transforms of size smooth(H + k/2) plus C complex multiply-adds
+    /// per frequency) favours it by more than <see cref="FftMargin"/>, else the batched convolution. The margin is
+    /// calibrated by measurement (C = 8, maps 14–64, forward and backward): the FFT path was faster from k = 9
+    /// (1.5–2.5x) and at k = 13 (2.2–3.5x), break-even or slower at k ≤ 7, where the operation ratio is below 8.
     /// </summary>
     public static CouplingPath ChoosePath(int channels, int kernelSize, long height, long width)
     {
         double direct = 2.0 * channels * channels * height * width * kernelSize * kernelSize;
-        double lh = CouplingPlan.SmoothSize(height + kernelSize - 1), lw = CouplingPlan.SmoothSize(width + kernelSize - 1);
+        double lh = CouplingPlan.SmoothSize(height + kernelSize / 2), lw = CouplingPlan.SmoothSize(width + kernelSize / 2);
         double transforms = 2.0 * channels * 2.5 * lh * lw * Math.Log2(lh * lw);          // C forward + C inverse
-        double products = 8.0 * channels * channels * lh * (lw / 2 + 1);
+        double products = 8.0 * channels * channels * lh * (Math.Floor(lw / 2) + 1);
         return direct > FftMargin * (transforms + products) ? CouplingPath.Fft : CouplingPath.Batched;
     }
 
-    /// <summary>FLOP advantage the FFT path must have before <see cref="CouplingPath.Auto"/> picks it.</summary>
-    public const double FftMargin = 24.0;
+    /// <summary>Operation-count advantage the FFT path must have before <see cref="CouplingPath.Auto"/> picks it.</summary>
+    public const double FftMargin = 8.0;
 
     /// <summary>A coupling plan for maps of the given size (the path resolved; FFT spectrum precomputed).</summary>
     public CouplingPlan Plan(long height, long width)

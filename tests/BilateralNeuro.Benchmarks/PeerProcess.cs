@@ -63,6 +63,9 @@ public sealed class PeerProcess : IDisposable
         catch (System.ComponentModel.Win32Exception) { return false; }
     }
 
+    /// <summary>glibc mmap threshold for the peer (the same as ours), or null for glibc's default.</summary>
+    public static int? MmapThreshold { get; set; }
+
     /// <summary>Starts the peer for a case (see peer_server.py); null when the peer is unavailable or fails.</summary>
     public static PeerProcess? Start(string arguments, TextWriter log)
     {
@@ -73,6 +76,7 @@ public sealed class PeerProcess : IDisposable
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         psi.Environment.Remove("OPENBLAS_CORETYPE");
+        if (MmapThreshold is int bytes) psi.Environment["MALLOC_MMAP_THRESHOLD_"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var p = Process.Start(psi)!;
         var stderr = new System.Text.StringBuilder();
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };

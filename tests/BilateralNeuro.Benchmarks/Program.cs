@@ -6,7 +6,10 @@ using TorchSharp;
 // Runs every benchmark and prints one table of ratios measured in the same run (absolute times on a shared machine
 // are noise; the ratios are the figure). Usage:
 //   dotnet run -c Release --project tests/BilateralNeuro.Benchmarks [-- --quick] [--cases all|trainer,peers,bilateral,stage2,kuramoto,lattice,alexnet,memory]
-//       [--threads N] [--out FILE]
+//       [--threads N] [--out FILE] [--glibc-default]
+// Peak RSS is measured with glibc's mmap threshold fixed at 1 MiB in this process and in the PyTorch peer
+// (NativeAllocator.SetMmapThreshold / MALLOC_MMAP_THRESHOLD_), so RSS counts live tensors rather than freed blocks
+// glibc keeps; --glibc-default measures with glibc's default dynamic threshold on both sides.
 //   dotnet run -c Release --project tests/BilateralNeuro.Benchmarks -- --micro [BenchmarkDotNet args, e.g. --filter *Coupling*]
 if (args.Contains("--micro")) return Micro.Run(args.Where(a => a != "--micro").ToArray());
 
@@ -21,11 +24,15 @@ foreach (var name in selected.Where(n => !all.Contains(n)))
     return 2;
 }
 
+bool glibcDefault = args.Contains("--glibc-default");
+string allocator = glibcDefault ? "glibc default malloc (dynamic mmap threshold)"
+    : BilateralNeuro.Core.Native.NativeAllocator.SetMmapThreshold(1 << 20) ? "glibc mmap threshold fixed at 1 MiB (ours and peer)" : "default malloc (mallopt unavailable)";
+PeerProcess.MmapThreshold = glibcDefault ? null : 1 << 20;
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(threads);
 var clock = System.Diagnostics.Stopwatch.StartNew();
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
-string machine = $"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU; load average at start {load}";
+string machine = $"machine: {Environment.ProcessorCount} cores, torch threads {threads}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, TorchSharp 0.107.0 / LibTorch 2.10 CPU; {allocator}; load average at start {load}";
 Console.WriteLine(machine);
 var (train, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
 double matmul = PeerCases.MatmulGflops(repeats: 5);

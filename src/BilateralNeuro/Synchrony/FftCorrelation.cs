@@ -57,13 +57,15 @@ internal sealed class FftCorrelation
     public Tensor Correlate(Tensor x, Tensor spectrum, int offset)
     {
         using var scope = NewDisposeScope();
-        return FromSpectrum(Mix(Spectrum(x), spectrum), offset).MoveToOuterDisposeScope();
+        using var xs = Spectrum(x);
+        using var mixed = Mix(xs, spectrum);
+        return FromSpectrum(mixed, offset).MoveToOuterDisposeScope();
     }
 
     /// <summary>Inverse transform of (B, C, F) and the H × W crop at <paramref name="offset"/>, contiguous.</summary>
     public Tensor FromSpectrum(Tensor y, int offset)
     {
-        var full = torch.fft.irfft2(y.reshape(y.shape[0], y.shape[1], Lh, Lw / 2 + 1), s: [Lh, Lw]);
+        using var full = torch.fft.irfft2(y.reshape(y.shape[0], y.shape[1], Lh, Lw / 2 + 1), s: [Lh, Lw]);
         return full.narrow(2, offset, Height).narrow(3, offset, Width).contiguous();
     }
 
@@ -84,7 +86,11 @@ internal sealed class FftCorrelation
         using var scope = NewDisposeScope();
         var gc = g.conj();
         var rows = new Tensor[g.shape[1]];
-        for (int o = 0; o < rows.Length; o++) rows[o] = (gc.narrow(1, o, 1) * x).sum(0L);
+        for (int o = 0; o < rows.Length; o++)
+        {
+            using var product = gc.narrow(1, o, 1) * x;   // (B, C_in, F): freed at once, not at the end of the scope
+            rows[o] = product.sum(0L);
+        }
         var r = torch.fft.irfft2(torch.stack(rows, 0).reshape(rows.Length, x.shape[1], Lh, Lw / 2 + 1), s: [Lh, Lw]);
         return r.roll([Pad, Pad], [2, 3]).narrow(2, 0, KernelSize).narrow(3, 0, KernelSize).contiguous().MoveToOuterDisposeScope();
     }
@@ -113,9 +119,30 @@ internal sealed class FftCorrelationFunction : torch.autograd.SingleTensorFuncti
         var (inputGrad, kernelGrad) = ((bool, bool))ctx.get_data("grads");
         var saved = ctx.get_saved_variables();
         using var scope = NewDisposeScope();
-        var g = plan.Spectrum(gradOutput);
-        Tensor? gx = inputGrad ? plan.FromSpectrum(FftCorrelation.Mix(g, saved[1]), plan.Pad).MoveToOuterDisposeScope() : null;
-        Tensor? gk = kernelGrad ? plan.KernelGradient(g, plan.Spectrum(saved[0])).MoveToOuterDisposeScope() : null;
+        // In two halves of the batch (the cos and the sin maps), so the complex spectra alive at once are half as
+        // large: the backward pass then needs no more memory than the direct convolution's.
+        long b = gradOutput.shape[0], half = (b + 1) / 2;
+        Tensor? gx = inputGrad ? torch.empty_like(gradOutput) : null;
+        Tensor? gk = null;
+        for (long start = 0; start < b; start += half)
+        {
+            long n = Math.Min(half, b - start);
+            using var chunk = NewDisposeScope();
+            using var g = plan.Spectrum(gradOutput.narrow(0, start, n));
+            if (gx is not null)
+            {
+                using var mixed = FftCorrelation.Mix(g, saved[1]);
+                gx.narrow(0, start, n).copy_(plan.FromSpectrum(mixed, plan.Pad));
+            }
+            if (kernelGrad)
+            {
+                using var x = plan.Spectrum(saved[0].narrow(0, start, n));
+                var part = plan.KernelGradient(g, x);
+                if (gk is null) gk = part.MoveToOuterDisposeScope(); else gk.add_(part);
+            }
+        }
+        gx?.MoveToOuterDisposeScope();
+        gk?.MoveToOuterDisposeScope();
         return [gx!, gk!, null!, null!];
     }
 }

@@ -6,10 +6,11 @@ using TorchSharp;
 // Runs every benchmark and prints one table of ratios measured in the same run (absolute times on a shared machine
 // are noise; the ratios are the figure). Usage:
 //   dotnet run -c Release --project tests/BilateralNeuro.Benchmarks [-- --quick] [--cases all|trainer,peers,bilateral,stage2,kuramoto,lattice,alexnet,memory]
-//       [--threads N] [--out FILE] [--glibc-default]
-// Peak RSS is measured with glibc's mmap threshold fixed at 1 MiB in this process and in the PyTorch peer
-// (NativeAllocator.SetMmapThreshold / MALLOC_MMAP_THRESHOLD_), so RSS counts live tensors rather than freed blocks
-// glibc keeps; --glibc-default measures with glibc's default dynamic threshold on both sides.
+//       [--threads N] [--out FILE] [--live-rss]
+// --live-rss fixes glibc's mmap threshold at 1 MiB in this process and in the PyTorch peer (NativeAllocator /
+// MALLOC_MMAP_THRESHOLD_), so peak RSS counts live tensors rather than freed blocks glibc keeps. Use it for the
+// memory columns only: every large tensor then costs fresh page faults, and times in such a run are not
+// representative (the Kuramoto pass ran ~3x slower on every path).
 //   dotnet run -c Release --project tests/BilateralNeuro.Benchmarks -- --micro [BenchmarkDotNet args, e.g. --filter *Coupling*]
 if (args.Contains("--micro")) return Micro.Run(args.Where(a => a != "--micro").ToArray());
 
@@ -24,10 +25,10 @@ foreach (var name in selected.Where(n => !all.Contains(n)))
     return 2;
 }
 
-bool glibcDefault = args.Contains("--glibc-default");
-string allocator = glibcDefault ? "glibc default malloc (dynamic mmap threshold)"
-    : BilateralNeuro.Core.Native.NativeAllocator.SetMmapThreshold(1 << 20) ? "glibc mmap threshold fixed at 1 MiB (ours and peer)" : "default malloc (mallopt unavailable)";
-PeerProcess.MmapThreshold = glibcDefault ? null : 1 << 20;
+bool liveRss = args.Contains("--live-rss");
+string allocator = !liveRss ? "glibc default malloc"
+    : BilateralNeuro.Core.Native.NativeAllocator.SetMmapThreshold(1 << 20) ? "--live-rss: glibc mmap threshold fixed at 1 MiB (ours and peer; times not representative)" : "default malloc (mallopt unavailable)";
+PeerProcess.MmapThreshold = liveRss ? 1 << 20 : null;
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(threads);
 var clock = System.Diagnostics.Stopwatch.StartNew();

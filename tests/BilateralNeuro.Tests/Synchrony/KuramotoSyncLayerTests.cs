@@ -84,6 +84,35 @@ public class KuramotoSyncLayerTests
         refAmpGrad!.abs().max().item<float>().Should().BeGreaterThan(0.01f, "the input gradient is not trivial");
     }
 
+    [Theory]
+    [InlineData(9, 7, 12, true)]    // kernel larger than the map height, non-square map
+    [InlineData(13, 16, 10, false)] // frozen kernel: only the input gradient
+    public void Fft_path_matches_direct_on_odd_shapes_and_frozen_kernels(int k, int h, int w, bool learnable)
+    {
+        TorchRuntime.EnsureLoaded();
+        torch.manual_seed(5);
+        var kernel = torch.randn(3, 3, k, k) * 0.2;
+        var input = torch.rand(2, 3, h, w);
+        var init = torch.rand(2, 3, h, w) * 6 - 3;
+        (Tensor Phases, Tensor AmpGrad, Tensor? KernelGrad) Run(CouplingPath path)
+        {
+            var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = 3, KernelSize = k, Steps = 3, Coupling = path, LearnableKernel = learnable });
+            using (no_grad()) layer.Kernel.copy_(kernel);
+            var amp = input.clone().requires_grad_(true);
+            var phases = layer.Run(amp, init);
+            phases.cos().sum().backward();
+            return (phases.detach(), amp.grad!, layer.Kernel.grad);
+        }
+        var direct = Run(CouplingPath.Direct);
+        var fft = Run(CouplingPath.Fft);
+        (fft.Phases - direct.Phases).abs().max().item<float>().Should().BeLessThan(1e-3f);
+        (fft.AmpGrad - direct.AmpGrad).abs().max().item<float>().Should().BeLessThan(1e-3f * (1 + direct.AmpGrad.abs().max().item<float>()));
+        if (learnable)
+            (fft.KernelGrad! - direct.KernelGrad!).abs().max().item<float>().Should().BeLessThan(1e-3f * (1 + direct.KernelGrad!.abs().max().item<float>()));
+        else
+            fft.KernelGrad.Should().BeNull("a frozen kernel gets no gradient on any path");
+    }
+
     private static double Order(Tensor phases) => // Kuramoto order parameter |mean e^{iθ}| averaged over samples
         (phases.cos().mean([1, 2, 3]).square() + phases.sin().mean([1, 2, 3]).square()).sqrt().mean().item<float>();
 

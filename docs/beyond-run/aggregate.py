@@ -42,3 +42,14 @@ scored = {n: v for n, v in scored.items() if v}
 if scored:
     best = max(scored, key=lambda n: statistics.mean(scored[n]))
     print(f"\nbest by mean validation fine accuracy: {best} ({statistics.mean(scored[best]) * 100:.2f} %)")
+
+# Paired by seed against the paper row (same seed = same data split, initialisation seed and batch order for the
+# shared parts), which removes most of the seed-to-seed spread that the unpaired means carry.
+if "paper" in rows:
+    base = {r["seed"]: float(r["fine accuracy"]) * 100 for r in rows["paper"]}
+    print("\npaired fine-accuracy difference to `paper` (points, mean ± std over common seeds; wins = seeds better):")
+    for name in order:
+        if name == "paper" or name not in rows: continue
+        d = [float(r["fine accuracy"]) * 100 - base[r["seed"]] for r in rows[name] if r["seed"] in base]
+        if len(d) < 2: continue
+        print(f"  {name}: {statistics.mean(d):+.2f} ± {statistics.stdev(d):.2f} over {len(d)} seeds, better on {sum(x > 0 for x in d)} of {len(d)}")

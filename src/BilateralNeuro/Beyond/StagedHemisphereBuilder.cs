@@ -53,15 +53,18 @@ public sealed class StagedHemisphereBuilder
     /// steps with a learned k×k coupling kernel, then a complex <paramref name="mixKernel"/>×<paramref name="mixKernel"/>
     /// convolution whose magnitude is added to the map). Not available for a lattice. The initial-phase pattern is
     /// seeded by <paramref name="patternSeed"/> (default: 1 for the left hemisphere, 2 for the right).
+    /// <paramref name="stepSize"/> is the Euler step η (default 0.006); 0 freezes the phases at the random initial
+    /// pattern, the control that keeps the block's extra layer without any synchronisation.
     /// </summary>
-    public StagedHemisphereBuilder Synchronize(int afterStage = 1, int steps = 3, int kernelSize = 5, int mixKernel = 3, int? patternSeed = null)
+    public StagedHemisphereBuilder Synchronize(int afterStage = 1, int steps = 3, int kernelSize = 5, int mixKernel = 3, int? patternSeed = null, double? stepSize = null)
     {
         sync = new PhaseSyncOptions { AfterStage = afterStage, Steps = steps, KernelSize = kernelSize, MixKernel = mixKernel, PatternSeed = patternSeed ?? 0 };
+        if (stepSize is { } eta) sync.StepSize = eta;
         explicitPatternSeed = patternSeed is not null;
         return this;
     }
 
-    /// <summary>Puts Kuramoto oscillators after a stage with full options (see <see cref="Synchronize(int, int, int, int, int?)"/>).</summary>
+    /// <summary>Puts Kuramoto oscillators after a stage with full options (see <see cref="Synchronize(int, int, int, int, int?, double?)"/>).</summary>
     public StagedHemisphereBuilder Synchronize(PhaseSyncOptions options)
     {
         sync = (options ?? throw new ArgumentNullException(nameof(options))).Clone();
@@ -71,7 +74,7 @@ public sealed class StagedHemisphereBuilder
 
     private bool explicitPatternSeed;
 
-    /// <summary>Whether <see cref="Synchronize(int, int, int, int, int?)"/> was called.</summary>
+    /// <summary>Whether <see cref="Synchronize(int, int, int, int, int?, double?)"/> was called.</summary>
     public bool IsSynchronized => sync is not null;
 
     /// <summary>Image channels.</summary>

@@ -99,8 +99,9 @@ public sealed class BeyondExperiment
             (isRight && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
         StagedHemisphereBuilder Lattice(StagedHemisphereBuilder h, (double B, double D, double T) p) =>
             h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(o.Lattice.Steps).InputPool(2).Pressure(p.B, p.D, p.T), features: 64);
-        bool coupled = t.Contains("coupled"), sync = coupled || t.Contains("sync");
-        StagedHemisphereBuilder Sync(StagedHemisphereBuilder h, int stage) => sync ? h.Synchronize(stage, o.Sync.Steps, o.Sync.KernelSize, o.Sync.MixKernel) : h;
+        bool coupled = t.Contains("coupled"), frozen = t.Contains("frozenphase"), sync = coupled || frozen || t.Contains("sync");
+        StagedHemisphereBuilder Sync(StagedHemisphereBuilder h, int stage) =>
+            sync ? h.Synchronize(stage, o.Sync.Steps, o.Sync.KernelSize, o.Sync.MixKernel, stepSize: frozen ? 0 : null) : h;
         var b = BilateralNeuro.Beyond.Beyond.Create().Heads(fine, coarse, o.Dropout);
         if (coupled) b.PhaseCoupling(o.PhaseCoupling);
         if (t.Contains("asymmetric"))

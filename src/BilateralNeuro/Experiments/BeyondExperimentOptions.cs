@@ -19,7 +19,8 @@ public sealed class BeyondExperimentOptions
     /// (right hemisphere trained by reconstruction instead of coarse labels), <c>contrastive</c> (right hemisphere
     /// trained by a contrastive loss), <c>sync</c> (both hemispheres synchronised by Kuramoto oscillators after a stage,
     /// no phase coupling), <c>coupled</c> (synchronised hemispheres with the callosal phase coupling
-    /// <see cref="PhaseCoupling"/>; implies <c>sync</c>). E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
+    /// <see cref="PhaseCoupling"/>; implies <c>sync</c>), <c>frozenphase</c> (the control of <c>sync</c>: the same blocks
+    /// with η = 0, so the phases stay at their random initial pattern). E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
     /// </summary>
     public List<string> Variants { get; set; } = ["paper", "asymmetric", "callosal", "lattice", "selfsup"];
     /// <summary>Channel multiplier of the ResNet-9 hemispheres (bilateral quick preset: 0.125).</summary>
@@ -69,7 +70,7 @@ public sealed class BeyondExperimentOptions
 public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondExperimentOptions>
 {
     /// <summary>Known extension tokens of a variant.</summary>
-    public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled"];
+    public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled", "frozenphase"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, BeyondExperimentOptions options)
@@ -99,6 +100,7 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
                 if (t.Contains("lattice") && t.Contains("callosal")) e.Add($"Variants: '{v}': lattice hemispheres have no intermediate stages for callosal links.");
                 if (t.Contains("selfsup") && t.Contains("contrastive")) e.Add($"Variants: '{v}': choose one self-supervised objective.");
                 if (t.Contains("lattice") && (t.Contains("sync") || t.Contains("coupled"))) e.Add($"Variants: '{v}': lattice hemispheres cannot be synchronised.");
+                if (t.Contains("frozenphase") && (t.Contains("sync") || t.Contains("coupled") || t.Contains("lattice"))) e.Add($"Variants: '{v}': frozenphase is the unsynchronised control of sync; it cannot be combined with sync, coupled or lattice.");
                 if (t.Contains("coupled") && t.Contains("callosal")) e.Add($"Variants: '{v}': the callosal links would deadlock with lockstep oscillators (a link leaves a synchronised stage); use sync+callosal.");
             }
         if (o.Variants is not null && o.Variants.Distinct().Count() != o.Variants.Count) e.Add("Variants: variants must be distinct.");

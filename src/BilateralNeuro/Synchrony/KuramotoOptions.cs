@@ -33,7 +33,7 @@ public sealed class KuramotoOptions
     public int KernelSize { get; set; } = 13;
     /// <summary>Global desynchronising coupling ε (0.202).</summary>
     public double Epsilon { get; set; } = 0.202;
-    /// <summary>Euler step η (0.006).</summary>
+    /// <summary>Euler step η (0.006); 0 = no dynamics (a control: the phases keep their initial values).</summary>
     public double StepSize { get; set; } = 0.006;
     /// <summary>Number of Euler steps T (15).</summary>
     public int Steps { get; set; } = 15;
@@ -60,7 +60,7 @@ public sealed class KuramotoOptionsValidator : IValidateOptions<KuramotoOptions>
         if (o.Channels < 1) e.Add($"Channels must be at least 1 (got {o.Channels}).");
         if (o.KernelSize < 1 || o.KernelSize % 2 == 0) e.Add($"KernelSize must be a positive odd number (got {o.KernelSize}).");
         if (!double.IsFinite(o.Epsilon) || o.Epsilon < 0) e.Add($"Epsilon must be a finite number >= 0 (got {o.Epsilon}).");
-        if (!double.IsFinite(o.StepSize) || o.StepSize <= 0) e.Add($"StepSize must be a positive finite number (got {o.StepSize}).");
+        if (!double.IsFinite(o.StepSize) || o.StepSize < 0) e.Add($"StepSize must be a finite number >= 0 (got {o.StepSize}).");
         if (o.Steps < 1) e.Add($"Steps must be at least 1 (got {o.Steps}).");
         if (!double.IsFinite(o.KernelInitStd) || o.KernelInitStd <= 0) e.Add($"KernelInitStd must be positive (got {o.KernelInitStd}).");
         if (!Enum.IsDefined(o.Coupling)) e.Add($"Coupling {o.Coupling} is not a known path.");

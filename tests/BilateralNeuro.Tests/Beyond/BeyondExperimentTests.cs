@@ -75,9 +75,29 @@ public sealed class BeyondExperimentTests : IDisposable
             net.PhaseCoupling.Should().Be(v.Contains("coupled") ? 100 : 0, v);
             net.call(x)["fine"].shape.Should().Equal([2, 6], v);
         }
-        var bad = () => BeyondExperimentOptionsValidator.Check(Tiny("lattice+sync", "coupled+callosal", "synch"));
+        var bad = () => BeyondExperimentOptionsValidator.Check(Tiny("lattice+sync", "coupled+callosal", "synch", "frozenphase+sync"));
         bad.Should().Throw<OptionsValidationException>().Where(e =>
-            e.Failures.Any(f => f.Contains("cannot be synchronised")) && e.Failures.Any(f => f.Contains("deadlock")) && e.Failures.Any(f => f.Contains("'synch'")));
+            e.Failures.Any(f => f.Contains("cannot be synchronised")) && e.Failures.Any(f => f.Contains("deadlock")) && e.Failures.Any(f => f.Contains("'synch'"))
+            && e.Failures.Any(f => f.Contains("frozenphase is the unsynchronised control")));
+    }
+
+    [Fact]
+    public void Frozenphase_control_keeps_the_block_but_not_the_dynamics()
+    {
+        TorchRuntime.EnsureLoaded();
+        var experiment = new BeyondExperiment(Tiny("frozenphase"));
+        using var frozen = experiment.Build("frozenphase", 1, 6, 3);
+        using var sync = experiment.Build("sync", 1, 6, 3);
+        frozen.Left.Sync!.Options.StepSize.Should().Be(0);
+        sync.Left.Sync!.Options.StepSize.Should().BeGreaterThan(0);
+        frozen.parameters().Sum(p => p.numel()).Should().Be(sync.parameters().Sum(p => p.numel()), "the control has the same parameters");
+        frozen.eval();
+        using var x = TorchSharp.torch.rand(2, 1, 12, 12);
+        var block = frozen.Left.Sync!;
+        var a = TorchSharp.torch.rand(2, block.Channels, 3, 3);
+        var r = block.Run(a, new TorchSharp.torch.Generator(3));
+        var again = block.InitialPhases(a, new TorchSharp.torch.Generator(3));
+        (r.Phase - again).abs().max().item<float>().Should().BeLessThan(1e-6f, "with η = 0 the phases stay at their initial pattern");
     }
 
     private sealed class SyncProgress(Action onReport) : IProgress<BilateralNeuro.Training.TrainingProgress>

@@ -84,7 +84,7 @@ static Dictionary<string, string> ParseArgs(string[] args)
 partial class Program
 {
     const string Usage = """
-        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,sync,coupled,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
+        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,sync,coupled,frozenphase,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
                       [--epochs N] [--recalibration BATCHES] [--train-limit N|all] [--test-limit N|all] [--link-mode add|concatproject|gated|attention]
                       [--phase-coupling KAPPA (coupled; default 100)]
                       [--data-dir DIR] [--device auto|cpu|cuda[:n]] [--out DIR]

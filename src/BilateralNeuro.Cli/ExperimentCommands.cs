@@ -146,7 +146,7 @@ public static class ExperimentCommands
 
     public static Command Beyond()
     {
-        var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive, sync, coupled; '+' combines (e.g. callosal+selfsup, sync+contrastive). Default: paper, asymmetric, callosal, lattice, selfsup." };
+        var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive, sync, coupled, frozenphase (the control of sync); '+' combines (e.g. callosal+selfsup, sync+contrastive). Default: paper, asymmetric, callosal, lattice, selfsup." };
         var limit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick: 2,500; paper: all)." };
         return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice, self-supervised and synchronised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", ctx =>
         {

@@ -19,6 +19,7 @@ public sealed class MetricsCsvWriter
     public const string EpochsFile = "metrics-epochs.csv";
 
     private readonly object gate = new();
+    private readonly Dictionary<string, (int Epoch, int Step)> lastStep = new(StringComparer.Ordinal);
 
     /// <summary>Creates the writer; the files are created (with a header) in <paramref name="directory"/> on the first report.</summary>
     /// <param name="directory">Folder of the CSV files (created if missing).</param>
@@ -52,13 +53,16 @@ public sealed class MetricsCsvWriter
         lock (gate)
         {
             System.IO.Directory.CreateDirectory(Directory);
-            Append(StepsPath, "stage,epoch,step,steps,loss,accuracy",
-                $"{Csv(stage)},{p.Epoch},{p.Step},{p.Steps},{Num(p.Loss)},{Num(p.Accuracy)}\n");
+            // The epoch-end report repeats the last step's numbers when that step was already reported.
+            if (!lastStep.TryGetValue(stage, out var last) || last != (p.Epoch, p.Step))
+                Append(StepsPath, "stage,epoch,step,steps,loss,accuracy",
+                    $"{Csv(stage)},{p.Epoch},{p.Step},{p.Steps},{Num(p.Loss)},{Num(p.Accuracy)}\n");
+            lastStep[stage] = (p.Epoch, p.Step);
             if (p.EpochEnd is not { } e) return;
             var sb = new StringBuilder();
             void Row(string split, string metric, double value) => sb.Append($"{Csv(stage)},{e.Epoch},{split},{Csv(metric)},{Num(value)}\n");
             Row("train", "learning_rate", e.LearningRate);
-            Row("train", "loss", e.TrainLoss);
+            if (!e.Train.ContainsKey("loss")) Row("train", "loss", e.TrainLoss);
             foreach (var kv in e.Train) Row("train", kv.Key, kv.Value);
             foreach (var kv in e.Validation) Row("validation", kv.Key, kv.Value);
             Row("train", "seconds", e.Duration.TotalSeconds);

@@ -31,7 +31,7 @@ public sealed class KillAndResumeTests : IDisposable
     public void Kill_9_mid_epoch_then_rerun_resumes_from_the_last_checkpoint_and_finishes()
     {
         var outDir = Path.Combine(dir, "run");
-        var checkpoint = Path.Combine(outDir, "checkpoints", "seed-0", "checkpoint.bnck");
+        var checkpoint = Path.Combine(outDir, "checkpoints", "units", "seed-0", "checkpoint.bnck");
         using (var first = Start(outDir))
         {
             var clock = Stopwatch.StartNew();

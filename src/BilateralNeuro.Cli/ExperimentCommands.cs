@@ -85,7 +85,7 @@ public static class ExperimentCommands
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)" };
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
             return new ExperimentOutput(table, notes, Enumerable.Range(0, options.Seeds).ToList());
-        });
+        }) { CpuOnly = true };
         });
     }
 
@@ -156,7 +156,7 @@ public static class ExperimentCommands
                 notes.Add("figure: occlusion-steps.png");
             }
             return new ExperimentOutput(table, notes, mine.Select(m => m.Seed).Distinct().ToList());
-        });
+        }) { CpuOnly = true };
         });
     }
 
@@ -191,6 +191,8 @@ public static class ExperimentCommands
         return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>
         {
             var data = ctx.ResolveData("face-attention", CliData.FashionMnist);
+            if (ctx.Seeds is not null)
+                throw new ArgumentException("--seeds: face-attention runs one seed (FaceAttentionExperimentOptions.Seed = 1) per model; it has no seed sweep.");
             var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.CpuPreset() : FaceAttentionExperimentOptions.FullSizeGpu();
             options.SaliencyDirectory = Path.Combine(ctx.OutDir, "saliency");
             if (ctx.Epochs is { } e) options.TransferEpochs = e;

@@ -27,6 +27,9 @@ public sealed record ExperimentPlan(object Options, DataChoice Data, IReadOnlyLi
 {
     /// <summary>Keep OUT/checkpoints after success even without --keep-checkpoints (train: they hold the weights).</summary>
     public bool AlwaysKeepCheckpoints { get; init; }
+
+    /// <summary>The experiment runs on the CPU only: --device auto means cpu, --device cuda is refused.</summary>
+    public bool CpuOnly { get; init; }
 }
 
 /// <summary>Parsed shared options available while planning (no LibTorch, no data loaded yet).</summary>
@@ -114,9 +117,26 @@ public static class ExperimentRunner
         var command = new Command(name, description);
         shared.AddTo(command);
         foreach (var o in extra) command.Options.Add(o);
+        Planners.AddOrUpdate(command, Tuple.Create(shared, plan));
         // Run on the thread pool so that System.CommandLine's Ctrl+C handler is registered while the work runs.
         command.SetAction((parse, cancel) => Task.Run(() => Run(name, parse, shared, plan, cancel), CancellationToken.None));
         return command;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Tuple<SharedOptions, Func<PlanContext, ExperimentPlan>>> Planners = new();
+
+    /// <summary>
+    /// The plan and checkpoint fingerprint of a parsed experiment command line, without running anything (what
+    /// --dry-run resolves; tests use it to check that every command ties its checkpoints to its options).
+    /// </summary>
+    /// <exception cref="ArgumentException">The command line has errors or is not an experiment command.</exception>
+    public static (ExperimentPlan Plan, string Fingerprint) Resolve(ParseResult parse)
+    {
+        if (parse.Errors.Count > 0) throw new ArgumentException(string.Join("; ", parse.Errors.Select(e => e.Message)));
+        if (!Planners.TryGetValue(parse.CommandResult.Command, out var entry))
+            throw new ArgumentException($"'{parse.CommandResult.Command.Name}' is not an experiment command.");
+        var plan = Plan(parse, entry.Item2, entry.Item1);
+        return (plan, Fingerprint(parse, plan));
     }
 
     /// <summary>Plans the command without running it (what --dry-run prints). Throws on bad input like the command would.</summary>
@@ -137,6 +157,9 @@ public static class ExperimentRunner
         try
         {
             var plan = Plan(parse, planner, shared);
+            var requestedDevice = parse.GetValue(shared.Device)!;
+            if (plan.CpuOnly && requestedDevice.StartsWith("cuda", StringComparison.Ordinal))
+                throw new ArgumentException($"--device: {name} runs on the CPU only; expected cpu or auto, got {requestedDevice}.");
             var shard = Shard.Parse(parse.GetValue(shared.Shard));
             var budget = parse.GetValue(shared.Threads) is { } t ? new CpuBudget(t, "--threads") : CpuBudget.Detect();
             var fingerprint = Fingerprint(parse, plan);
@@ -148,7 +171,7 @@ public static class ExperimentRunner
 
             TorchRuntime.EnsureLoaded(logging.CreateLogger("BilateralNeuro"));
             TorchRuntime.SetThreads(budget.Threads);
-            var device = DeviceSelector.Parse(parse.GetValue(shared.Device));
+            var device = plan.CpuOnly ? torch.CPU : DeviceSelector.Parse(requestedDevice);
             var checkpoints = Path.Combine(outDir, "checkpoints");
             var stamp = Path.Combine(checkpoints, "fingerprint.txt");
             bool resuming = File.Exists(stamp) && File.ReadAllText(stamp) == fingerprint;
@@ -282,8 +305,13 @@ public static class ExperimentRunner
     /// <see cref="Fingerprint(ParseResult)"/> plus the data actually resolved (dataset, folder, file sizes) and the
     /// resolved library options: a change of $BILATERALNEURO_DATA or of a preset changes it too.
     /// </summary>
-    public static string Fingerprint(ParseResult parse, ExperimentPlan plan) =>
-        Fingerprint(parse) + plan.Data.Fingerprint + "\noptions " + JsonSerializer.Serialize(plan.Options, PlanJson) + "\n";
+    public static string Fingerprint(ParseResult parse, ExperimentPlan plan)
+    {
+        // Output folders inside the options (phase maps, saliency) follow --out, which does not change results.
+        var options = JsonSerializer.Serialize(plan.Options, PlanJson);
+        if (parse.GetValue<DirectoryInfo>("--out") is { } outDir) options = options.Replace(outDir.FullName, "OUT", StringComparison.Ordinal);
+        return Fingerprint(parse) + plan.Data.Fingerprint + "\noptions " + options + "\n";
+    }
 
     /// <summary>Seeds 0..n-1 sliced by the shard.</summary>
     public static List<int> ShardSeeds(Shard shard, IEnumerable<int> seeds)

@@ -103,6 +103,11 @@ public static class SynchronyExperiment
         ArgumentNullException.ThrowIfNull(testDigits);
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
+        if (options.Models.Any(m => m is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback))
+        {
+            var o = S.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();
+            KuramotoRegime.Of(o.Kuramoto, o.InputSize, o.InputSize).Log(logger);
+        }
         var clock = Stopwatch.StartNew();
         int per = Math.Max(1, options.TrainImages / options.Overlaps.Length);
         var parts = options.Overlaps.Select((v, i) => MultiObjectComposer.Compose(trainDigits, per, new MultiObjectOptions { Overlap = v }, seed: 100 + i)).ToList();

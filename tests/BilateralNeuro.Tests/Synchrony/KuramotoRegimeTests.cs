@@ -55,6 +55,17 @@ public class KuramotoRegimeTests
     }
 
     [Fact]
+    public void A_smaller_scene_stays_in_the_regime_when_epsilon_keeps_the_global_coupling()
+    {
+        // 16×16 maps quarter ε·C·H·W (ratio 3.1: outside); ε × 4 restores the reference ratio, reach and integrated coupling.
+        KuramotoRegime.Of(new KuramotoOptions(), 16, 16).LocalGlobalRatio.Should().BeApproximately(3.13, 0.01);
+        KuramotoRegime.Of(new KuramotoOptions(), 16, 16).IsReferenceRegime.Should().BeFalse();
+        var shrunk = KuramotoRegime.Of(new KuramotoOptions { Epsilon = 0.202 * 4 }, 16, 16);
+        shrunk.LocalGlobalRatio.Should().BeApproximately(KuramotoRegime.Reference.LocalGlobalRatio, 1e-9);
+        shrunk.IsReferenceRegime.Should().BeTrue(shrunk.Describe());
+    }
+
+    [Fact]
     public void A_layers_kernel_gives_the_same_numbers_at_init_and_scales_with_a_trained_kernel()
     {
         TorchRuntime.EnsureLoaded();

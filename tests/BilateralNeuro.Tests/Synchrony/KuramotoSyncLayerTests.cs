@@ -122,6 +122,22 @@ public class KuramotoSyncLayerTests
             fft.KernelGrad.Should().BeNull("a frozen kernel gets no gradient on any path");
     }
 
+    [Theory]
+    [InlineData(CouplingPath.Batched)]
+    [InlineData(CouplingPath.Fft)]
+    [InlineData(CouplingPath.ComplexFft)]
+    public void Paths_agree_with_direct_without_autograd(CouplingPath path)
+    {
+        // Under no_grad the FFT paths take their plain forward (no custom autograd node).
+        var input = torch.rand(3, 4, 20, 17);
+        var init = torch.rand(3, 4, 20, 17) * 6 - 3;
+        using var _ = no_grad();
+        var direct = Layer(4, 13, 0.202, CouplingPath.Direct, steps: 3).Run(input, init);
+        var other = Layer(4, 13, 0.202, path, steps: 3).Run(input, init);
+        (other - direct).abs().max().item<float>().Should().BeLessThan(1e-3f);
+        (direct - init.unsqueeze(1)).abs().max().item<float>().Should().BeGreaterThan(0.01f, "the phases moved");
+    }
+
     private static double Order(Tensor phases) => // Kuramoto order parameter |mean e^{iθ}| averaged over samples
         (phases.cos().mean([1, 2, 3]).square() + phases.sin().mean([1, 2, 3]).square()).sqrt().mean().item<float>();
 

@@ -112,6 +112,8 @@ public static class Datasets
     internal static (string Folder, bool Python) FindCifar100(string root, ILogger logger)
     {
         static bool Has(string dir, string[] files) => Directory.Exists(dir) && files.All(f => File.Exists(Path.Combine(dir, f)));
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"CIFAR-100: the folder '{root}' does not exist; pass the folder holding {Cifar100PythonFolder}/ or {Cifar100BinaryFolder}/ (or their .tar.gz).");
         if (Has(root, Cifar100PythonFiles)) return (root, true);
         if (Has(root, Cifar100BinaryFiles)) return (root, false);
         foreach (var (sub, files, python) in new[] { (Cifar100PythonFolder, Cifar100PythonFiles, true), (Cifar100BinaryFolder, Cifar100BinaryFiles, false) })

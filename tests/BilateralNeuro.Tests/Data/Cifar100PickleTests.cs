@@ -102,6 +102,8 @@ public sealed class Cifar100PickleTests : IDisposable
         var act = () => Datasets.Cifar100(dir);
         act.Should().Throw<DirectoryNotFoundException>()
             .WithMessage($"*'{dir}'*cifar-100-python/*cifar-100-binary/*cifar-100-python.tar.gz*");
+        var missing = () => Datasets.Cifar100(Path.Combine(dir, "nope"));
+        missing.Should().Throw<DirectoryNotFoundException>().WithMessage("*nope' does not exist*");
         var embedded = () => Datasets.Cifar100(DataLocator.EmbeddedKeyword);
         embedded.Should().Throw<DirectoryNotFoundException>().WithMessage("*no embedded subset*");
     }

@@ -207,6 +207,28 @@ public static class Statistics
             wins, losses, differences.Count - wins - losses, SignTest(wins, losses), OneSampleTP(differences), double.NaN, confidence);
     }
 
+    /// <summary>
+    /// A table's paired comparisons in one call: every row except <paramref name="reference"/> minus the reference,
+    /// seed by seed (<see cref="Paired(IReadOnlyDictionary{int, double}, IReadOnlyDictionary{int, double}, string, int, int, double)"/>),
+    /// in the rows' order, Holm-corrected across them.
+    /// </summary>
+    /// <param name="rows">Row name → (seed → metric).</param>
+    /// <param name="reference">The row every other row is compared with (e.g. the specialised network).</param>
+    /// <param name="basis">Which p-value Holm adjusts.</param>
+    /// <param name="bootstrapSeed">Seed of every row's bootstrap.</param>
+    /// <exception cref="ArgumentException">The reference row is missing, or a row's seeds differ from the reference's.</exception>
+    public static IReadOnlyList<PairedComparison> CompareAll(IReadOnlyDictionary<string, IReadOnlyDictionary<int, double>> rows, string reference,
+        HolmBasis basis = HolmBasis.TTest, int bootstrapSeed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!rows.TryGetValue(reference, out var baseline))
+            throw new ArgumentException($"CompareAll: no row '{reference}' to compare with; rows are {string.Join(", ", rows.Keys.Select(k => $"'{k}'"))}.", nameof(reference));
+        var compared = rows.Where(r => r.Key != reference)
+            .Select(r => Paired(r.Value, baseline, $"{r.Key} - {reference}", bootstrapSeed))
+            .ToList();
+        return WithHolm(compared, basis);
+    }
+
     /// <summary>The rows with <see cref="PairedComparison.HolmP"/> set: Holm's step-down correction across all rows.</summary>
     public static IReadOnlyList<PairedComparison> WithHolm(IReadOnlyList<PairedComparison> rows, HolmBasis basis = HolmBasis.TTest)
     {

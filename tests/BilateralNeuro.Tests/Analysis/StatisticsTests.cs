@@ -128,6 +128,25 @@ public sealed class StatisticsTests
     }
 
     [Fact]
+    public void A_whole_table_is_compared_with_its_reference_row_and_Holm_corrected()
+    {
+        var rows = new Dictionary<string, IReadOnlyDictionary<int, double>>
+        {
+            ["specialised"] = new Dictionary<int, double> { [1] = 80, [2] = 81, [3] = 82, [4] = 79, [5] = 80 },
+            ["unilateral"] = new Dictionary<int, double> { [1] = 78, [2] = 78, [3] = 80, [4] = 76, [5] = 79 },
+            ["ensemble"] = new Dictionary<int, double> { [1] = 81, [2] = 80, [3] = 83, [4] = 79, [5] = 81 },
+        };
+        var table = Statistics.CompareAll(rows, "specialised");
+        table.Select(r => r.Name).Should().Equal("unilateral - specialised", "ensemble - specialised");
+        table[0].Mean.Should().BeApproximately(-2.2, 1e-12);
+        (table[0].Wins, table[0].Losses).Should().Be((0, 5));
+        var expected = Statistics.Holm([table[0].TP, table[1].TP]);
+        table.Select(r => r.HolmP).Should().Equal(expected);
+        FluentActions.Invoking(() => Statistics.CompareAll(rows, "bilateral")).Should().Throw<ArgumentException>()
+            .WithMessage("CompareAll: no row 'bilateral'*'specialised', 'unilateral', 'ensemble'*");
+    }
+
+    [Fact]
     public void Paired_comparison_refuses_mismatched_seeds_with_one_message()
     {
         var a = new Dictionary<int, double> { [1] = 1, [2] = 2, [3] = 3 };

@@ -21,6 +21,13 @@ public sealed record DataChoice(string Dataset, DataLocation Location)
         {
             var files = new SortedDictionary<string, long>(StringComparer.Ordinal);
             if (Location.Kind == DataLocationKind.Embedded) return files;
+            if (Dataset == CliData.Cifar100)
+            {
+                // The python or binary version, or an archive the library extracts on first use.
+                foreach (var name in CliData.Cifar100Files.Where(f => File.Exists(Path.Combine(Location.Path!, f))))
+                    files[name] = new FileInfo(Path.Combine(Location.Path!, name)).Length;
+                return files;
+            }
             foreach (var required in CliData.RequiredFiles(Dataset))
             {
                 var path = DataLocator.File(Location, required);
@@ -70,10 +77,40 @@ public static class CliData
         _ => null,
     };
 
-    /// <summary>The files a folder of <paramref name="dataset"/> must hold.</summary>
-    public static IReadOnlyList<string> RequiredFiles(string dataset) => dataset == Cifar100 ? ["train.bin", "test.bin"] : IdxFiles;
+    /// <summary>The files a folder of <paramref name="dataset"/> (MNIST or Fashion-MNIST) must hold.</summary>
+    public static IReadOnlyList<string> RequiredFiles(string dataset) => IdxFiles;
 
-    private static string Folder(string dataset) => dataset == Cifar100 ? "cifar-100-binary" : dataset;
+    /// <summary>Files of a CIFAR-100 folder that are recorded when present (python or binary version, archives).</summary>
+    public static readonly IReadOnlyList<string> Cifar100Files =
+        ["train", "test", "meta", "train.bin", "test.bin", Datasets.Cifar100PythonFolder + ".tar.gz", Datasets.Cifar100BinaryFolder + ".tar.gz"];
+
+    /// <summary>
+    /// Where CIFAR-100 is, by the library's rules (<see cref="Datasets.Cifar100"/>): a given folder that is the python
+    /// or binary version itself, or a torchvision root holding <c>cifar-100-python/</c> or <c>cifar-100-binary/</c>
+    /// (or their .tar.gz); without a folder, $BILATERALNEURO_DATA and the user cache (python first). Nothing is extracted here.
+    /// </summary>
+    private static DataLocation LocateCifar100(string? dataDir)
+    {
+        static bool Has(string dir, params string[] files) => Directory.Exists(dir) && files.All(f => File.Exists(Path.Combine(dir, f)));
+        if (dataDir is null)
+        {
+            try { return DataLocator.Locate(Datasets.Cifar100PythonFolder, ["train", "test"]); }
+            catch (DirectoryNotFoundException python)
+            {
+                try { return DataLocator.Locate(Datasets.Cifar100BinaryFolder, ["train.bin", "test.bin"]); }
+                catch (DirectoryNotFoundException binary) { throw new DirectoryNotFoundException($"cifar100: not found. {python.Message} {binary.Message}", binary); }
+            }
+        }
+        if (string.Equals(dataDir, DataLocator.EmbeddedKeyword, StringComparison.OrdinalIgnoreCase))
+            throw new DirectoryNotFoundException("cifar100: has no embedded subset; pass --data-dir with the folder holding cifar-100-python/ or cifar-100-binary/.");
+        if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"cifar100: the folder '{dataDir}' does not exist.");
+        foreach (var dir in new[] { dataDir, Path.Combine(dataDir, Datasets.Cifar100PythonFolder), Path.Combine(dataDir, Datasets.Cifar100BinaryFolder) })
+            if (Has(dir, "train", "test") || Has(dir, "train.bin", "test.bin")) return new(DataLocationKind.Explicit, dir, "given explicitly");
+        if (File.Exists(Path.Combine(dataDir, Datasets.Cifar100PythonFolder + ".tar.gz")) || File.Exists(Path.Combine(dataDir, Datasets.Cifar100BinaryFolder + ".tar.gz")))
+            return new(DataLocationKind.Explicit, dataDir, "archive, extracted on first use");
+        throw new DirectoryNotFoundException($"cifar100: the folder '{dataDir}' holds none of: train and test (python version), train.bin and test.bin (binary version), " +
+            $"{Datasets.Cifar100PythonFolder}/, {Datasets.Cifar100BinaryFolder}/ or their .tar.gz.");
+    }
 
     /// <summary>
     /// Resolves <c>--dataset</c>/<c>--data-dir</c>/<c>--preset</c> for <paramref name="command"/>, which supports
@@ -90,16 +127,17 @@ public static class CliData
                 $"--dataset: '{requested}' is not a dataset this tool knows; expected one of {string.Join(", ", Known)}.");
         if (!supported.Contains(dataset))
             throw new ArgumentException($"--dataset: {command} cannot use {dataset}; it supports {string.Join(", ", supported)}.");
-        bool hasEmbedded = dataset != Cifar100;
+        if (dataset == Cifar100) return new DataChoice(dataset, LocateCifar100(dataDir));
+        // MNIST and Fashion-MNIST have embedded subsets: quick reads them unless a folder is given.
         string? debian = dataset == FashionMnist ? "/usr/share/datasets/fashion-mnist" : null;
         string? explicitPath = dataDir;
-        if (explicitPath is null && preset == "quick" && hasEmbedded) explicitPath = DataLocator.EmbeddedKeyword;
+        if (explicitPath is null && preset == "quick") explicitPath = DataLocator.EmbeddedKeyword;
         try
         {
-            var location = DataLocator.Locate(Folder(dataset), RequiredFiles(dataset), explicitPath, debian, hasEmbedded: hasEmbedded && explicitPath is not null);
+            var location = DataLocator.Locate(dataset, RequiredFiles(dataset), explicitPath, debian, hasEmbedded: explicitPath is not null);
             return new DataChoice(dataset, location);
         }
-        catch (DirectoryNotFoundException e) when (explicitPath is null && hasEmbedded)
+        catch (DirectoryNotFoundException e) when (explicitPath is null)
         {
             throw new DirectoryNotFoundException($"{e.Message} --preset {preset} does not fall back to the embedded subset; pass --data-dir embedded to use it.", e);
         }

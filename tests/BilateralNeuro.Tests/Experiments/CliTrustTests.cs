@@ -73,8 +73,24 @@ public sealed class CliTrustTests : IDisposable
     public void Cifar100_without_its_files_is_refused_naming_where_it_looked()
     {
         var empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
-        ShouldBeOneLineError(CliProcess.Run(["train", "--dataset", "cifar100", "--data-dir", empty]), empty, "train.bin");
-        ShouldBeOneLineError(CliProcess.Run(["train", "--dataset", "cifar100"]), "cifar-100-binary: not found");
+        ShouldBeOneLineError(CliProcess.Run(["train", "--dataset", "cifar100", "--data-dir", empty]), empty, "train.bin", "cifar-100-python/");
+        ShouldBeOneLineError(CliProcess.Run(["train", "--dataset", "cifar100"]), "cifar100: not found", "cifar-100-python", "cifar-100-binary");
+        ShouldBeOneLineError(CliProcess.Run(["bilateral", "--dataset", "cifar100", "--data-dir", "embedded"]), "no embedded subset");
+    }
+
+    [Fact]
+    public void Cifar100_python_version_under_a_torchvision_root_is_found_and_recorded()
+    {
+        var root = Path.Combine(dir, "tv");
+        var python = Directory.CreateDirectory(Path.Combine(root, "cifar-100-python")).FullName;
+        var corpus = Path.Combine(AppContext.BaseDirectory, "Data", "Corpus", "cifar-python");
+        foreach (var (from, to) in new[] { ("py3-proto4-train", "train"), ("py3-proto4-test", "test"), ("py3-proto4-meta", "meta") })
+            File.Copy(Path.Combine(corpus, from), Path.Combine(python, to));
+        var data = DryRun("bilateral", "--dataset", "cifar-100", "--data-dir", root).GetProperty("Data");
+        data.GetProperty("Name").GetString().Should().Be("cifar100");
+        data.GetProperty("Source").GetString().Should().Be(python);
+        data.GetProperty("Files").GetProperty("train").GetInt64().Should().Be(new FileInfo(Path.Combine(python, "train")).Length);
+        data.GetProperty("Files").GetProperty("meta").GetInt64().Should().BeGreaterThan(0);
     }
 
     [Fact]

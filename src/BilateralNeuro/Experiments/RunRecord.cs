@@ -100,7 +100,7 @@ public sealed record RunRecord
         WallSeconds = runs.Sum(r => r.WallSeconds),
         Rows = merged.Rows,
         Data = runs.Select(r => r.Data).FirstOrDefault(d => d is not null),
-        Options = runs[0].Options,
+        Options = runs[0].Options.Where(o => o.Key is not ("--shard" or "--out")).ToDictionary(),
         StartedUtc = runs.Min(r => r.StartedUtc),
         Notes = runs.Select(r => $"part: `{r.Command}` ({r.WallSeconds:F0} s)").ToList(),
     };

@@ -184,7 +184,7 @@ public static class ExperimentRunner
             var output = view.Run(stage =>
             {
                 context = new ExperimentContext(parse, shared, device, shard, parse.GetValue(shared.Preset)!, outDir, logging, status, cancel,
-                    s => new TeeProgress<TrainingProgress>(stage(s), csv.For(s), tensorBoard?.For(s)), journal, plan.Data!);
+                    s => new TeeProgress<TrainingProgress>(stage(s), csv.For(s), tensorBoard?.For(s)), journal, plan.Data);
                 return plan.Run(context);
             });
             var notes = output.Notes.ToList();

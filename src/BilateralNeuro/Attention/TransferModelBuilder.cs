@@ -3,12 +3,12 @@ using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Attention;
 
-/// <summary>Entry points of the fluent face-model builders.</summary>
+/// <summary>Entry points of the fluent transfer-model builders (AlexNet, VGG, FE-AlexNet).</summary>
 /// <example><code>
-/// var model = Attention.AlexNet().Pretrained("alexnet.dat")
+/// var model = TransferModels.AlexNet().Pretrained("alexnet.dat")
 ///     .WithFaceAttention(a => a.Reduction(16).Before("fc6")).Classes(2).Build();
 /// </code></example>
-public static class Attention
+public static class TransferModels
 {
     /// <summary>AlexNet (torchvision layout).</summary>
     public static TransferModelBuilder AlexNet() => new("alexnet");

@@ -3,16 +3,10 @@ using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Beyond;
 
-/// <summary>Entry point: <c>Beyond.Create().Left(h => h.ResNet18(0.1).Specialize(LabelLevel.Fine)).Right(h => h.WideShallow(48, 96).Specialize(LabelLevel.Coarse)).Link(...).Heads(10, 4).Build()</c>.</summary>
-public static class Beyond
-{
-    /// <summary>Starts a fluent builder.</summary>
-    public static BeyondBuilder Create() => new();
-}
-
 /// <summary>
 /// Fluent builder of an <see cref="AsymmetricBilateralNetwork"/>: any two hemispheres, callosal links, the paper's
-/// heads. <see cref="Build"/> validates everything once and lists every problem.
+/// heads. Start with <see cref="AsymmetricBilateralNetwork.Create"/>: <c>AsymmetricBilateralNetwork.Create().Left(h => h.ResNet18(0.1)
+/// .Specialize(LabelLevel.Fine)).Right(h => h.WideShallow(48, 96).Specialize(LabelLevel.Coarse)).Link(...).Heads(10, 4).Build()</c>. <see cref="Build"/> validates everything once and lists every problem.
 /// </summary>
 public sealed class BeyondBuilder
 {

@@ -44,7 +44,7 @@ public sealed class StagedHemisphereBuilder
     {
         ArgumentNullException.ThrowIfNull(configure);
         architecture = HemisphereArchitecture.Lattice;
-        lattice = configure(Resources.Resources.Lattice());
+        lattice = configure(LatticeNetwork.Create());
         latticeFeatures = features;
         return this;
     }

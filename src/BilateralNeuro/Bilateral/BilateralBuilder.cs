@@ -4,7 +4,7 @@ namespace BilateralNeuro.Bilateral;
 
 /// <summary>
 /// Fluent builder of a <see cref="BilateralNetwork"/>, e.g.
-/// <c>Bilateral.Create().Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).Heads(fine: 100, coarse: 20).Build()</c>.
+/// <c>BilateralNetwork.Create().Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).Heads(fine: 100, coarse: 20).Build()</c>.
 /// <see cref="Build"/> validates everything once and lists every problem.
 /// </summary>
 public sealed class BilateralBuilder

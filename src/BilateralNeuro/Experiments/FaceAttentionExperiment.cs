@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
-using FaceModels = BilateralNeuro.Attention.Attention;
 
 namespace BilateralNeuro.Experiments;
 
@@ -293,11 +292,11 @@ public sealed class FaceAttentionExperiment
         ((nn.Module)fresh).load_state_dict(state);
         var builder = model switch
         {
-            "FE-AlexNet" => FaceModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
-            "AlexNet" => FaceModels.AlexNet(),
-            "VGG11" => FaceModels.Vgg11(),
-            "VGG13" => FaceModels.Vgg13(),
-            _ => FaceModels.Vgg16(),
+            "FE-AlexNet" => TransferModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
+            "AlexNet" => TransferModels.AlexNet(),
+            "VGG11" => TransferModels.Vgg11(),
+            "VGG13" => TransferModels.Vgg13(),
+            _ => TransferModels.Vgg16(),
         };
         return builder.FromBackbone(fresh).Classes(2).Head(FaceDatasets.Valence).Build();
     }

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
-using S = BilateralNeuro.Synchrony.Synchrony;
 
 namespace BilateralNeuro.Experiments;
 
@@ -188,10 +187,10 @@ public static class SynchronyExperiment
     public static nn.Module<Tensor, Dictionary<string, Tensor>> Create(SynchronyModel model, SynchronyExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var b = S.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
+        var b = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
         return model switch
         {
-            SynchronyModel.Real => S.RealBaseline(),
+            SynchronyModel.Real => SynchronyModels.RealBaseline(),
             SynchronyModel.KomplexNet => b.Build(),
             SynchronyModel.KomplexNetFeedback => b.WithFeedback().Build(),
             SynchronyModel.RandomPhases => b.RandomPhases().Build(),

@@ -1,13 +1,10 @@
 namespace BilateralNeuro.Resources;
 
-/// <summary>Entry point of the fluent API: <c>Resources.Lattice().MaxLayers(6).MaxChannels(64).MaxSteps(8).Build()</c>.</summary>
-public static class Resources
-{
-    /// <summary>Starts a <see cref="LatticeNetwork"/> with default <see cref="LatticeOptions"/>.</summary>
-    public static LatticeBuilder Lattice() => new();
-}
-
-/// <summary>Fluent construction of a <see cref="LatticeNetwork"/>; everything is validated once at <see cref="Build"/>.</summary>
+/// <summary>
+/// Fluent construction of a <see cref="LatticeNetwork"/>, started by <see cref="LatticeNetwork.Create"/>:
+/// <c>LatticeNetwork.Create().MaxLayers(6).MaxChannels(64).MaxSteps(8).Build()</c>. Everything is validated once at
+/// <see cref="Build"/>.
+/// </summary>
 public sealed class LatticeBuilder
 {
     private readonly LatticeOptions options = new();

@@ -32,7 +32,7 @@ public sealed class KomplexNet : Module<Tensor, Dictionary<string, Tensor>>
     private readonly TopDownDenseFeedback? feedbackHidden;
     private readonly TopDownDenseFeedback? feedbackReadout;
 
-    /// <summary>Creates the model (prefer <c>Synchrony.KomplexNet()</c>).</summary>
+    /// <summary>Creates the model (prefer <c>SynchronyModels.KomplexNet()</c>).</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid.</exception>
     public KomplexNet(KomplexNetOptions options) : base(nameof(KomplexNet))
     {

@@ -1,7 +1,7 @@
 namespace BilateralNeuro.Synchrony;
 
-/// <summary>Entry points of the synchrony models, e.g. <c>Synchrony.KomplexNet().Oscillators(k => k.Kernel(13).Steps(15)).WithFeedback().Build()</c>.</summary>
-public static class Synchrony
+/// <summary>Entry points of the synchrony models, e.g. <c>SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(13).Steps(15)).WithFeedback().Build()</c>.</summary>
+public static class SynchronyModels
 {
     /// <summary>A builder of KomplexNet with the reference defaults.</summary>
     public static KomplexNetBuilder KomplexNet() => new();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BilateralNeuro.Backbones;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Bilateral.Training;
 using BilateralNeuro.Core;

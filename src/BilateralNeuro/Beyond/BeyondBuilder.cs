@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Bilateral;
 using Microsoft.Extensions.Options;
 
@@ -52,7 +53,7 @@ public sealed class BeyondBuilder
     /// <exception cref="OptionsValidationException">Some option is invalid (every problem is listed).</exception>
     public AsymmetricBilateralNetwork Build()
     {
-        var errors = BilateralOptionsValidator.Problems(options);
+        var errors = OptionsValidation.Failures(new BilateralOptionsValidator().Validate(null, options)).ToList();
         if (leftBuilder is null) errors.Add("Left: no left hemisphere; call Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).");
         else errors.AddRange(leftBuilder.Problems("Left"));
         if (rightBuilder is null) errors.Add("Right: no right hemisphere; call Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).");

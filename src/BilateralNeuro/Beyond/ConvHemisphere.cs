@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -70,8 +71,7 @@ public sealed class ConvHemisphere : StagedHemisphere
     {
         ArgumentNullException.ThrowIfNull(options);
         if (sync is not null) throw new InvalidOperationException("ConvHemisphere: the hemisphere is already synchronised.");
-        var problems = PhaseSyncOptionsValidator.Problems(options, stages.Length);
-        if (problems.Count > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(PhaseSyncOptions), typeof(PhaseSyncOptions), problems);
+        OptionsValidation.ThrowIfInvalid(options, new PhaseSyncOptionsValidator(stages.Length));
         sync = new PhaseSyncBlock(channels[options.AfterStage], options);
         register_module("sync", sync);
         return this;

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Backbones;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Resources;
@@ -95,7 +96,7 @@ public sealed class StagedHemisphereBuilder
         if (sync is not null)
         {
             if (architecture == BackboneKind.Lattice) e.Add($"{side}: a lattice hemisphere cannot be synchronised (its stage is recurrent); use a convolutional hemisphere.");
-            else e.AddRange(PhaseSyncOptionsValidator.Problems(sync, StageCount).Select(x => $"{side}: {x}"));
+            else e.AddRange(OptionsValidation.Failures(new PhaseSyncOptionsValidator(StageCount).Validate(null, sync)).Select(x => $"{side}: {x}"));
         }
         if (architecture == BackboneKind.Lattice)
         {

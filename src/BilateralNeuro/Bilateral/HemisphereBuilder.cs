@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Backbones;
 using Microsoft.Extensions.Options;
 using TorchSharp;
@@ -68,7 +69,7 @@ public sealed class HemisphereBuilder
 
     internal List<string> Problems(string prefix)
     {
-        var errors = HemisphereOptionsValidator.Problems(options, prefix);
+        var errors = OptionsValidation.Failures(new HemisphereOptionsValidator().Validate(prefix, options)).ToList();
         if (options.Backbone == BackboneKind.Custom)
         {
             if (custom is null) errors.Add($"{prefix}: Backbone is Custom but no module was given; call Backbone(module, featureSize).");

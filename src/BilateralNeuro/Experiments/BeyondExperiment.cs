@@ -74,7 +74,7 @@ public sealed class BeyondExperiment
     /// <summary>Creates the experiment; options are validated here.</summary>
     public BeyondExperiment(BeyondExperimentOptions options, Device? device = null, ILoggerFactory? loggerFactory = null)
     {
-        this.options = BeyondExperimentOptionsValidator.Check(options);
+        this.options = OptionsValidation.ThrowIfInvalid(options, new BeyondExperimentOptionsValidator());
         this.device = device ?? CPU;
         loggers = loggerFactory;
     }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
@@ -26,7 +27,7 @@ public sealed class FaceAttentionExperiment
     /// <summary>Creates the experiment (options validated).</summary>
     public FaceAttentionExperiment(FaceAttentionExperimentOptions options, ILogger? logger = null)
     {
-        Options = FaceAttentionExperimentOptionsValidator.Check(options ?? throw new ArgumentNullException(nameof(options)));
+        Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new FaceAttentionExperimentOptionsValidator());
         this.logger = logger ?? NullLogger.Instance;
         Generator = new FaceGenerator(new FaceGeneratorOptions { Size = Options.ImageSize });
     }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 namespace BilateralNeuro.Resources;
 
 /// <summary>
@@ -56,7 +57,7 @@ public sealed class LatticeBuilder
 
     /// <summary>Validates the options and creates the network.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
-    public LatticeNetwork Build() => new(LatticeOptionsValidator.Check(options));
+    public LatticeNetwork Build() => new(OptionsValidation.ThrowIfInvalid(options, new LatticeOptionsValidator()));
 
     /// <summary>Validates and creates the network together with its <see cref="ResourceCostPenalty"/>.</summary>
     public (LatticeNetwork Network, ResourceCostPenalty Penalty) BuildWithPenalty()

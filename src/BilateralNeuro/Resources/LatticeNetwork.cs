@@ -31,7 +31,7 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
 
     /// <summary>Creates the full window described by <paramref name="options"/> (validated here).</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
-    public LatticeNetwork(LatticeOptions options) : this(LatticeSpec.Full(LatticeOptionsValidator.Check(options)))
+    public LatticeNetwork(LatticeOptions options) : this(LatticeSpec.Full(OptionsValidation.ThrowIfInvalid(options, new LatticeOptionsValidator())))
     {
         Options = options;
     }

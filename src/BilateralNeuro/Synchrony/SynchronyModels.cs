@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 namespace BilateralNeuro.Synchrony;
 
 /// <summary>Entry points of the synchrony models, e.g. <c>SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(13).Steps(15)).WithFeedback().Build()</c>.</summary>
@@ -54,7 +55,7 @@ public sealed class KomplexNetBuilder
         var o = options.Clone();
         o.Kuramoto = oscillators.Options.Clone();
         o.Kuramoto.Channels = o.Channels;
-        return KomplexNetOptionsValidator.Check(o);
+        return OptionsValidation.ThrowIfInvalid(o, new KomplexNetOptionsValidator());
     }
 
     /// <summary>Validates every option and creates the model.</summary>

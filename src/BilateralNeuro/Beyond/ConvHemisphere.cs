@@ -1,5 +1,5 @@
-using BilateralNeuro.Core;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

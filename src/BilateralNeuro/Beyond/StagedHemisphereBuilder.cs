@@ -1,6 +1,6 @@
-using BilateralNeuro.Core;
 using BilateralNeuro.Backbones;
 using BilateralNeuro.Bilateral;
+using BilateralNeuro.Core;
 using BilateralNeuro.Resources;
 
 namespace BilateralNeuro.Beyond;

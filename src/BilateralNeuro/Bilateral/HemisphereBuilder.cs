@@ -1,5 +1,5 @@
-using BilateralNeuro.Core;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using static TorchSharp.torch;

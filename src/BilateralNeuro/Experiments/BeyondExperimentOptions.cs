@@ -1,7 +1,7 @@
-using BilateralNeuro.Core;
 using BilateralNeuro.Beyond;
 using BilateralNeuro.Beyond.Training;
 using BilateralNeuro.Bilateral.Training;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Experiments;

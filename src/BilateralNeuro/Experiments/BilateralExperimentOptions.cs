@@ -1,6 +1,6 @@
-using BilateralNeuro.Core;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Bilateral.Training;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Experiments;

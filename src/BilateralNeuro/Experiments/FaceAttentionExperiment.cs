@@ -1,8 +1,8 @@
-using BilateralNeuro.Core;
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;

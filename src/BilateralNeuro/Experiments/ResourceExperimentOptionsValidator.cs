@@ -13,9 +13,10 @@ public sealed class ResourceExperimentOptionsValidator : IValidateOptions<Resour
     {
         ArgumentNullException.ThrowIfNull(o);
         var e = new ValidateOptionsResultBuilder();
-        if (o.TrainCount < 1) e.AddError($"TrainCount must be at least 1 (got {o.TrainCount}).");
-        if (o.TestCount < 1) e.AddError($"TestCount must be at least 1 (got {o.TestCount}).");
         if (o.BatchSize < 1) e.AddError($"BatchSize must be at least 1 (got {o.BatchSize}).");
+        if (o.TrainCount < 1) e.AddError($"TrainCount must be at least 1 (got {o.TrainCount}).");
+        else if (o.BatchSize >= 1 && o.TrainCount < o.BatchSize) e.AddError($"TrainCount must hold at least one batch of BatchSize = {o.BatchSize} images (got {o.TrainCount}).");
+        if (o.TestCount < 10) e.AddError($"TestCount must be at least 10 (got {o.TestCount}).");
         if (o.Lattice is null) e.AddError("Lattice must not be null.");
         else e.AddResult(new LatticeOptionsValidator().Validate(null, o.Lattice), "Lattice.");
         if (o.Training is null) e.AddError("Training must not be null.");

@@ -1,6 +1,6 @@
-using BilateralNeuro.Core;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using FluentAssertions;

@@ -1,3 +1,4 @@
+using BilateralNeuro.Backbones;
 using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
@@ -99,8 +100,8 @@ public sealed class FaceAttentionExperimentOptions
 /// <summary>Validates <see cref="FaceAttentionExperimentOptions"/>, listing every problem.</summary>
 public sealed class FaceAttentionExperimentOptionsValidator : IValidateOptions<FaceAttentionExperimentOptions>
 {
-    /// <summary>Known model names.</summary>
-    public static IReadOnlyList<string> KnownModels { get; } = ["AlexNet", "VGG11", "VGG13", "VGG16", "FE-AlexNet"];
+    /// <summary>Known model names: the transfer architectures' display names (<see cref="BackboneRegistry.TorchvisionClassifiers"/>: AlexNet, VGG11, VGG13, VGG16) and FE-AlexNet.</summary>
+    public static IReadOnlyList<string> KnownModels { get; } = [.. BackboneRegistry.TorchvisionClassifiers.Select(BackboneRegistry.DisplayName), "FE-AlexNet"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, FaceAttentionExperimentOptions o)

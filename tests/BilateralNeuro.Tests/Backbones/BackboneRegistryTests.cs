@@ -96,6 +96,14 @@ public class BackboneRegistryTests
     }
 
     [Fact]
+    public void Face_attention_model_names_come_from_the_registry()
+    {
+        BilateralNeuro.Experiments.FaceAttentionExperimentOptionsValidator.KnownModels.Should().Equal("AlexNet", "VGG11", "VGG13", "VGG16", "FE-AlexNet");
+        foreach (var m in BilateralNeuro.Experiments.FaceAttentionExperimentOptionsValidator.KnownModels.Where(m => m != "FE-AlexNet"))
+            BackboneRegistry.TorchvisionClassifiers.Should().Contain(BackboneRegistry.Parse(m));
+    }
+
+    [Fact]
     public void Transfer_models_are_created_from_a_parsed_kind()
     {
         TorchRuntime.EnsureLoaded();

@@ -1,3 +1,4 @@
+using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
 using BilateralNeuro.Beyond;
 using BilateralNeuro.Beyond.Training;
@@ -39,7 +40,10 @@ public static class BilateralNeuroServiceCollectionExtensions
         services.AddValidated<DatasetDownloaderOptions, DatasetDownloaderOptionsValidator>(section);
         services.AddValidated<OcclusionOptions, OcclusionOptionsValidator>(section);
         services.AddValidated<MultiObjectOptions, MultiObjectOptionsValidator>(section);
+        services.AddValidated<ReferenceMultiMnistOptions, ReferenceMultiMnistOptionsValidator>(section);
         services.AddValidated<FaceGeneratorOptions, FaceGeneratorOptionsValidator>(section);
+        // Analysis
+        services.AddValidated<PsychometricCurveOptions, PsychometricCurveOptionsValidator>(section);
         // Paper modules
         services.AddValidated<HemisphereOptions, HemisphereOptionsValidator>(section);
         services.AddValidated<BilateralOptions, BilateralOptionsValidator>(section);

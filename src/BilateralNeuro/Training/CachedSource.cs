@@ -80,20 +80,10 @@ public sealed class CachedSource : IBatchSource, IDisposable
     public IEnumerable<long[]> IndexBatches(int epoch)
     {
         var order = Enumerable.Range(0, (int)Count).Select(i => (long)i).ToArray();
-        if (Shuffle && LegacyOrderSeed is { } legacy)
-        {
-            using var g = new Generator((ulong)legacy + 17);
-            g.manual_seed(legacy * 1000L + epoch);
-            using var perm = randperm(Count, generator: g);
-            order = perm.data<long>().ToArray();
-        }
-        else if (Shuffle) new Random(StableSeed.Of(Seed, epoch, 0x5eed)).Shuffle(order);
+        if (Shuffle) new Random(StableSeed.Of(Seed, epoch, 0x5eed)).Shuffle(order);
         for (int start = 0; start < order.Length; start += BatchSize)
             yield return order[start..Math.Min(order.Length, start + BatchSize)];
     }
-
-    // TEMPORARY (step A of the engine refactor): the old CachedHeadTrainer's order, to prove the engine reproduces it.
-    internal int? LegacyOrderSeed { get; set; }
 
     /// <inheritdoc />
     public Batch Load(long[] indices, bool augment)

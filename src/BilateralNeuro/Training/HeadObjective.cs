@@ -140,6 +140,6 @@ public static class LabelRange
         using var _ = no_grad();
         long max = labels.max().item<long>(), min = labels.min().item<long>();
         if (max >= classes || min < 0)
-            throw new ArgumentException($"Trainer: head '{head.Output}' has {classes} classes but label level '{head.Label}' of '{setName}' has labels from {min} to {max} (expected 0 to {classes - 1}); give the head {Math.Max(max + 1, classes)} classes or use the matching label level.");
+            throw new ArgumentException($"Trainer: head '{head.Output}' has {classes} classes but label level '{head.Label}' of '{setName}' has labels up to {max} (smallest {min}; expected 0 to {classes - 1}); give the head {Math.Max(max + 1, classes)} classes or use the matching label level.");
     }
 }

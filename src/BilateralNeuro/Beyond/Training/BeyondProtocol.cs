@@ -255,24 +255,29 @@ public sealed class BeyondProtocol
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         if (network.Left.Sync is null || network.Right.Sync is null) return null;
-        network.eval();
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var gl = new List<Tensor>();
-        var gr = new List<Tensor>();
-        var sl = new List<Tensor>();
-        var sr = new List<Tensor>();
-        var source = EvalSource(data);
-        foreach (var indices in source.IndexBatches(0))
+        var phases = Trainer.Predict(network, EvalSource(data), b =>
         {
-            var (l, r) = network.Features(source.Load(indices, augment: false).Images);
-            gl.Add(Analysis.HemisphereCoherence.GlobalPhase(l.Sync!.Phase, l.Sync.Amplitude));
-            gr.Add(Analysis.HemisphereCoherence.GlobalPhase(r.Sync!.Phase, r.Sync.Amplitude));
-            sl.Add(Analysis.HemisphereCoherence.PooledPhase(l.Sync.Phase, l.Sync.Amplitude, spatialSize));
-            sr.Add(Analysis.HemisphereCoherence.PooledPhase(r.Sync.Phase, r.Sync.Amplitude, spatialSize));
+            var (l, r) = network.Features(b.Images);
+            return new Dictionary<string, Tensor>
+            {
+                ["gl"] = Analysis.HemisphereCoherence.GlobalPhase(l.Sync!.Phase, l.Sync.Amplitude),
+                ["gr"] = Analysis.HemisphereCoherence.GlobalPhase(r.Sync!.Phase, r.Sync.Amplitude),
+                ["sl"] = Analysis.HemisphereCoherence.PooledPhase(l.Sync.Phase, l.Sync.Amplitude, spatialSize),
+                ["sr"] = Analysis.HemisphereCoherence.PooledPhase(r.Sync.Phase, r.Sync.Amplitude, spatialSize),
+            };
+        }, toCpu: false);
+        network.eval();
+        try
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            return (Analysis.HemisphereCoherence.PhaseLocking(phases["gl"], phases["gr"]).item<float>(),
+                    Analysis.HemisphereCoherence.PhaseLocking(phases["sl"], phases["sr"]).mean().item<float>());
         }
-        return (Analysis.HemisphereCoherence.PhaseLocking(cat(gl), cat(gr)).item<float>(),
-                Analysis.HemisphereCoherence.PhaseLocking(cat(sl), cat(sr)).mean().item<float>());
+        finally
+        {
+            foreach (var t in phases.Values) t.Dispose();
+        }
     }
 
     private (ResourceReport?, ResourceReport?) Sizes(AsymmetricBilateralNetwork network, LabeledImages validation)

@@ -191,7 +191,6 @@ public sealed class BilateralProtocol
         var heads = HeadSpecs(head.Definitions);
         var objective = new HeadObjective(b => head.call(b.Input(LeftInput), b.Input(RightInput)), heads, head);
         var batches = train.Batched(options.Stage2.BatchSize, shuffle: true, seed: options.Seed);
-        batches.LegacyOrderSeed = options.Seed;
         var trainer = new Trainer(StageTrainerOptions(options.Stage2, heads, "stage2-cached"), loggers.CreateLogger<Trainer>());
         return trainer.Fit(new TrainingRun { Model = head, Objective = objective, Train = batches, Validation = validation }, progress, cancellationToken);
     }

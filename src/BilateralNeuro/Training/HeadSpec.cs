@@ -24,9 +24,6 @@ public sealed record HeadSpec(string Output, string Label, double Weight = 1.0, 
     /// </summary>
     public int? Classes { get; init; }
 
-    /// <summary>A cross-entropy head whose output and label share one name.</summary>
-    public static HeadSpec Classification(string name, double weight = 1.0) => new(name, name, weight);
-
-    /// <summary>A cross-entropy head of <paramref name="classes"/> classes whose output and label share one name.</summary>
-    public static HeadSpec Classification(string name, int classes, double weight = 1.0) => new(name, name, weight) { Classes = classes };
+    /// <summary>A cross-entropy head whose output and label share one name, optionally with its number of classes.</summary>
+    public static HeadSpec Classification(string name, double weight = 1.0, int? classes = null) => new(name, name, weight) { Classes = classes };
 }

@@ -109,7 +109,7 @@ public sealed class EngineTests : IDisposable
                 return new Trainer(new TrainerOptions { Epochs = epochs, Seed = 2, CheckpointDirectory = ck }).Fit(new TrainingRun
                 {
                     Model = model,
-                    Objective = new HeadObjective(model, [HeadSpec.Classification("fine", 4), HeadSpec.Classification("coarse", 2)]),
+                    Objective = new HeadObjective(model, [HeadSpec.Classification("fine", classes: 4), HeadSpec.Classification("coarse", classes: 2)]),
                     Train = new BatchSource(train, 16, seed: 2),
                     Validation = new BatchSource(val, 32, shuffle: false),
                     Groups = [new("body", body, new OptimizerSettings { LearningRate = 5e-3 }), new("coarse", coarse, new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05 })],

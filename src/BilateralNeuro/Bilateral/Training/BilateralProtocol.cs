@@ -130,7 +130,7 @@ public sealed class BilateralProtocol
         var classifier = new UnilateralNetwork(hemisphere, [head], dropout);
         classifier.to(Device);
         logger.LogInformation("Stage 1: training the {Name} hemisphere on '{Level}' ({Classes} classes)", name, head.Name, head.Classes);
-        var result = Fit(classifier, train, validation, [HeadSpec.Classification(head.Name, head.Classes)], options.Stage1, 1, progress, cancellationToken, $"stage1-{name}");
+        var result = Fit(classifier, train, validation, [HeadSpec.Classification(head.Name, classes: head.Classes)], options.Stage1, 1, progress, cancellationToken, $"stage1-{name}");
         return (classifier, result);
     }
 

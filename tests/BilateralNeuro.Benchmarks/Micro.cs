@@ -63,7 +63,7 @@ public class Coupling
     private readonly Dictionary<CouplingPath, CouplingPlan> plans = [];
     private KuramotoSyncLayer layer = null!;
 
-    [Params(CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft)]
+    [Params(CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft, CouplingPath.ComplexFft)]
     public CouplingPath Path { get; set; }
 
     [GlobalSetup]

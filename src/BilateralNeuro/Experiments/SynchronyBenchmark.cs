@@ -39,7 +39,7 @@ public static class SynchronyBenchmark
         var rows = new List<(string, double, double)>();
         Tensor? reference = null;
         double maxDiff = 0;
-        foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft })
+        foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft, CouplingPath.ComplexFft })
         {
             var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = channels, KernelSize = kernel, Steps = steps, Coupling = path });
             var times = new List<double>();

@@ -60,6 +60,12 @@ public sealed class SynchronyExperimentOptions
     public double NoiseVariance { get; set; } = 0.1;
     /// <summary>Out-of-distribution test transform: rotation ±degrees, scale range, shift (fraction of the image).</summary>
     public (double Degrees, double MinScale, double MaxScale, double Shift) Ood { get; set; } = (30, 0.75, 1.25, 0.1);
+    /// <summary>
+    /// Make the two-digit training and overlap test sets as the reference does (<see cref="ReferenceMultiMnist"/>:
+    /// <see cref="Overlaps"/> are then upper bounds of its signed overlap) instead of with <see cref="MultiObjectComposer"/>
+    /// (default false). The 3-object condition always uses the composer (the reference generator makes 2 digits).
+    /// </summary>
+    public bool ReferenceData { get; set; }
     /// <summary>Folder for phase-map PNGs of the first seed's Kuramoto models, or null.</summary>
     public string? PhaseMapDirectory { get; set; }
 }
@@ -104,15 +110,23 @@ public static class SynchronyExperiment
         ArgumentNullException.ThrowIfNull(testDigits);
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
+        if (options.Models.Any(m => m is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback))
+        {
+            var o = S.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();
+            KuramotoRegime.Of(o.Kuramoto, o.InputSize, o.InputSize).Log(logger);
+        }
         var clock = Stopwatch.StartNew();
         int per = Math.Max(1, options.TrainImages / options.Overlaps.Length);
-        var parts = options.Overlaps.Select((v, i) => MultiObjectComposer.Compose(trainDigits, per, new MultiObjectOptions { Overlap = v }, seed: 100 + i)).ToList();
+        MultiObjectSet TwoDigits(LabeledImages digits, int count, double overlap, int seed) => options.ReferenceData
+            ? ReferenceMultiMnist.Compose(digits, count, new ReferenceMultiMnistOptions { MaxOverlap = overlap }, seed)
+            : MultiObjectComposer.Compose(digits, count, new MultiObjectOptions { Overlap = overlap }, seed);
+        var parts = options.Overlaps.Select((v, i) => TwoDigits(trainDigits, per, v, seed: 100 + i)).ToList();
         using var all = Concat(parts, "train");
         foreach (var p in parts) p.Dispose();
         var (train, validation) = all.SplitValidation(options.ValidationFraction, seed: 1);
         var tests = new List<(string Name, MultiObjectSet Set)>();
         for (int i = 0; i < options.Overlaps.Length; i++)
-            tests.Add(($"overlap {options.Overlaps[i]}", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Overlap = options.Overlaps[i] }, seed: 200 + i)));
+            tests.Add(($"overlap {options.Overlaps[i]}", TwoDigits(testDigits, options.TestImages, options.Overlaps[i], seed: 200 + i)));
         var clean0 = tests[0].Set;
         tests.Add(($"noise {options.NoiseVariance}", clean0.WithNoise(options.NoiseVariance, seed: 300)));
         tests.Add(("OOD affine", clean0.Transformed(options.Ood.Degrees, options.Ood.MinScale, options.Ood.MaxScale, options.Ood.Shift, seed: 301, suffix: "ood")));

@@ -7,13 +7,15 @@ namespace BilateralNeuro.Synchrony;
 /// <summary>
 /// The local coupling C = K ⋆ (b·e^{iθ}) of a Kuramoto field for one map size, with the path fixed. For the FFT path
 /// the kernel's spectra (forward and adjoint) are computed once here and reused by every Euler step; the kernel
-/// gradient of each step comes from that step's hand-written backward (<see cref="FftCorrelation"/>).
+/// gradient of each step comes from that step's hand-written backward (<see cref="FftCorrelation"/>, or
+/// <see cref="ComplexFftCorrelation"/> for <see cref="CouplingPath.ComplexFft"/>).
 /// Create it inside the caller's dispose scope with <see cref="KuramotoSyncLayer.Plan"/>.
 /// </summary>
 public sealed class CouplingPlan
 {
     private readonly Tensor kernel;
     private readonly FftCorrelation? fft;
+    private readonly ComplexFftCorrelation? complexFft;
     private readonly int pad;
 
     internal CouplingPlan(Tensor kernel, CouplingPath path, long height, long width)
@@ -25,6 +27,7 @@ public sealed class CouplingPlan
         Width = width;
         pad = (int)(kernel.shape[2] / 2);
         if (path == CouplingPath.Fft) fft = new FftCorrelation(kernel, height, width);
+        if (path == CouplingPath.ComplexFft) complexFft = new ComplexFftCorrelation(kernel, height, width);
     }
 
     /// <summary>The concrete path.</summary>
@@ -63,6 +66,11 @@ public sealed class CouplingPlan
             case CouplingPath.Fft:
             {
                 var y = fft!.Apply(torch.cat([bc, bs], 0));
+                return (y.narrow(0, 0, n), y.narrow(0, n, n));
+            }
+            case CouplingPath.ComplexFft:
+            {
+                var y = complexFft!.Apply(bc, bs);
                 return (y.narrow(0, 0, n), y.narrow(0, n, n));
             }
             default:

@@ -59,6 +59,11 @@ public sealed class KomplexNet : Module<Tensor, Dictionary<string, Tensor>>
     public KomplexNetOptions Options { get; }
     /// <summary>The oscillator layer (null unless <see cref="PhaseMode.Kuramoto"/>).</summary>
     public KuramotoSyncLayer? Oscillators => kuramoto;
+    /// <summary>
+    /// The oscillators' <see cref="KuramotoRegime"/> on the amplitude map (Channels × InputSize × InputSize) with the
+    /// current kernel, or null without Kuramoto dynamics.
+    /// </summary>
+    public KuramotoRegime? Regime() => kuramoto is null ? null : KuramotoRegime.Of(kuramoto, Options.InputSize, Options.InputSize);
     /// <summary>Number of readouts per pass (Kuramoto steps).</summary>
     public int Timesteps => Options.Kuramoto.Steps;
 

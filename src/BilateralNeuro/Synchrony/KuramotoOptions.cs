@@ -13,6 +13,11 @@ public enum CouplingPath
     Batched,
     /// <summary>FFT convolution (rfft2 / irfft2, zero-padded so it equals the "same" linear convolution), cos and sin stacked.</summary>
     Fft,
+    /// <summary>
+    /// FFT convolution of the complex field b·cos θ + i·b·sin θ: one complex transform per step instead of two real
+    /// ones (the kernel is real, so the real and imaginary parts of one correlation are the two coupling terms).
+    /// </summary>
+    ComplexFft,
 }
 
 /// <summary>Initial oscillator phases.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace BilateralNeuro.Synchrony;
 
 /// <summary>Entry points of the synchrony models, e.g. <c>Synchrony.KomplexNet().Oscillators(k => k.Kernel(13).Steps(15)).WithFeedback().Build()</c>.</summary>
@@ -10,7 +12,7 @@ public static class Synchrony
     public static RealMatchedNet RealBaseline(int inputChannels = 1, int inputSize = 32, int classes = 10) => new(inputChannels, inputSize, classes: classes);
 }
 
-/// <summary>Fluent builder of <see cref="KomplexNet"/>; validates once in <see cref="Build"/>.</summary>
+/// <summary>Fluent builder of <see cref="KomplexNet"/>; validates once in <see cref="Build()"/>.</summary>
 public sealed class KomplexNetBuilder
 {
     private readonly KomplexNetOptions options = new();
@@ -48,7 +50,7 @@ public sealed class KomplexNetBuilder
     /// <summary>Initialise the amplitude convolution randomly instead of with Gabor filters.</summary>
     public KomplexNetBuilder WithoutGaborInit() { options.GaborInit = false; return this; }
 
-    /// <summary>The options that <see cref="Build"/> would use (validated).</summary>
+    /// <summary>The options that <see cref="Build()"/> would use (validated).</summary>
     public KomplexNetOptions BuildOptions()
     {
         var o = options.Clone();
@@ -60,4 +62,17 @@ public sealed class KomplexNetBuilder
     /// <summary>Validates every option and creates the model.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Lists every invalid option.</exception>
     public KomplexNet Build() => new(BuildOptions());
+
+    /// <summary>
+    /// Validates, creates the model and, for Kuramoto phases, logs its <see cref="KuramotoRegime"/> (information) and
+    /// a warning when the configuration leaves the regime the reference trained in.
+    /// </summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Lists every invalid option.</exception>
+    public KomplexNet Build(ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var net = Build();
+        net.Regime()?.Log(logger);
+        return net;
+    }
 }

@@ -47,6 +47,7 @@ public class KuramotoSyncLayerTests
     [InlineData(CouplingPath.Direct)]
     [InlineData(CouplingPath.Batched)]
     [InlineData(CouplingPath.Fft)]
+    [InlineData(CouplingPath.ComplexFft)]
     public void Velocity_matches_the_pairwise_sum_on_a_tiny_grid(CouplingPath path)
     {
         var layer = Layer(2, 3, 0.2, path);
@@ -70,7 +71,7 @@ public class KuramotoSyncLayerTests
         var input = torch.rand(3, 4, 16, 16);
         var init = torch.rand(3, 4, 16, 16) * 6 - 3;
         Tensor? refOut = null, refGrad = null, refAmpGrad = null;
-        foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft })
+        foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.Fft, CouplingPath.ComplexFft })
         {
             var layer = Layer(4, 7, 0.202, path, steps: 4);
             var amp = input.clone().requires_grad_(true);
@@ -85,32 +86,56 @@ public class KuramotoSyncLayerTests
     }
 
     [Theory]
-    [InlineData(9, 7, 12, true)]    // kernel larger than the map height, non-square map
-    [InlineData(13, 16, 10, false)] // frozen kernel: only the input gradient
-    public void Fft_path_matches_direct_on_odd_shapes_and_frozen_kernels(int k, int h, int w, bool learnable)
+    [InlineData(9, 7, 12, true, true, CouplingPath.Fft)]      // kernel larger than the map height, non-square map
+    [InlineData(13, 16, 10, false, true, CouplingPath.Fft)]   // frozen kernel: only the input gradient
+    [InlineData(11, 9, 13, true, false, CouplingPath.Fft)]    // only the kernel is trained (input without gradient)
+    [InlineData(9, 7, 12, true, true, CouplingPath.ComplexFft)]
+    [InlineData(13, 16, 10, false, true, CouplingPath.ComplexFft)]
+    [InlineData(11, 9, 13, true, false, CouplingPath.ComplexFft)]
+    [InlineData(13, 32, 32, true, true, CouplingPath.ComplexFft)] // the reference size
+    public void Fft_paths_match_direct_on_odd_shapes_and_frozen_kernels(int k, int h, int w, bool learnable, bool inputGrad, CouplingPath path)
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(5);
         var kernel = torch.randn(3, 3, k, k) * 0.2;
-        var input = torch.rand(2, 3, h, w);
-        var init = torch.rand(2, 3, h, w) * 6 - 3;
-        (Tensor Phases, Tensor AmpGrad, Tensor? KernelGrad) Run(CouplingPath path)
+        var input = torch.rand(3, 3, h, w);   // odd batch: the backward's two halves differ in size
+        var init = torch.rand(3, 3, h, w) * 6 - 3;
+        (Tensor Phases, Tensor? AmpGrad, Tensor? KernelGrad) Run(CouplingPath path)
         {
             var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = 3, KernelSize = k, Steps = 3, Coupling = path, LearnableKernel = learnable });
             using (no_grad()) layer.Kernel.copy_(kernel);
-            var amp = input.clone().requires_grad_(true);
+            var amp = input.clone().requires_grad_(inputGrad);
             var phases = layer.Run(amp, init);
             phases.cos().sum().backward();
-            return (phases.detach(), amp.grad!, layer.Kernel.grad);
+            return (phases.detach(), amp.grad, layer.Kernel.grad);
         }
         var direct = Run(CouplingPath.Direct);
-        var fft = Run(CouplingPath.Fft);
+        var fft = Run(path);
         (fft.Phases - direct.Phases).abs().max().item<float>().Should().BeLessThan(1e-3f);
-        (fft.AmpGrad - direct.AmpGrad).abs().max().item<float>().Should().BeLessThan(1e-3f * (1 + direct.AmpGrad.abs().max().item<float>()));
+        if (inputGrad)
+            (fft.AmpGrad! - direct.AmpGrad!).abs().max().item<float>().Should().BeLessThan(1e-3f * (1 + direct.AmpGrad!.abs().max().item<float>()));
+        else
+            fft.AmpGrad.Should().BeNull("the input was not marked for a gradient");
         if (learnable)
             (fft.KernelGrad! - direct.KernelGrad!).abs().max().item<float>().Should().BeLessThan(1e-3f * (1 + direct.KernelGrad!.abs().max().item<float>()));
         else
             fft.KernelGrad.Should().BeNull("a frozen kernel gets no gradient on any path");
+    }
+
+    [Theory]
+    [InlineData(CouplingPath.Batched)]
+    [InlineData(CouplingPath.Fft)]
+    [InlineData(CouplingPath.ComplexFft)]
+    public void Paths_agree_with_direct_without_autograd(CouplingPath path)
+    {
+        // Under no_grad the FFT paths take their plain forward (no custom autograd node).
+        var input = torch.rand(3, 4, 20, 17);
+        var init = torch.rand(3, 4, 20, 17) * 6 - 3;
+        using var _ = no_grad();
+        var direct = Layer(4, 13, 0.202, CouplingPath.Direct, steps: 3).Run(input, init);
+        var other = Layer(4, 13, 0.202, path, steps: 3).Run(input, init);
+        (other - direct).abs().max().item<float>().Should().BeLessThan(1e-3f);
+        (direct - init.unsqueeze(1)).abs().max().item<float>().Should().BeGreaterThan(0.01f, "the phases moved");
     }
 
     private static double Order(Tensor phases) => // Kuramoto order parameter |mean e^{iθ}| averaged over samples

@@ -227,6 +227,7 @@ public sealed class FaceAttentionExperiment
         var fit = TransferTraining.Fit(tm, caches.Train, caches.Val, FaceDatasets.Valence, new TrainerOptions
         {
             Epochs = o.TransferEpochs, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = o.Seed,
+            EpochLogLevel = LogLevel.Debug,
         }, logger);
         lastCachedEpochSeconds = fit.History.Skip(1).DefaultIfEmpty(fit.History[0]).Average(h => h.Duration.TotalSeconds);
         double accuracy = TransferTraining.Accuracy(tm, caches.Test, FaceDatasets.Valence);

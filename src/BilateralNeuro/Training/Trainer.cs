@@ -206,7 +206,7 @@ public sealed class Trainer
                 }
                 else bestEpoch = epoch;
 
-                logger.LogInformation("Epoch {Epoch}/{Epochs}: train {Train}; validation {Validation}; lr {Rate:G3}; {Seconds:F1}s",
+                logger.Log(options.EpochLogLevel, "Epoch {Epoch}/{Epochs}: train {Train}; validation {Validation}; lr {Rate:G3}; {Seconds:F1}s",
                     epoch, options.Epochs, Format(trainMetrics), Format(valMetrics), lr, metrics.Duration.TotalSeconds);
                 progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, metrics.TrainLoss, primary is null ? double.NaN : trainMetrics.GetValueOrDefault(primary, double.NaN), metrics));
                 if (checkpointPath is not null)

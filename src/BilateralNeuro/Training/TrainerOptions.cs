@@ -75,6 +75,8 @@ public class TrainerOptions
     public string? SelectionMetric { get; set; }
     /// <summary>Report progress every this many steps (epoch ends are always reported).</summary>
     public int ProgressEvery { get; set; } = 10;
+    /// <summary>Level of the one log line per epoch (e.g. <see cref="Microsoft.Extensions.Logging.LogLevel.Debug"/> for many short runs).</summary>
+    public Microsoft.Extensions.Logging.LogLevel EpochLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
     /// <summary>A shallow copy (of the same type).</summary>
     public TrainerOptions Clone() => (TrainerOptions)MemberwiseClone();
@@ -110,6 +112,7 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
         if (!Enum.IsDefined(o.Optimizer)) errors.Add($"Optimizer is unknown (got {o.Optimizer}).");
         if (!Enum.IsDefined(o.Schedule)) errors.Add($"Schedule is unknown (got {o.Schedule}).");
         if (!Enum.IsDefined(o.NonFinite)) errors.Add($"NonFinite is unknown (got {o.NonFinite}).");
+        if (!Enum.IsDefined(o.EpochLogLevel)) errors.Add($"EpochLogLevel is unknown (got {o.EpochLogLevel}).");
         return prefix.Length == 0 ? errors : errors.Select(e => prefix + e).ToList();
     }
 

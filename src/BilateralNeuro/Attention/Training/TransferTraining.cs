@@ -40,7 +40,7 @@ public static class TransferTraining
     /// <param name="validation">Cached validation features, or null.</param>
     /// <param name="label">Label level to predict (output <see cref="TransferModel.Head"/>).</param>
     /// <param name="options">Trainer options (epochs, batch size, optimiser, seed of the order).</param>
-    /// <param name="logger">Receives one line per epoch.</param>
+    /// <param name="logger">Receives one line per epoch (at the options' <see cref="TrainerOptions.EpochLogLevel"/>; the face-attention experiment uses Debug).</param>
     /// <param name="progress">Receives step and epoch reports.</param>
     /// <param name="cancellationToken">Stops after the current step.</param>
     public static TrainingResult Fit(TransferModel model, CachedSource train, CachedSource? validation, string label, TrainerOptions options,

@@ -72,7 +72,7 @@ public sealed class ResourceProtocol
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = Options.Epochs, BatchSize = train.BatchSize, GradientClipNorm = Options.GradientClipNorm, ProgressEvery = 1,
-            LearningRate = Options.LearningRate,
+            LearningRate = Options.LearningRate, EpochLogLevel = LogLevel.Debug,   // the resource line below replaces the generic one
         }, logger);
         var result = trainer.Fit(new TrainingRun
         {
@@ -80,13 +80,16 @@ public sealed class ResourceProtocol
             Objective = new Objective(model, penalty, Options, train.BatchesPerEpoch),
             Train = train,
             Groups = groups,
-            Callbacks = [new TrainingCallback(onEpoch: _ => sizes.Add(penalty.Measure(model))), .. callbacks ?? []],
+            Callbacks = [new TrainingCallback(onEpoch: e =>
+            {
+                var size = penalty.Measure(model);
+                sizes.Add(size);
+                logger.LogInformation("Epoch {Epoch}/{Epochs}: task {Task:F4}, train acc {Acc:F4}, breadth {B} channels in {D} layers, expected steps {T:F2}, {Seconds:F1}s",
+                    e.Epoch, Options.Epochs, e.Train["task"], e.Train[$"{Options.Output}/accuracy"], size.Breadth, size.Depth, e.Train["time"], e.Duration.TotalSeconds);
+            }), .. callbacks ?? []],
         }, progress, cancellationToken);
         var history = result.History.Select((e, i) => new ResourceEpoch(e.Epoch, e.Train["task"], e.Train["breadth"], e.Train["depth"], e.Train["time"],
             e.Train[$"{Options.Output}/accuracy"], sizes[i], e.Duration)).ToList();
-        foreach (var e in history)
-            logger.LogInformation("Epoch {Epoch}/{Epochs}: task {Task:F4}, train acc {Acc:F4}, breadth {B} channels in {D} layers, expected steps {T:F2}, {Seconds:F1}s",
-                e.Epoch, Options.Epochs, e.TaskLoss, e.TrainAccuracy, e.Size.Breadth, e.Size.Depth, e.Time, e.Duration.TotalSeconds);
         if (Options.RecalibrationBatches > 0) NormRecalibration.RecalibrateNorms(model, train, Options.RecalibrationBatches);
         model.eval();
         return history;

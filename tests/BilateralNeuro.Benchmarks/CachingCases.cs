@@ -1,5 +1,6 @@
 using BilateralNeuro.Attention;
 using BilateralNeuro.Attention.Training;
+using BilateralNeuro.Bilateral;
 using BilateralNeuro.Training;
 using BilateralNeuro.Data;
 using TorchSharp;
@@ -22,7 +23,7 @@ public static class CachingCases
         const double width = 0.25;
         torch.manual_seed(0);
         using var data = train.Take(batch * 4);
-        using var net = Bilateral.Bilateral.Create()
+        using var net = BilateralNetwork.Create()
             .Left(h => h.ResNet9().Width(width).InputChannels(1))
             .Right(h => h.ResNet9().Width(width).InputChannels(1))
             .Heads(10, 4).Build();
@@ -86,7 +87,7 @@ public static class CachingCases
         const int batch = 128, size = 96;
         const double width = 0.25;
         torch.manual_seed(0);
-        using var model = Attention.Attention.AlexNet().Width(width).Classes(2).FreezeFeatures().Build();
+        using var model = TransferModels.AlexNet().Width(width).Classes(2).FreezeFeatures().Build();
         int n = batch * 4;
         using var data = new LabeledImages("random", torch.randint(0, 256, [n, 3, size, size], dtype: ScalarType.Byte),
             new Dictionary<string, Tensor> { ["valence"] = torch.randint(0, 2, [n], dtype: ScalarType.Int64) });

@@ -11,15 +11,21 @@ namespace BilateralNeuro.Analysis;
 /// <param name="NegativeLogLikelihood">Binomial negative log-likelihood at the optimum.</param>
 public sealed record PsychometricFit(double Pse, double Sigma, double Guess, double Lapse, double NegativeLogLikelihood)
 {
-    /// <summary>Slope parameter 1/σ (per unit morph level).</summary>
-    public double Slope => 1 / Sigma;
+    /// <summary>
+    /// The slope as the SE-AlexNet lab reports it (and the humans' ~4.19 is): the derivative of the fitted curve at the
+    /// PSE, (1 − γ − λ) φ(0) / σ — the same as <see cref="SlopeAtPse"/>. (Before this was fixed it returned 1/σ, a
+    /// different quantity ~2.5x larger; that value is <see cref="InverseSigma"/>.)
+    /// </summary>
+    public double Slope => SlopeAtPse;
     /// <summary>Derivative of the fitted curve at the PSE, (1 − γ − λ) φ(0) / σ.</summary>
     public double SlopeAtPse => (1 - Guess - Lapse) / (Math.Sqrt(2 * Math.PI) * Sigma);
+    /// <summary>1/σ, the cumulative Gaussian's inverse spread (not comparable with the lab's slope).</summary>
+    public double InverseSigma => 1 / Sigma;
     /// <summary>The fitted P(positive) at <paramref name="x"/>.</summary>
     public double Probability(double x) => Guess + (1 - Guess - Lapse) * PsychometricOptimizer.NormalCdf((x - Pse) / Sigma);
 }
 
-/// <summary>A fit with percentile bootstrap confidence intervals and the data it came from.</summary>
+/// <summary>A fit with percentile bootstrap confidence intervals (slope: derivative at the PSE) and the data it came from.</summary>
 public sealed record PsychometricResult(PsychometricFit Fit, double PseLow, double PseHigh, double SlopeLow, double SlopeHigh,
     int Bootstraps, double[] Levels, int[] Positives, int[] Trials)
 {
@@ -45,11 +51,23 @@ public static class Psychometric
     public const double HumanPse = 0.514;
     /// <summary>Standard deviation of the human PSEs (same source).</summary>
     public const double HumanPseSd = 0.092;
-    /// <summary>Human slope (same source, approximately).</summary>
+    /// <summary>
+    /// Human slope (same source, approximately): the derivative of the lab's fitted curve at the PSE
+    /// (<c>FitPsycheCurveWH.m</c>: <c>slope = subs(diff(F), x, u)</c>), not 1/σ.
+    /// </summary>
     public const double HumanSlope = 4.19;
 
-    /// <summary>The human reference curve Φ((x − <see cref="HumanPse"/>) · <see cref="HumanSlope"/>) at morph level <paramref name="x"/>.</summary>
-    public static double HumanReferenceProbability(double x) => PsychometricOptimizer.NormalCdf((x - HumanPse) * HumanSlope);
+    /// <summary>
+    /// SD of the human reference curve: with guess and lapse 0 the derivative at the PSE is φ(0)/σ, so
+    /// σ = 1 / (<see cref="HumanSlope"/> √(2π)) ≈ 0.0952.
+    /// </summary>
+    public static double HumanSigma { get; } = 1 / (HumanSlope * Math.Sqrt(2 * Math.PI));
+
+    /// <summary>
+    /// The human reference curve Φ((x − <see cref="HumanPse"/>) / <see cref="HumanSigma"/>) at morph level
+    /// <paramref name="x"/>: its derivative at the PSE is <see cref="HumanSlope"/>.
+    /// </summary>
+    public static double HumanReferenceProbability(double x) => PsychometricOptimizer.NormalCdf((x - HumanPse) / HumanSigma);
 
     /// <summary>Fits the curve to <paramref name="positives"/> of <paramref name="trials"/> per level.</summary>
     /// <exception cref="ArgumentException">Lengths differ, fewer than 3 levels, or counts out of range.</exception>

@@ -49,7 +49,7 @@ public sealed class TransferModel : Module<Tensor, Dictionary<string, Tensor>>
         attentionAfterFeature = -1;
         if (attentionOptions is not null)
         {
-            FaceAttentionOptionsValidator.Check(attentionOptions);
+            OptionsValidation.ThrowIfInvalid(attentionOptions, new FaceAttentionOptionsValidator());
             int channels;
             switch (attentionOptions.Insertion)
             {

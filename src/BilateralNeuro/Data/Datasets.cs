@@ -39,12 +39,98 @@ public static class Datasets
         return (train.WithLabels(LabelLevels.Fine, train.Labels[LabelLevels.Fine], names), test.WithLabels(LabelLevels.Fine, test.Labels[LabelLevels.Fine], names));
     }
 
-    /// <summary>CIFAR-100 (binary version): levels "fine" (100) and "coarse" (20), 3x32x32. No embedded fallback.</summary>
+    /// <summary>Folder (and archive stem) of CIFAR-100's python version.</summary>
+    public const string Cifar100PythonFolder = "cifar-100-python";
+
+    /// <summary>Folder (and archive stem) of CIFAR-100's binary version.</summary>
+    public const string Cifar100BinaryFolder = "cifar-100-binary";
+
+    private static readonly string[] Cifar100PythonFiles = ["train", "test"];
+    private static readonly string[] Cifar100BinaryFiles = ["train.bin", "test.bin"];
+
+    /// <summary>
+    /// CIFAR-100: levels "fine" (100) and "coarse" (20), 3x32x32, label names from the dataset's own files. No
+    /// embedded fallback. <paramref name="dataDir"/> follows torchvision's convention: a root folder holding the
+    /// extracted <c>cifar-100-python/</c> (what torchvision and most PyTorch code download) or <c>cifar-100-binary/</c>,
+    /// or the archive <c>cifar-100-python.tar.gz</c> / <c>cifar-100-binary.tar.gz</c> (extracted into the root on
+    /// first use); the version folder itself works too. Without it, <c>$BILATERALNEURO_DATA/&lt;folder&gt;</c> and
+    /// the user cache are searched for either folder (python first).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">No layout found; the message lists what was looked for.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed (named in the message).</exception>
     public static (LabeledImages Train, LabeledImages Test) Cifar100(string? dataDir = null, ILogger? logger = null)
     {
-        var where = DataLocator.Locate("cifar-100-binary", ["train.bin", "test.bin"], dataDir, null, hasEmbedded: false, logger);
-        return (Cifar100Reader.Read(DataLocator.File(where, "train.bin"), "cifar-100/train"),
-                Cifar100Reader.Read(DataLocator.File(where, "test.bin"), "cifar-100/test"));
+        logger ??= Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        string folder;
+        bool python;
+        if (dataDir is not null)
+        {
+            if (string.Equals(dataDir, DataLocator.EmbeddedKeyword, StringComparison.OrdinalIgnoreCase))
+                throw new DirectoryNotFoundException($"CIFAR-100 has no embedded subset; pass the folder holding {Cifar100PythonFolder}/ or {Cifar100BinaryFolder}/ (or their .tar.gz).");
+            (folder, python) = FindCifar100(dataDir, logger);
+        }
+        else
+        {
+            try
+            {
+                folder = DataLocator.Locate(Cifar100PythonFolder, Cifar100PythonFiles, logger: logger).Path!;
+                python = true;
+            }
+            catch (DirectoryNotFoundException pythonMissing)
+            {
+                try
+                {
+                    folder = DataLocator.Locate(Cifar100BinaryFolder, Cifar100BinaryFiles, logger: logger).Path!;
+                    python = false;
+                }
+                catch (DirectoryNotFoundException binaryMissing)
+                {
+                    throw new DirectoryNotFoundException($"CIFAR-100: not found. {pythonMissing.Message} {binaryMissing.Message}", binaryMissing);
+                }
+            }
+        }
+        logger.LogInformation("CIFAR-100: reading the {Version} version from {Folder}", python ? "python" : "binary", folder);
+        Func<string, string, LabeledImages> read = python ? Cifar100Reader.ReadPickle : Cifar100Reader.Read;
+        string ext = python ? "" : ".bin";
+        var train = read(Path.Combine(folder, "train" + ext), "cifar-100/train");
+        try
+        {
+            return (train, read(Path.Combine(folder, "test" + ext), "cifar-100/test"));
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Resolves a user-given CIFAR-100 path: the version folder itself, a root holding <c>cifar-100-python/</c> or
+    /// <c>cifar-100-binary/</c>, or a root holding one of their <c>.tar.gz</c> archives (extracted into the root).
+    /// Python is preferred when both are present.
+    /// </summary>
+    internal static (string Folder, bool Python) FindCifar100(string root, ILogger logger)
+    {
+        static bool Has(string dir, string[] files) => Directory.Exists(dir) && files.All(f => File.Exists(Path.Combine(dir, f)));
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"CIFAR-100: the folder '{root}' does not exist; pass the folder holding {Cifar100PythonFolder}/ or {Cifar100BinaryFolder}/ (or their .tar.gz).");
+        if (Has(root, Cifar100PythonFiles)) return (root, true);
+        if (Has(root, Cifar100BinaryFiles)) return (root, false);
+        foreach (var (sub, files, python) in new[] { (Cifar100PythonFolder, Cifar100PythonFiles, true), (Cifar100BinaryFolder, Cifar100BinaryFiles, false) })
+            if (Has(Path.Combine(root, sub), files)) return (Path.Combine(root, sub), python);
+        foreach (var (sub, files, python) in new[] { (Cifar100PythonFolder, Cifar100PythonFiles, true), (Cifar100BinaryFolder, Cifar100BinaryFiles, false) })
+        {
+            var archive = Path.Combine(root, sub + ".tar.gz");
+            if (!File.Exists(archive)) continue;
+            logger.LogInformation("CIFAR-100: extracting {Archive} into {Root}", archive, root);
+            DatasetArchive.ExtractTarGz(archive, root, logger);
+            if (Has(Path.Combine(root, sub), files)) return (Path.Combine(root, sub), python);
+            throw new InvalidDataException($"{archive}: extracted, but it did not contain {sub}/{string.Join($", {sub}/", files)}.");
+        }
+        throw new DirectoryNotFoundException(
+            $"CIFAR-100: '{root}' holds none of: {Cifar100PythonFolder}/{{train,test,meta}}, {Cifar100BinaryFolder}/{{train.bin,test.bin}}, " +
+            $"{Cifar100PythonFolder}.tar.gz, {Cifar100BinaryFolder}.tar.gz (nor is it one of those folders itself). " +
+            "Pass the folder you gave torchvision as root, or the extracted version folder.");
     }
 
     private static (LabeledImages, LabeledImages) LoadIdx(string dataset, DataLocation where, string embeddedPrefix)

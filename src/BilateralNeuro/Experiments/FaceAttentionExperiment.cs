@@ -3,13 +3,13 @@ using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
 using BilateralNeuro.Attention.Training;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
-using FaceModels = BilateralNeuro.Attention.Attention;
 
 namespace BilateralNeuro.Experiments;
 
@@ -28,7 +28,7 @@ public sealed class FaceAttentionExperiment
     /// <summary>Creates the experiment (options validated).</summary>
     public FaceAttentionExperiment(FaceAttentionExperimentOptions options, ILogger? logger = null)
     {
-        Options = FaceAttentionExperimentOptionsValidator.Check(options ?? throw new ArgumentNullException(nameof(options)));
+        Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new FaceAttentionExperimentOptionsValidator());
         this.logger = logger ?? NullLogger.Instance;
         Generator = new FaceGenerator(new FaceGeneratorOptions { Size = Options.ImageSize });
     }
@@ -295,11 +295,11 @@ public sealed class FaceAttentionExperiment
         ((nn.Module)fresh).load_state_dict(state);
         var builder = model switch
         {
-            "FE-AlexNet" => FaceModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
-            "AlexNet" => FaceModels.AlexNet(),
-            "VGG11" => FaceModels.Vgg11(),
-            "VGG13" => FaceModels.Vgg13(),
-            _ => FaceModels.Vgg16(),
+            "FE-AlexNet" => TransferModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
+            "AlexNet" => TransferModels.AlexNet(),
+            "VGG11" => TransferModels.Vgg11(),
+            "VGG13" => TransferModels.Vgg13(),
+            _ => TransferModels.Vgg16(),
         };
         return builder.FromBackbone(fresh).Classes(2).Head(FaceDatasets.Valence).Build();
     }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,7 +34,7 @@ public sealed class ResourceCostPenalty
     /// <summary>Creates a penalty; the options are validated here.</summary>
     public ResourceCostPenalty(ResourceCostOptions? options = null)
     {
-        Options = ResourceCostOptionsValidator.Check(options ?? new ResourceCostOptions());
+        Options = OptionsValidation.ThrowIfInvalid(options ?? new ResourceCostOptions(), new ResourceCostOptionsValidator());
     }
 
     /// <summary>Pressures and weighting.</summary>

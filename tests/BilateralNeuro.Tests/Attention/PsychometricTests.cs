@@ -47,7 +47,7 @@ public class PsychometricTests
     [Fact]
     public void Bootstrap_interval_covers_the_truth_and_narrows_with_more_trials()
     {
-        var truth = new PsychometricFit(0.514, 1 / 4.19, 0.01, 0.01, 0);
+        var truth = new PsychometricFit(0.514, Psychometric.HumanSigma, 0.01, 0.01, 0);   // derivative at the PSE 0.98 x 4.19
         var few = Psychometric.FitWithBootstrap(Levels, Simulate(truth, 40, 11), Enumerable.Repeat(40, 21).ToArray(), bootstraps: 100, seed: 1);
         var many = Psychometric.FitWithBootstrap(Levels, Simulate(truth, 400, 12), Enumerable.Repeat(400, 21).ToArray(), bootstraps: 100, seed: 1);
         few.PseLow.Should().BeLessThan(0.514);
@@ -55,7 +55,10 @@ public class PsychometricTests
         many.PseLow.Should().BeLessThan(0.514);
         many.PseHigh.Should().BeGreaterThan(0.514);
         (many.PseHigh - many.PseLow).Should().BeLessThan(few.PseHigh - few.PseLow);
-        many.Fit.Slope.Should().BeApproximately(4.19, 0.6);
+        many.Fit.Slope.Should().BeApproximately(0.98 * 4.19, 0.6);
+        many.Fit.Slope.Should().Be(many.Fit.SlopeAtPse, "the slope is the lab's derivative at the PSE, not 1/sigma");
+        many.SlopeLow.Should().BeLessThan(0.98 * 4.19);
+        many.SlopeHigh.Should().BeGreaterThan(0.98 * 4.19);
         many.DeltaPse.Should().Be(Math.Abs(many.Fit.Pse - 0.514));
         many.ZScore.Should().BeApproximately((many.Fit.Pse - 0.514) / 0.092, 1e-12);
     }

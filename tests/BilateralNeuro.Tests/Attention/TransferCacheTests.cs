@@ -7,7 +7,6 @@ using FluentAssertions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using Xunit;
-using FaceModels = BilateralNeuro.Attention.Attention;
 
 namespace BilateralNeuro.Tests.Attention;
 
@@ -19,7 +18,7 @@ public class TransferCacheTests
         torch.manual_seed(4);
         var gen = new FaceGenerator(new FaceGeneratorOptions { Size = 64 });
         using var data = gen.ValenceSet(gen.SampleIdentities(2, seed: 1), 10, seed: 2);
-        using var model = FaceModels.FeAlexNet().Width(0.125).Classes(2).Build();
+        using var model = TransferModels.FeAlexNet().Width(0.125).Classes(2).Build();
         var norm = FaceAttentionExperiment.InputNormalization;
         using var cache = TransferTraining.CacheFeatures(model, data, norm, batchSize: 16);
         cache.Primary.shape.Should().Equal(20, 32, 6, 6);
@@ -43,7 +42,7 @@ public class TransferCacheTests
     [Fact]
     public void Unfrozen_model_refuses_the_cache()
     {
-        using var model = FaceModels.AlexNet().Width(0.125).FreezeFeatures(false).Build();
+        using var model = TransferModels.AlexNet().Width(0.125).FreezeFeatures(false).Build();
         var gen = new FaceGenerator();
         using var data = gen.ValenceSet(gen.SampleIdentities(1, seed: 1), 2, seed: 2);
         var act = () => TransferTraining.CacheFeatures(model, data, FaceAttentionExperiment.InputNormalization);

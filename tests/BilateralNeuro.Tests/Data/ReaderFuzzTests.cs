@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace BilateralNeuro.Tests.Data;
 
 /// <summary>
-/// Seeded mutation fuzzing of the IDX and CIFAR-100 readers: each of 10,000 mutated inputs per reader must either
+/// Seeded mutation fuzzing of the IDX, CIFAR-100 binary and CIFAR-100 python (pickle) readers: each of 10,000 mutated inputs per reader must either
 /// load or raise <see cref="InvalidDataException"/> — no other exception type, no hang.
 /// </summary>
 public sealed class ReaderFuzzTests : IDisposable
@@ -142,6 +142,53 @@ public sealed class ReaderFuzzTests : IDisposable
     }
 
     [Fact]
+    public void Cifar100_pickle_reader_survives_ten_thousand_mutated_inputs()
+    {
+        // Seeds: numpy-written pickles (protocols 2 and 4, Corpus/cifar-python) and Python 2 cPickle-style ones.
+        var seeds = Directory.GetFiles(Path.Combine(ReaderFuzzer.CorpusFolder(), "cifar-python")).Order()
+            .Select(f => (Meta: f.EndsWith("-meta", StringComparison.Ordinal), Bytes: File.ReadAllBytes(f)))
+            .Append((false, Cifar100PickleFixture.SplitPickle(Cifar100PickleFixture.Train)))
+            .Append((true, Cifar100PickleFixture.MetaPickle()))
+            .ToArray();
+        seeds.Should().HaveCountGreaterThanOrEqualTo(6);
+        var folder = Directory.CreateDirectory(Path.Combine(dir, "pickle")).FullName;
+        var split = Path.Combine(folder, "fuzz-train");
+        var meta = Path.Combine(folder, "meta");
+        var names = new Dictionary<string, IReadOnlyList<string>>
+        {
+            [LabelLevels.Fine] = Cifar100Hierarchy.Instance.FineNames,
+            [LabelLevels.Coarse] = Cifar100Hierarchy.Instance.CoarseNames,
+        };
+        var goodMeta = Cifar100PickleFixture.MetaPickle();
+        var outcome = Run("cifar-pickle", Iterations, (i, rng) =>
+        {
+            var (isMeta, seed) = seeds[i % seeds.Length];
+            var input = ReaderFuzzer.Mutate(seed, rng);
+            void Check(LabeledImages data)
+            {
+                data.Images.shape[1..].Should().Equal(3, 32, 32);
+                data.Labels[LabelLevels.Fine].shape[0].Should().Be(data.Count);
+                data.Labels[LabelLevels.Fine].max().item<long>().Should().BeLessThan(100);
+                data.Labels[LabelLevels.Coarse].max().item<long>().Should().BeLessThan(20);
+                data.ClassNames[LabelLevels.Fine].Should().HaveCount(100);
+            }
+            if (isMeta)
+                return () => Cifar100Reader.ParsePickleMeta(input, "fuzz-meta")[LabelLevels.Coarse].Should().HaveCount(20);
+            // Every 10th case goes through files (split + a meta beside it, sometimes mutated too).
+            if (i % 10 == 0)
+            {
+                File.WriteAllBytes(split, input);
+                File.WriteAllBytes(meta, rng.Next(3) == 0 ? ReaderFuzzer.Mutate(goodMeta, rng) : goodMeta);
+                return () => { using var data = Cifar100Reader.ReadPickle(split); Check(data); };
+            }
+            return () => { using var data = Cifar100Reader.ParsePickle(input, "fuzz", "fuzz", names); Check(data); };
+        });
+        outcome.Failures.Should().BeEmpty();
+        outcome.Loaded.Should().BeGreaterThan(200);
+        outcome.Refused.Should().BeGreaterThan(Iterations / 10);
+    }
+
+    [Fact]
     public void Every_seed_of_the_corpus_is_valid()
     {
         foreach (var f in Directory.GetFiles(Path.Combine(ReaderFuzzer.CorpusFolder(), "idx")))
@@ -154,6 +201,13 @@ public sealed class ReaderFuzzTests : IDisposable
             using var data = Cifar100Reader.Read(f);
             data.ClassNames[LabelLevels.Fine][37].Should().Be("fine_37", "the corpus's own names file is read");
             data.Count.Should().Be(new FileInfo(f).Length / Cifar100Reader.RecordSize);
+        }
+        var pickles = Path.Combine(ReaderFuzzer.CorpusFolder(), "cifar-python");
+        foreach (var f in Directory.GetFiles(pickles).Where(f => !f.EndsWith("-meta", StringComparison.Ordinal)))
+        {
+            var names = Cifar100Reader.ParsePickleMeta(File.ReadAllBytes(f[..f.LastIndexOf('-')] + "-meta"), f);
+            using var data = Cifar100Reader.ParsePickle(File.ReadAllBytes(f), f, "seed", names);
+            data.Count.Should().BePositive(f);
         }
     }
 

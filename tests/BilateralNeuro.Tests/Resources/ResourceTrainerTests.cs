@@ -5,7 +5,6 @@ using FluentAssertions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using Xunit;
-using Builder = BilateralNeuro.Resources.Resources;
 
 namespace BilateralNeuro.Tests.Resources;
 
@@ -15,7 +14,7 @@ public class ResourceTrainerTests
     {
         torch.manual_seed(seed);
         using var data = SyntheticBars.Create(96, seed, size: 10);
-        var (net, penalty) = Builder.Lattice().Classes(2).MaxLayers(2).MaxChannels(8).MaxSteps(3)
+        var (net, penalty) = LatticeNetwork.Create().Classes(2).MaxLayers(2).MaxChannels(8).MaxSteps(3)
             .Pressure(breadth: pressure, depth: pressure, time: pressure).ActiveThreshold(0.05).BuildWithPenalty();
         using (net)
         {
@@ -41,7 +40,7 @@ public class ResourceTrainerTests
     [Fact]
     public void Builder_sets_options_and_lists_every_problem()
     {
-        var (net, penalty) = Builder.Lattice().MaxLayers(2).MaxChannels(5).MaxSteps(3).Connections(Connections.BL)
+        var (net, penalty) = LatticeNetwork.Create().MaxLayers(2).MaxChannels(5).MaxSteps(3).Connections(Connections.BL)
             .Time(TimeMode.FixedMixing).Pressure(breadth: 1e-2, time: 0).BuildWithPenalty();
         using (net)
         {
@@ -54,7 +53,7 @@ public class ResourceTrainerTests
             penalty.Options.DepthPressure.Should().Be(1e-3);
             penalty.Options.TimePressure.Should().Be(0);
         }
-        var act = () => Builder.Lattice().MaxChannels(0).Classes(1).HaltThreshold(2).Build();
+        var act = () => LatticeNetwork.Create().MaxChannels(0).Classes(1).HaltThreshold(2).Build();
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(3);
         var bad = () => new ResourceProtocol(new ResourceTrainerOptions { Epochs = 0, LearningRate = -1 });
         bad.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(2);

@@ -8,6 +8,7 @@ using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using BilateralNeuro.Resources;
 using BilateralNeuro.Synchrony;
+using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -14,7 +14,7 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps
 public sealed record EpochMetrics(int Epoch, double LearningRate, double TrainLoss,
     IReadOnlyDictionary<string, double> Train, IReadOnlyDictionary<string, double> Validation, TimeSpan Duration);
 
-/// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
+/// <summary>The outcome of a <see cref="Trainer"/> run.</summary>
 public sealed record TrainingResult(IReadOnlyList<EpochMetrics> History, int BestEpoch, string SelectionMetric,
     TimeSpan Elapsed, int ResumedFromEpoch, int SkippedBatches, int RollBacks)
 {

@@ -1,7 +1,7 @@
 using BilateralNeuro.Attention;
+using BilateralNeuro.Attention.Training;
 using BilateralNeuro.Bilateral;
-using HeadCache = BilateralNeuro.Bilateral.Training.FeatureCache;
-using TransferCache = BilateralNeuro.Attention.FeatureCache;
+using BilateralNeuro.Training;
 using BilateralNeuro.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,8 +31,8 @@ public static class CachingCases
         var source = new BatchSource(data, batch, normalization: Normalization.FashionMnist, shuffle: false);
         var batches = source.IndexBatches(0).ToList();
         double cacheSeconds = 0;
-        HeadCache? cache = null;
-        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = HeadCache.Compute(net, source)));
+        CachedSource? cache = null;
+        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = CachedSource.Compute(net, x => { var (l, r) = net.Features(x); return new Dictionary<string, Tensor> { ["left"] = l, ["right"] = r }; }, source)));
         using var fc = cache!;
         using var opt = optim.Adam(net.Head.parameters(), 1e-4, weight_decay: 1e-5);
         net.train();
@@ -63,7 +63,7 @@ public static class CachingCases
             using var scope = NewDisposeScope();
             var idx = batches[b++ % batches.Count];
             using var it = torch.tensor(idx);
-            HeadStep(fc.Left.index_select(0, it), fc.Right.index_select(0, it), idx);
+            HeadStep(fc.Features["left"].index_select(0, it), fc.Features["right"].index_select(0, it), idx);
         }
 
         double frozenFlops = FlopCounter.ForwardFlops(net, () => net.Features(source.Load(batches[0], false).Images).Left);
@@ -93,8 +93,8 @@ public static class CachingCases
             new Dictionary<string, Tensor> { ["valence"] = torch.randint(0, 2, [n], dtype: ScalarType.Int64) });
         var norm = Normalization.None(3);
         double cacheSeconds = 0;
-        CachedFeatures? cache = null;
-        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = TransferCache.Compute(model, data, norm, batchSize: batch)));
+        CachedSource? cache = null;
+        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = TransferTraining.CacheFeatures(model, data, norm, batchSize: batch)));
         using var ac = cache!;
         var source = new BatchSource(data, batch, normalization: norm, shuffle: false);
         var batches = source.IndexBatches(0).ToList();
@@ -126,7 +126,7 @@ public static class CachingCases
         {
             using var scope = NewDisposeScope();
             using var it = torch.tensor(batches[b++ % batches.Count]);
-            Train(ac.Features.index_select(0, it), ac.Labels["valence"].index_select(0, it));
+            Train(ac.Primary.index_select(0, it), ac.Labels["valence"].index_select(0, it));
         }
 
         // The classifier (fc6, fc7, output) is trained, so its linear FLOPs count 3x; the frozen convs count once.

@@ -5,11 +5,23 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace BilateralNeuro.Data;
 
-/// <summary>One materialised batch: float images on the device, labels per level.</summary>
+/// <summary>
+/// One materialised batch: the primary input (float images, or cached features) on the device, labels per level, and
+/// further named inputs (e.g. the two hemispheres' cached features, or object masks).
+/// </summary>
 public sealed record Batch(Tensor Images, IReadOnlyDictionary<string, Tensor> Labels)
 {
+    private static readonly IReadOnlyDictionary<string, Tensor> None = new Dictionary<string, Tensor>();
+
     /// <summary>Number of samples.</summary>
     public long Size => Images.shape[0];
+
+    /// <summary>Further named inputs of the batch (empty for plain image batches).</summary>
+    public IReadOnlyDictionary<string, Tensor> Inputs { get; init; } = None;
+
+    /// <summary>The named input <paramref name="name"/>; throws naming the inputs the batch has.</summary>
+    public Tensor Input(string name) => Inputs.TryGetValue(name, out var t) ? t
+        : throw new KeyNotFoundException($"Batch: no input '{name}' (has [{string.Join(", ", Inputs.Keys)}]).");
 }
 
 /// <summary>
@@ -18,7 +30,7 @@ public sealed record Batch(Tensor Images, IReadOnlyDictionary<string, Tensor> La
 /// augmentation and normalisation over the whole batch. Call <see cref="Load"/> inside the step's dispose scope.
 /// Epoch <c>e</c>'s order and augmentation depend only on (seed, e), so a resumed run sees the same batches.
 /// </summary>
-public sealed class BatchSource
+public sealed class BatchSource : IBatchSource
 {
     private readonly Tensor mean, std;
     private readonly Generator generator;
@@ -46,6 +58,12 @@ public sealed class BatchSource
 
     /// <summary>The underlying set.</summary>
     public LabeledImages Data { get; }
+    /// <inheritdoc />
+    public string Name => Data.Name;
+    /// <inheritdoc />
+    public long Count => Data.Count;
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, Tensor> Labels => Data.Labels;
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; }
     /// <summary>Where batches are placed.</summary>

@@ -1,3 +1,4 @@
+using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
 using BilateralNeuro.Beyond;
 using BilateralNeuro.Beyond.Training;
@@ -7,6 +8,7 @@ using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using BilateralNeuro.Resources;
 using BilateralNeuro.Synchrony;
+using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,7 +41,10 @@ public static class BilateralNeuroServiceCollectionExtensions
         services.AddValidated<DatasetDownloaderOptions, DatasetDownloaderOptionsValidator>(section);
         services.AddValidated<OcclusionOptions, OcclusionOptionsValidator>(section);
         services.AddValidated<MultiObjectOptions, MultiObjectOptionsValidator>(section);
+        services.AddValidated<ReferenceMultiMnistOptions, ReferenceMultiMnistOptionsValidator>(section);
         services.AddValidated<FaceGeneratorOptions, FaceGeneratorOptionsValidator>(section);
+        // Analysis
+        services.AddValidated<PsychometricCurveOptions, PsychometricCurveOptionsValidator>(section);
         // Paper modules
         services.AddValidated<HemisphereOptions, HemisphereOptionsValidator>(section);
         services.AddValidated<BilateralOptions, BilateralOptionsValidator>(section);

@@ -220,7 +220,7 @@ public sealed class ResourceExperiments
         };
         var net = new LatticeNetwork(options);
         var clock = Stopwatch.StartNew();
-        new ResourceTrainer(Options.Training, logger).Fit(net, new ResourceCostPenalty(options.Cost), Source(data, true), Cancellation, StageProgress?.Invoke(name));
+        new Resources.Training.ResourceProtocol(Options.Training, logger).Train(net, new ResourceCostPenalty(options.Cost), Source(data, true), Cancellation, StageProgress?.Invoke(name));
         return (net, clock.Elapsed.TotalSeconds);
     }
 

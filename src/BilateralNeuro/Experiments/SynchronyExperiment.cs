@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
 using BilateralNeuro.Synchrony;
+using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,4 +1,5 @@
 using BilateralNeuro.Core;
+using BilateralNeuro.Synchrony.Training;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Experiments;

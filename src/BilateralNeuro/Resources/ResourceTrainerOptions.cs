@@ -24,7 +24,7 @@ public enum GateOptimizer
     Adam,
 }
 
-/// <summary>Options of the <see cref="ResourceTrainer"/>.</summary>
+/// <summary>Options of the <see cref="Training.ResourceProtocol"/>.</summary>
 public sealed class ResourceTrainerOptions
 {
     /// <summary>Passes over the training set.</summary>

@@ -30,7 +30,7 @@ public sealed record EpochMetrics(int Epoch, double LearningRate, double TrainLo
     }
 }
 
-/// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
+/// <summary>The outcome of a <see cref="Trainer"/> run.</summary>
 public sealed record TrainingResult(IReadOnlyList<EpochMetrics> History, int BestEpoch, string SelectionMetric,
     TimeSpan Elapsed, int ResumedFromEpoch, int SkippedBatches, int RollBacks)
 {

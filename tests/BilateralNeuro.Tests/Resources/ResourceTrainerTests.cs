@@ -1,5 +1,6 @@
 using BilateralNeuro.Data;
 using BilateralNeuro.Resources;
+using BilateralNeuro.Resources.Training;
 using FluentAssertions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
@@ -18,7 +19,7 @@ public class ResourceTrainerTests
         using (net)
         {
             var source = new BatchSource(data, 32, seed: seed);
-            var history = new ResourceTrainer(new ResourceTrainerOptions { Epochs = 5, LearningRate = 0.02, GateLearningRate = 0.1, PressureWarmupEpochs = 0, RecalibrationBatches = 3 }).Fit(net, penalty, source);
+            var history = new ResourceProtocol(new ResourceTrainerOptions { Epochs = 5, LearningRate = 0.02, GateLearningRate = 0.1, PressureWarmupEpochs = 0, RecalibrationBatches = 3 }).Train(net, penalty, source);
             var eval = LatticeEvaluator.Evaluate(net, new BatchSource(data, 64, shuffle: false));
             return (penalty.Measure(net), eval.Accuracy, history);
         }
@@ -54,7 +55,7 @@ public class ResourceTrainerTests
         }
         var act = () => LatticeNetwork.Create().MaxChannels(0).Classes(1).HaltThreshold(2).Build();
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(3);
-        var bad = () => new ResourceTrainer(new ResourceTrainerOptions { Epochs = 0, LearningRate = -1 });
+        var bad = () => new ResourceProtocol(new ResourceTrainerOptions { Epochs = 0, LearningRate = -1 });
         bad.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(2);
     }
 }

@@ -1,6 +1,7 @@
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Synchrony.Training;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;

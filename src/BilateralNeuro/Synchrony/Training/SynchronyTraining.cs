@@ -57,6 +57,13 @@ public sealed record SynchronyEpoch(int Epoch, double TrainLoss, double Validati
 public sealed record SynchronyFitResult(IReadOnlyList<SynchronyEpoch> History, int BestEpoch, double BestValidationExactMatch, TimeSpan Elapsed,
     int OptimizerSteps = 0, int KernelSteps = 0, double KernelSynchronyLoss = double.NaN);
 
+/// <summary>Result of <see cref="SynchronyTraining.FitKernel"/>.</summary>
+/// <param name="OptimizerSteps">Optimiser steps taken.</param>
+/// <param name="BestEpoch">Restored epoch (lowest validation synchrony loss).</param>
+/// <param name="ValidationSynchronyLoss">Its validation synchrony loss.</param>
+/// <param name="SynchronyLossPerEpoch">Validation synchrony loss after every epoch.</param>
+public sealed record SynchronyKernelStage(int OptimizerSteps, int BestEpoch, double ValidationSynchronyLoss, IReadOnlyList<double> SynchronyLossPerEpoch);
+
 /// <summary>
 /// Training of multi-object models that need the object masks, as one <see cref="Trainer"/> run over a
 /// <see cref="MultiObjectSource"/>: for <see cref="KomplexNet"/> the loss is the multi-label BCE averaged over timesteps
@@ -108,31 +115,11 @@ public static class SynchronyTraining
             if (model is not KomplexNet { Oscillators: { } oscillators })
                 throw new ArgumentException($"SynchronyTraining: KernelFirstEpochs = {options.KernelFirstEpochs} needs a KomplexNet with Kuramoto oscillators (got {model.GetType().Name}{(model is KomplexNet ? " without oscillators" : "")}); use 0 for this model.", nameof(model));
             var kernel = oscillators.Kernel;
-            if (!kernel.requires_grad)
-                throw new ArgumentException("SynchronyTraining: KernelFirstEpochs > 0 needs a learnable Kuramoto kernel (KuramotoOptions.LearnableKernel = true).", nameof(model));
             var others = model.parameters().Where(p => p.requires_grad && p.Handle != kernel.Handle).ToList();
-            // Stage 1: the kernel alone, on the synchrony loss alone; nothing else receives a gradient.
-            foreach (var p in others) p.requires_grad_(false);
-            try
-            {
-                var stage1 = new Trainer(TrainerFor(options.KernelFirstEpochs), logger).Fit(new TrainingRun
-                {
-                    Model = model,
-                    Objective = new Objective(model, 1, phaseMetrics: false, synchronyOnly: true),
-                    Train = TrainSource(),
-                    Validation = ValidationSource(),
-                    Groups = [new ParameterGroup("kuramoto kernel", [kernel], settings)],
-                    Selection = Selection.Of("-synchrony", m => -m["synchrony"]),
-                    Callbacks = [counter],
-                }, progress, cancellationToken);
-                kernelLoss = stage1.BestValidation.GetValueOrDefault("synchrony", double.NaN);
-            }
-            finally
-            {
-                foreach (var p in others) p.requires_grad_(true);
-            }
-            kernelSteps = steps;
-            logger?.LogInformation("Kernel-first stage: {Steps} steps, validation synchrony loss {Loss:F3}; kernel frozen for the classifier", kernelSteps, kernelLoss);
+            var stage1 = FitKernel((KomplexNet)model, train, validation, options, logger, cancellationToken, progress);
+            steps += stage1.OptimizerSteps;
+            kernelSteps = stage1.OptimizerSteps;
+            kernelLoss = stage1.ValidationSynchronyLoss;
             // Stage 2: everything else on the classification loss, the kernel frozen.
             groups = [new ParameterGroup("classifier", others, settings)];
             kernel.requires_grad_(false);
@@ -159,6 +146,62 @@ public static class SynchronyTraining
         var history = result.History.Select(e => new SynchronyEpoch(e.Epoch, e.TrainLoss, e.Validation[Objective.ExactMatch], e.Duration)).ToList();
         return new SynchronyFitResult(history, result.BestEpoch, result.BestValidation.GetValueOrDefault(Objective.ExactMatch, double.NaN), clock.Elapsed,
             steps, kernelSteps, kernelLoss);
+    }
+
+    /// <summary>
+    /// Stage 1 of the kernel-first mode (<see cref="SynchronyTrainingOptions.KernelFirstEpochs"/> epochs): trains only the
+    /// Kuramoto coupling kernel of <paramref name="net"/> on the synchrony loss alone (every other parameter frozen and
+    /// left unchanged) and restores the epoch with the lowest validation synchrony loss.
+    /// </summary>
+    /// <param name="net">A KomplexNet with Kuramoto oscillators and a learnable kernel.</param>
+    /// <param name="train">Composed training images with masks.</param>
+    /// <param name="validation">Composed validation images (selection by synchrony loss).</param>
+    /// <param name="options">Training options (<see cref="SynchronyTrainingOptions.KernelFirstEpochs"/> epochs, at least 1).</param>
+    /// <param name="logger">Receives one line per epoch.</param>
+    /// <param name="cancellationToken">Stops after the current step.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="callbacks">Further observers of steps and epochs.</param>
+    public static SynchronyKernelStage FitKernel(KomplexNet net, MultiObjectSet train, MultiObjectSet validation, SynchronyTrainingOptions options,
+        ILogger? logger = null, CancellationToken cancellationToken = default, IProgress<TrainingProgress>? progress = null, IReadOnlyList<ITrainingCallback>? callbacks = null)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.KernelFirstEpochs < 1)
+            throw new ArgumentException($"SynchronyTraining.FitKernel: KernelFirstEpochs must be at least 1 (got {options.KernelFirstEpochs}).", nameof(options));
+        if (net.Oscillators is not { } oscillators)
+            throw new ArgumentException("SynchronyTraining.FitKernel: the KomplexNet has no Kuramoto oscillators (random or ideal phases); there is no kernel to train.", nameof(net));
+        var kernel = oscillators.Kernel;
+        if (!kernel.requires_grad)
+            throw new ArgumentException("SynchronyTraining.FitKernel: the Kuramoto kernel is not learnable (KuramotoOptions.LearnableKernel = false).", nameof(net));
+        int steps = 0;
+        var others = net.parameters().Where(p => p.requires_grad && p.Handle != kernel.Handle).ToList();
+        foreach (var p in others) p.requires_grad_(false);
+        try
+        {
+            var result = new Trainer(new TrainerOptions
+            {
+                Epochs = options.KernelFirstEpochs, BatchSize = options.BatchSize, Optimizer = OptimizerKind.Adam, LearningRate = options.LearningRate,
+                GradientClipNorm = options.GradientClip, Seed = options.Seed, ProgressEvery = 1,
+            }, logger).Fit(new TrainingRun
+            {
+                Model = net,
+                Objective = new Objective(net, 1, phaseMetrics: false, synchronyOnly: true),
+                Train = new MultiObjectSource(train, options.BatchSize, shuffle: true, seed: options.Seed),
+                Validation = new MultiObjectSource(validation, options.BatchSize, shuffle: false, seed: options.Seed),
+                Groups = [new ParameterGroup("kuramoto kernel", [kernel], new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = options.LearningRate })],
+                Selection = Selection.Of("-synchrony", m => -m["synchrony"]),
+                Callbacks = [.. callbacks ?? [], new TrainingCallback(onStep: _ => steps++)],
+            }, progress, cancellationToken);
+            double loss = result.BestValidation.GetValueOrDefault("synchrony", double.NaN);
+            logger?.LogInformation("Kernel-first stage: {Steps} steps, best epoch {Epoch}, validation synchrony loss {Loss:F3}", steps, result.BestEpoch, loss);
+            return new SynchronyKernelStage(steps, result.BestEpoch, loss, result.History.Select(e => e.Validation.GetValueOrDefault("synchrony", double.NaN)).ToList());
+        }
+        finally
+        {
+            foreach (var p in others) p.requires_grad_(true);
+        }
     }
 
     /// <summary>The training loss of one batch (see the class summary).</summary>

@@ -9,7 +9,9 @@ import csv, os, sys
 here = os.path.dirname(os.path.abspath(__file__))
 runs = [("fair-w1", "end to end, synchrony weight 1 (fair table)"),
         ("w01", "end to end, synchrony weight 0.1"),
-        ("kernel-first", "kernel-first: 1 kernel epoch on the synchrony loss, then 2 epochs classifier with the kernel frozen")]
+        ("kernel-first", "kernel-first: 1 kernel epoch on the synchrony loss, then 2 epochs classifier with the kernel frozen"),
+        ("larger-cheap", "larger budget, no Kuramoto models: 3,000 images, 4 epochs"),
+        ("larger-6000", "larger budget, phase controls only: 6,000 images, 4 epochs")]
 
 def fair_block(path):
     lines = open(path, encoding="utf-8").read().splitlines()

@@ -3,6 +3,8 @@
 //   dotnet run --project samples/Synchrony                 small default run
 //   dotnet run --project samples/Synchrony -- --bench      Kuramoto coupling-path benchmark
 // Options: --threads N --seeds N --epochs N --train N --test N --batch N --lr X --steps T --kernel K --models A,B --out DIR --fashion --synthetic
+//          --sync-weight X (synchrony-loss weight, default 1) --kernel-first N (N kernel-only epochs on the synchrony loss,
+//          then the kernel frozen while the classifier trains; default 0 = end to end) --reference-data --compare-with MODEL
 using System.Diagnostics;
 using System.Globalization;
 using BilateralNeuro.Core;
@@ -54,7 +56,10 @@ var options = new SynchronyExperimentOptions
         Epochs = IntArg("--epochs", defaults.Training.Epochs),
         BatchSize = IntArg("--batch", defaults.Training.BatchSize),
         LearningRate = double.Parse(Arg("--lr", defaults.Training.LearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+        SynchronyWeight = double.Parse(Arg("--sync-weight", defaults.Training.SynchronyWeight.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+        KernelFirstEpochs = IntArg("--kernel-first", defaults.Training.KernelFirstEpochs),
     },
+    ReferenceData = args.Contains("--reference-data"),
     Models = Arg("--models", string.Join(",", Enum.GetNames<SynchronyModel>())).Split(',').Select(Enum.Parse<SynchronyModel>).ToArray(),
     PhaseMapDirectory = outDir,
 };
@@ -71,6 +76,31 @@ foreach (var model in result.Rows.Select(r => r.Model).Distinct())
     var cells = conditions.Select(c => result.Rows.Single(r => r.Model == model && r.Condition == c)).Select(r => $"{r.ExactMatch:F3} ± {r.ExactMatchStd:F3}");
     Console.WriteLine($"| {model} | {result.ParameterCounts[model]:N0} | " + string.Join(" | ", cells) + " |");
 }
+// Fair table: optimiser steps per model, mean exact match with its 95 % t interval over seeds, and every model paired
+// by seed against one reference model (default RandomPhases), Holm-adjusted over the compared models.
+string reference = Arg("--compare-with", nameof(SynchronyModel.RandomPhases));
+Console.WriteLine($"\nFair table, condition '{conditions[0]}': exact match mean [95 % CI] over seeds; paired difference vs {reference} (t CI, Holm over rows)");
+Console.WriteLine("| model | optimiser steps | seeds | exact match [95 % CI] | difference vs " + reference + " |");
+Console.WriteLine("|---|---:|---:|---|---|");
+var clean = result.Rows.Where(r => r.Condition == conditions[0]).ToList();
+var byModel = clean.Where(r => r.ExactMatchBySeed is not null).ToDictionary(r => r.Model, r => r.ExactMatchBySeed!);
+var comparisons = options.Seeds > 1 && byModel.ContainsKey(reference)
+    ? BilateralNeuro.Analysis.Statistics.CompareAll(byModel, reference).ToDictionary(c => c.Name)
+    : new Dictionary<string, BilateralNeuro.Analysis.PairedComparison>();
+foreach (var r in clean)
+{
+    string ci = r.ExactMatchCi is { } m ? m.ToString() : $"{r.ExactMatch:F3} (1 seed: no CI)";
+    string diff = comparisons.TryGetValue($"{r.Model} - {reference}", out var c) ? c.ToString() : r.Model == reference ? "reference" : "not measured";
+    Console.WriteLine($"| {r.Model} | {r.OptimizerSteps:N0} | {r.Seeds} | {ci} | {diff} |");
+}
+var seedCsv = new List<string> { "model,condition,seed,exact_match,optimizer_steps" };
+seedCsv.AddRange(result.Rows.Where(r => r.ExactMatchBySeed is not null).SelectMany(r => r.ExactMatchBySeed!.Select(kv =>
+    string.Join(",", r.Model, r.Condition, kv.Key.ToString(CultureInfo.InvariantCulture), kv.Value.ToString("G5", CultureInfo.InvariantCulture), r.OptimizerSteps.ToString(CultureInfo.InvariantCulture)))));
+File.WriteAllLines(Path.Combine(outDir, "per-seed.csv"), seedCsv);
+if (comparisons.Count > 0)
+    File.WriteAllLines(Path.Combine(outDir, "comparisons.csv"), new[] { "comparison," + string.Join(",", BilateralNeuro.Analysis.PairedComparison.CsvHeader) }
+        .Concat(comparisons.Values.Select(c => c.Name + "," + string.Join(",", c.CsvValues()))));
+
 Console.WriteLine($"\nCondition '{conditions[0]}': per-label accuracy, F1, phase coherence (within objects), separation (between objects), exact match per timestep");
 Console.WriteLine("| model | label acc | F1 | coherence | separation | exact match per step |");
 Console.WriteLine("|---|---:|---:|---:|---:|---|");

@@ -70,8 +70,22 @@ public sealed class SynchronyExperimentOptions
 }
 
 /// <summary>Mean and std over seeds of one model on one test condition.</summary>
+/// <param name="Model">Model name.</param>
+/// <param name="Condition">Test condition.</param>
+/// <param name="Seeds">Seeds averaged.</param>
+/// <param name="ExactMatch">Mean exact match over seeds.</param>
+/// <param name="ExactMatchStd">Its sample standard deviation over seeds.</param>
+/// <param name="LabelAccuracy">Mean per-label accuracy.</param>
+/// <param name="F1">Mean micro F1.</param>
+/// <param name="Coherence">Mean within-object phase coherence.</param>
+/// <param name="Separation">Mean between-object phase separation.</param>
+/// <param name="ExactMatchPerStep">Mean exact match after every timestep.</param>
+/// <param name="ExactMatchBySeed">Exact match per seed (seed → value), for paired comparisons.</param>
+/// <param name="ExactMatchCi">Mean exact match with its 95 % t interval over seeds (<see cref="Statistics.MeanCi"/>).</param>
+/// <param name="OptimizerSteps">Optimiser steps per seed of this model (kernel-first stage included).</param>
 public sealed record SynchronyResultRow(string Model, string Condition, int Seeds, double ExactMatch, double ExactMatchStd,
-    double LabelAccuracy, double F1, double Coherence, double Separation, IReadOnlyList<double> ExactMatchPerStep);
+    double LabelAccuracy, double F1, double Coherence, double Separation, IReadOnlyList<double> ExactMatchPerStep,
+    IReadOnlyDictionary<int, double>? ExactMatchBySeed = null, MeanInterval? ExactMatchCi = null, int OptimizerSteps = 0);
 
 /// <summary>Result of <see cref="SynchronyExperiment.Run"/>.</summary>
 public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow> Rows, IReadOnlyDictionary<string, long> ParameterCounts,
@@ -81,7 +95,8 @@ public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow>
 /// <param name="Parameters">The model's parameter count.</param>
 /// <param name="TrainSeconds">Training wall time.</param>
 /// <param name="Metrics">Test metrics per condition.</param>
-public sealed record SynchronyUnitRecord(long Parameters, double TrainSeconds, Dictionary<string, SynchronyMetrics> Metrics);
+/// <param name="OptimizerSteps">Optimiser steps taken (kernel-first stage included).</param>
+public sealed record SynchronyUnitRecord(long Parameters, double TrainSeconds, Dictionary<string, SynchronyMetrics> Metrics, int OptimizerSteps = 0);
 
 /// <summary>
 /// The KomplexNet protocol at configurable scale: compose 2-object training images from the training digits (overlap
@@ -132,6 +147,8 @@ public static class SynchronyExperiment
         tests.Add(("3 objects", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Objects = 3 }, seed: 302)));
 
         var metrics = new Dictionary<(SynchronyModel, string), List<SynchronyMetrics>>();
+        var seedsOf = new Dictionary<(SynchronyModel, string), List<int>>();
+        var stepsOf = new Dictionary<SynchronyModel, int>();
         var counts = new Dictionary<string, long>();
         var seconds = new Dictionary<string, double>();
         var figures = new List<string>();
@@ -144,10 +161,13 @@ public static class SynchronyExperiment
                 {
                     counts[model.ToString()] = done.Parameters;
                     seconds[model.ToString()] = seconds.GetValueOrDefault(model.ToString()) + done.TrainSeconds;
+                    stepsOf[model] = done.OptimizerSteps;
                     foreach (var (name, m) in done.Metrics)
                     {
                         if (!metrics.TryGetValue((model, name), out var stored)) metrics[(model, name)] = stored = new();
                         stored.Add(m);
+                        if (!seedsOf.TryGetValue((model, name), out var ss)) seedsOf[(model, name)] = ss = new();
+                        ss.Add(seed);
                     }
                     logger.LogInformation("{Model} seed {Seed}: finished in an earlier run", model, seed);
                     if (seed == 0 && options.PhaseMapDirectory is not null && Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png") is { } map && File.Exists(map))
@@ -163,20 +183,24 @@ public static class SynchronyExperiment
                 {
                     Epochs = options.Training.Epochs, BatchSize = options.Training.BatchSize, LearningRate = options.Training.LearningRate,
                     GradientClip = options.Training.GradientClip, SynchronyWeight = options.Training.SynchronyWeight, Seed = seed,
+                    KernelFirstEpochs = model is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback ? options.Training.KernelFirstEpochs : 0,
                 };
                 var fit = SynchronyTraining.Fit(net, train, validation, training, logger, cancellationToken, stageProgress?.Invoke($"{model} seed {seed}"));
                 seconds[model.ToString()] = seconds.GetValueOrDefault(model.ToString()) + fit.Elapsed.TotalSeconds;
+                stepsOf[model] = fit.OptimizerSteps;
                 logger.LogInformation("{Model} seed {Seed}: best epoch {Epoch}, validation exact match {Val:F3}, {Seconds:F0}s", model, seed, fit.BestEpoch, fit.BestValidationExactMatch, fit.Elapsed.TotalSeconds);
                 foreach (var (name, set) in tests)
                 {
                     var m = SynchronyTraining.Evaluate(net, set, options.Training.BatchSize, seed: seed);
                     if (!metrics.TryGetValue((model, name), out var list)) metrics[(model, name)] = list = new();
                     list.Add(m);
+                    if (!seedsOf.TryGetValue((model, name), out var ss)) seedsOf[(model, name)] = ss = new();
+                    ss.Add(seed);
                     unitMetrics[name] = m;
                 }
                 if (seed == 0 && options.PhaseMapDirectory is not null && net is KomplexNet k)
                     figures.Add(WritePhaseMaps(k, clean0, 0, Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png")));
-                journal?.Save(unit, new SynchronyUnitRecord(counts[model.ToString()], fit.Elapsed.TotalSeconds, unitMetrics));
+                journal?.Save(unit, new SynchronyUnitRecord(counts[model.ToString()], fit.Elapsed.TotalSeconds, unitMetrics, fit.OptimizerSteps));
             }
         }
         foreach (var (_, set) in tests) set.Dispose();
@@ -193,7 +217,8 @@ public static class SynchronyExperiment
             int steps = l[0].ExactMatchPerStep.Count;
             var perStep = Enumerable.Range(0, steps).Select(t => l.Average(m => m.ExactMatchPerStep[t])).ToArray();
             rows.Add(new SynchronyResultRow(model.ToString(), cond, l.Count, mean, std, l.Average(m => m.LabelAccuracy), l.Average(m => m.F1),
-                l.Average(m => m.Coherence), l.Average(m => m.Separation), perStep));
+                l.Average(m => m.Coherence), l.Average(m => m.Separation), perStep,
+                seedsOf[(model, cond)].Zip(em).ToDictionary(p => p.First, p => p.Second), em.Length > 1 ? Statistics.MeanCi(em) : null, stepsOf.GetValueOrDefault(model)));
         }
         return new SynchronyExperimentResult(rows, counts, seconds, clock.Elapsed, figures);
     }

@@ -50,6 +50,7 @@ public sealed class SynchronyTrainingOptionsValidator : IValidateOptions<Synchro
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) e.AddError($"LearningRate must be a positive finite number (got {o.LearningRate}).");
         if (!(o.GradientClip > 0)) e.AddError($"GradientClip must be positive (got {o.GradientClip}).");
         if (!(o.SynchronyWeight >= 0) || double.IsInfinity(o.SynchronyWeight)) e.AddError($"SynchronyWeight must be a finite number >= 0 (got {o.SynchronyWeight}).");
+        if (o.KernelFirstEpochs < 0) e.AddError($"KernelFirstEpochs must be >= 0 (0 = end-to-end training; got {o.KernelFirstEpochs}).");
         return e.Build();
     }
 }

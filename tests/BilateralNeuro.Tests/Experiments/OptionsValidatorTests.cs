@@ -51,10 +51,11 @@ public class OptionsValidatorTests
         {
             ValidationFraction = 1, Overlaps = [0.5, 2], KernelSize = 4, Seeds = 0,
             Models = [SynchronyModel.Real, SynchronyModel.Real], Ood = (30, 1.5, 1.0, 0.1),
-            Training = new() { Epochs = 0, LearningRate = double.NaN },
+            Training = new() { Epochs = 0, LearningRate = double.NaN, KernelFirstEpochs = -1 },
         };
         var r = new SynchronyExperimentOptionsValidator().Validate(null, o);
-        r.Failures.Should().HaveCount(8);
+        r.Failures.Should().HaveCount(9);
+        r.Failures.Should().Contain("Training.KernelFirstEpochs must be >= 0 (0 = end-to-end training; got -1).");
         r.Failures.Should().Contain(["Training.Epochs must be at least 1 (got 0).", "Models: models must be distinct.", "KernelSize must be a positive odd number (got 4)."]);
         r.Failures.Should().Contain(f => f.StartsWith("Training.LearningRate")).And.Contain(f => f.StartsWith("Ood:")).And.Contain(f => f.StartsWith("Overlaps:"));
     }

@@ -5,6 +5,7 @@ using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BilateralNeuro.Synchrony.Training;
@@ -24,6 +25,13 @@ public sealed class SynchronyTrainingOptions
     public double SynchronyWeight { get; set; } = 1;
     /// <summary>Seed of data order and phases.</summary>
     public int Seed { get; set; }
+    /// <summary>
+    /// The reference's kernel-first ('channels') mode when &gt; 0: first this many epochs train only the Kuramoto
+    /// coupling kernel on the synchrony loss alone (every other parameter frozen; best epoch by validation synchrony
+    /// loss), then <see cref="Epochs"/> epochs train every other parameter on the classification loss with the kernel
+    /// frozen (<see cref="SynchronyWeight"/> is then unused). 0 (default): end-to-end training.
+    /// </summary>
+    public int KernelFirstEpochs { get; set; }
 }
 
 /// <summary>Metrics of a model on a multi-object set.</summary>
@@ -39,7 +47,22 @@ public sealed record SynchronyMetrics(double ExactMatch, double LabelAccuracy, d
 public sealed record SynchronyEpoch(int Epoch, double TrainLoss, double ValidationExactMatch, TimeSpan Duration);
 
 /// <summary>Result of <see cref="SynchronyTraining.Fit"/>.</summary>
-public sealed record SynchronyFitResult(IReadOnlyList<SynchronyEpoch> History, int BestEpoch, double BestValidationExactMatch, TimeSpan Elapsed);
+/// <param name="History">Epochs of the classification stage (the only stage in end-to-end mode).</param>
+/// <param name="BestEpoch">Restored epoch of the classification stage.</param>
+/// <param name="BestValidationExactMatch">Its validation exact match.</param>
+/// <param name="Elapsed">Wall time of all stages.</param>
+/// <param name="OptimizerSteps">Optimiser steps taken in all stages (kernel stage included).</param>
+/// <param name="KernelSteps">Optimiser steps of the kernel-first stage (0 in end-to-end mode).</param>
+/// <param name="KernelSynchronyLoss">Validation synchrony loss of the restored kernel-stage epoch (NaN in end-to-end mode).</param>
+public sealed record SynchronyFitResult(IReadOnlyList<SynchronyEpoch> History, int BestEpoch, double BestValidationExactMatch, TimeSpan Elapsed,
+    int OptimizerSteps = 0, int KernelSteps = 0, double KernelSynchronyLoss = double.NaN);
+
+/// <summary>Result of <see cref="SynchronyTraining.FitKernel"/>.</summary>
+/// <param name="OptimizerSteps">Optimiser steps taken.</param>
+/// <param name="BestEpoch">Restored epoch (lowest validation synchrony loss).</param>
+/// <param name="ValidationSynchronyLoss">Its validation synchrony loss.</param>
+/// <param name="SynchronyLossPerEpoch">Validation synchrony loss after every epoch.</param>
+public sealed record SynchronyKernelStage(int OptimizerSteps, int BestEpoch, double ValidationSynchronyLoss, IReadOnlyList<double> SynchronyLossPerEpoch);
 
 /// <summary>
 /// Training of multi-object models that need the object masks, as one <see cref="Trainer"/> run over a
@@ -71,21 +94,114 @@ public static class SynchronyTraining
         ArgumentNullException.ThrowIfNull(options);
         if (options.Epochs < 1 || options.BatchSize < 1 || !(options.LearningRate > 0) || !(options.GradientClip > 0))
             throw new ArgumentException($"SynchronyTraining: epochs, batch size, learning rate and gradient clip must be positive (got {options.Epochs}, {options.BatchSize}, {options.LearningRate}, {options.GradientClip}).", nameof(options));
-        var trainer = new Trainer(new TrainerOptions
+        int steps = 0;
+        var counter = new TrainingCallback(onStep: _ => steps++);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = options.LearningRate };
+        TrainerOptions TrainerFor(int epochs) => new()
         {
-            Epochs = options.Epochs, BatchSize = options.BatchSize, Optimizer = OptimizerKind.Adam, LearningRate = options.LearningRate,
+            Epochs = epochs, BatchSize = options.BatchSize, Optimizer = OptimizerKind.Adam, LearningRate = options.LearningRate,
             GradientClipNorm = options.GradientClip, Seed = options.Seed, ProgressEvery = 1, SelectionMetric = Objective.ExactMatch,
-        }, logger);
-        var result = trainer.Fit(new TrainingRun
+        };
+        MultiObjectSource TrainSource() => new(train, options.BatchSize, shuffle: true, seed: options.Seed);
+        MultiObjectSource ValidationSource() => new(validation, options.BatchSize, shuffle: false, seed: options.Seed);
+        double weight = options.SynchronyWeight;
+        int kernelSteps = 0;
+        double kernelLoss = double.NaN;
+        IReadOnlyList<ParameterGroup>? groups = null;
+        Parameter? frozen = null;
+        if (options.KernelFirstEpochs > 0)
         {
-            Model = model,
-            Objective = new Objective(model, options.SynchronyWeight, phaseMetrics: false),
-            Train = new MultiObjectSource(train, options.BatchSize, shuffle: true, seed: options.Seed),
-            Validation = new MultiObjectSource(validation, options.BatchSize, shuffle: false, seed: options.Seed),
-            Callbacks = callbacks ?? [],
-        }, progress, cancellationToken);
+            if (model is not KomplexNet { Oscillators: { } oscillators })
+                throw new ArgumentException($"SynchronyTraining: KernelFirstEpochs = {options.KernelFirstEpochs} needs a KomplexNet with Kuramoto oscillators (got {model.GetType().Name}{(model is KomplexNet ? " without oscillators" : "")}); use 0 for this model.", nameof(model));
+            var kernel = oscillators.Kernel;
+            var others = model.parameters().Where(p => p.requires_grad && p.Handle != kernel.Handle).ToList();
+            var stage1 = FitKernel((KomplexNet)model, train, validation, options, logger, cancellationToken, progress);
+            steps += stage1.OptimizerSteps;
+            kernelSteps = stage1.OptimizerSteps;
+            kernelLoss = stage1.ValidationSynchronyLoss;
+            // Stage 2: everything else on the classification loss, the kernel frozen.
+            groups = [new ParameterGroup("classifier", others, settings)];
+            kernel.requires_grad_(false);
+            frozen = kernel;
+            weight = 0;
+        }
+        TrainingResult result;
+        try
+        {
+            result = new Trainer(TrainerFor(options.Epochs), logger).Fit(new TrainingRun
+            {
+                Model = model,
+                Objective = new Objective(model, weight, phaseMetrics: false),
+                Train = TrainSource(),
+                Validation = ValidationSource(),
+                Groups = groups,
+                Callbacks = [.. callbacks ?? [], counter],
+            }, progress, cancellationToken);
+        }
+        finally
+        {
+            frozen?.requires_grad_(true);
+        }
         var history = result.History.Select(e => new SynchronyEpoch(e.Epoch, e.TrainLoss, e.Validation[Objective.ExactMatch], e.Duration)).ToList();
-        return new SynchronyFitResult(history, result.BestEpoch, result.BestValidation.GetValueOrDefault(Objective.ExactMatch, double.NaN), result.Elapsed);
+        return new SynchronyFitResult(history, result.BestEpoch, result.BestValidation.GetValueOrDefault(Objective.ExactMatch, double.NaN), clock.Elapsed,
+            steps, kernelSteps, kernelLoss);
+    }
+
+    /// <summary>
+    /// Stage 1 of the kernel-first mode (<see cref="SynchronyTrainingOptions.KernelFirstEpochs"/> epochs): trains only the
+    /// Kuramoto coupling kernel of <paramref name="net"/> on the synchrony loss alone (every other parameter frozen and
+    /// left unchanged) and restores the epoch with the lowest validation synchrony loss.
+    /// </summary>
+    /// <param name="net">A KomplexNet with Kuramoto oscillators and a learnable kernel.</param>
+    /// <param name="train">Composed training images with masks.</param>
+    /// <param name="validation">Composed validation images (selection by synchrony loss).</param>
+    /// <param name="options">Training options (<see cref="SynchronyTrainingOptions.KernelFirstEpochs"/> epochs, at least 1).</param>
+    /// <param name="logger">Receives one line per epoch.</param>
+    /// <param name="cancellationToken">Stops after the current step.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="callbacks">Further observers of steps and epochs.</param>
+    public static SynchronyKernelStage FitKernel(KomplexNet net, MultiObjectSet train, MultiObjectSet validation, SynchronyTrainingOptions options,
+        ILogger? logger = null, CancellationToken cancellationToken = default, IProgress<TrainingProgress>? progress = null, IReadOnlyList<ITrainingCallback>? callbacks = null)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.KernelFirstEpochs < 1)
+            throw new ArgumentException($"SynchronyTraining.FitKernel: KernelFirstEpochs must be at least 1 (got {options.KernelFirstEpochs}).", nameof(options));
+        if (net.Oscillators is not { } oscillators)
+            throw new ArgumentException("SynchronyTraining.FitKernel: the KomplexNet has no Kuramoto oscillators (random or ideal phases); there is no kernel to train.", nameof(net));
+        var kernel = oscillators.Kernel;
+        if (!kernel.requires_grad)
+            throw new ArgumentException("SynchronyTraining.FitKernel: the Kuramoto kernel is not learnable (KuramotoOptions.LearnableKernel = false).", nameof(net));
+        int steps = 0;
+        var others = net.parameters().Where(p => p.requires_grad && p.Handle != kernel.Handle).ToList();
+        foreach (var p in others) p.requires_grad_(false);
+        try
+        {
+            var result = new Trainer(new TrainerOptions
+            {
+                Epochs = options.KernelFirstEpochs, BatchSize = options.BatchSize, Optimizer = OptimizerKind.Adam, LearningRate = options.LearningRate,
+                GradientClipNorm = options.GradientClip, Seed = options.Seed, ProgressEvery = 1,
+            }, logger).Fit(new TrainingRun
+            {
+                Model = net,
+                Objective = new Objective(net, 1, phaseMetrics: false, synchronyOnly: true),
+                Train = new MultiObjectSource(train, options.BatchSize, shuffle: true, seed: options.Seed),
+                Validation = new MultiObjectSource(validation, options.BatchSize, shuffle: false, seed: options.Seed),
+                Groups = [new ParameterGroup("kuramoto kernel", [kernel], new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = options.LearningRate })],
+                Selection = Selection.Of("-synchrony", m => -m["synchrony"]),
+                Callbacks = [.. callbacks ?? [], new TrainingCallback(onStep: _ => steps++)],
+            }, progress, cancellationToken);
+            double loss = result.BestValidation.GetValueOrDefault("synchrony", double.NaN);
+            logger?.LogInformation("Kernel-first stage: {Steps} steps, best epoch {Epoch}, validation synchrony loss {Loss:F3}", steps, result.BestEpoch, loss);
+            return new SynchronyKernelStage(steps, result.BestEpoch, loss, result.History.Select(e => e.Validation.GetValueOrDefault("synchrony", double.NaN)).ToList());
+        }
+        finally
+        {
+            foreach (var p in others) p.requires_grad_(true);
+        }
     }
 
     /// <summary>The training loss of one batch (see the class summary).</summary>
@@ -130,7 +246,7 @@ public static class SynchronyTraining
     /// (Kuramoto models), exact match (<c>labels/exact</c>, and per step in evaluation), label accuracy, true/false
     /// positives and negatives, and phase coherence/separation when asked.
     /// </summary>
-    private sealed class Objective(nn.Module<Tensor, Dictionary<string, Tensor>> model, double synchronyWeight, bool phaseMetrics) : ITrainingObjective
+    private sealed class Objective(nn.Module<Tensor, Dictionary<string, Tensor>> model, double synchronyWeight, bool phaseMetrics, bool synchronyOnly = false) : ITrainingObjective
     {
         public const string ExactMatch = "labels/exact";
 
@@ -147,7 +263,7 @@ public static class SynchronyTraining
             var y = batch.Labels[MultiObjectSource.LabelLevel];
             var masks = batch.Input(MultiObjectSource.MasksInput);
             var (classification, synchrony, steps, run) = Terms(model, batch.Images, y, masks, synchronyWeight, context.Generator);
-            var loss = synchrony is null ? classification : classification + synchronyWeight * synchrony;
+            var loss = synchronyOnly ? synchrony! : synchrony is null ? classification : classification + synchronyWeight * synchrony;
             long n = batch.Size;
             var metrics = new Dictionary<string, MetricValue> { ["classification"] = MetricValue.Mean(classification.item<float>(), n) };
             if (synchrony is not null) metrics["synchrony"] = MetricValue.Mean(synchrony.item<float>(), n);

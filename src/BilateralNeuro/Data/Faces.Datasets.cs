@@ -109,19 +109,66 @@ public static class FaceDatasets
             new Dictionary<string, IReadOnlyList<string>> { [Valence] = ["negative", "positive"] }, "procedural faces"), grid, occlusion);
     }
 
+    /// <summary>
+    /// The lab's canonical morph (JyBmegan/SE-AlexNet <c>1_Codes/predict.py</c>: 21 images <c>bm_ave_1..21</c> of one
+    /// averaged face from sad to happy): one <see cref="FaceIdentity.Average"/> of <paramref name="identities"/>, centred
+    /// with flat light (<see cref="FaceNuisance.Canonical"/>), at <paramref name="levels"/> evenly spaced valences
+    /// 0 (sad) .. 1 (happy), one image per level. Labels as in <see cref="Continuum"/>; identity is 0.
+    /// </summary>
+    /// <param name="generator">The renderer (its size and pixel noise apply; noise is seeded by <paramref name="seed"/>).</param>
+    /// <param name="identities">Identities averaged into the one face (e.g. the held-out test identities).</param>
+    /// <param name="seed">Seed of the pixel noise.</param>
+    /// <param name="occlusion">Region hidden in every image.</param>
+    /// <param name="levels">Morph levels (21 in the lab).</param>
+    public static MorphContinuum AveragedContinuum(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int seed = 0,
+        FaceOcclusion occlusion = FaceOcclusion.None, int levels = 21)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (levels < 3) throw new ArgumentOutOfRangeException(nameof(levels), levels, "FaceDatasets: at least 3 morph levels.");
+        var average = FaceIdentity.Average(identities);
+        var grid = Enumerable.Range(0, levels).Select(l => l / (double)(levels - 1)).ToArray();
+        var ids = Enumerable.Repeat(average, levels).ToList();
+        var nuisance = Enumerable.Repeat(FaceNuisance.Canonical, levels).ToList();
+        var images = RenderBytes(generator, ids, grid.ToList(), nuisance, occlusion, seed);
+        var labels = new Dictionary<string, Tensor>
+        {
+            [Morph] = torch.arange(levels, dtype: ScalarType.Int64),
+            [Valence] = torch.tensor(grid.Select(v => v > 0.5 ? 1L : 0L).ToArray()),
+            [Identity] = torch.zeros(levels, dtype: ScalarType.Int64),
+        };
+        return new MorphContinuum(new LabeledImages($"faces/averaged-continuum/{occlusion.ToString().ToLowerInvariant()}", images, labels,
+            new Dictionary<string, IReadOnlyList<string>> { [Valence] = ["negative", "positive"] }, "procedural faces (averaged identity)"), grid, occlusion);
+    }
+
+    /// <summary>
+    /// Images rendered per call of the float renderer at <paramref name="size"/> px. Rendering keeps about a hundred
+    /// float (n, S, S) intermediates alive until a chunk is converted to bytes, so the chunk is sized to hold that
+    /// transient near <see cref="RenderBudgetBytes"/> (32 images at 128 px, 128 at 64 px) instead of a fixed 256.
+    /// </summary>
+    public static int RenderChunk(int size) =>
+        Math.Clamp((int)(RenderBudgetBytes / (RenderIntermediates * 4L * size * size)), 1, 256);
+
+    /// <summary>Target bytes of the renderer's transient float intermediates per chunk (≈ 200 MB).</summary>
+    public const long RenderBudgetBytes = 200L << 20;
+
+    // Measured order of magnitude of live (n, S, S) float32 intermediates in FaceGenerator.Render (ellipses, masks, paints).
+    internal const int RenderIntermediates = 100;
+
+    internal static int? ChunkOverride { get; set; }
+
     private static Tensor RenderBytes(FaceGenerator g, List<FaceIdentity> ids, List<double> val, List<FaceNuisance> nuisance, FaceOcclusion occlusion, int seed)
     {
-        const int chunk = 256;
-        var parts = new List<Tensor>();
+        int chunk = ChunkOverride ?? RenderChunk(g.Size);
+        // one preallocated uint8 result filled chunk by chunk (no list of parts + cat: that held the bytes twice)
+        var all = torch.empty([ids.Count, 3, g.Size, g.Size], dtype: ScalarType.Byte);
         for (int start = 0; start < ids.Count; start += chunk)
         {
             int len = Math.Min(chunk, ids.Count - start);
             using var scope = NewDisposeScope();
             var img = g.Render(ids.GetRange(start, len), val.GetRange(start, len), nuisance.GetRange(start, len), occlusion, unchecked(seed * 7919 + start));
-            parts.Add(img.mul(255).round().to(ScalarType.Byte).DetachFromDisposeScope());
+            all.narrow(0, start, len).copy_(img.mul(255).round().to(ScalarType.Byte));
         }
-        var all = torch.cat(parts, 0);
-        foreach (var p in parts) p.Dispose();
         return all;
     }
 }

@@ -43,7 +43,10 @@ public sealed class TransferModel : Module<Tensor, Dictionary<string, Tensor>>
     /// <param name="attentionOptions">Attention block and where it goes, or null for none.</param>
     /// <param name="freezeFeatures">Freeze the conv features.</param>
     /// <param name="newOutputLayer">Replace the output Linear with a freshly initialised one for <paramref name="classes"/>.</param>
-    /// <param name="transferred">Carry conv and fc6/fc7 weights (default) or only the conv weights (fc6/fc7 re-initialised).</param>
+    /// <param name="transferred">
+    /// Carry conv and fc6/fc7 weights (default) or only the conv weights: fc6/fc7 are then replaced by fresh layers and
+    /// the backbone's old ones disposed (at width 1, fc6 alone is 150 MB), so do not run <paramref name="backbone"/> itself afterwards.
+    /// </param>
     public TransferModel(ITorchvisionConvNet backbone, int classes, string head = "valence",
         FaceAttentionOptions? attentionOptions = null, bool freezeFeatures = true, bool newOutputLayer = true,
         TransferredLayers transferred = TransferredLayers.ConvAndFullyConnected)

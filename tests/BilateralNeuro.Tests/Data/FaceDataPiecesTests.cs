@@ -58,6 +58,25 @@ public class FaceDataPiecesTests
     }
 
     [Fact]
+    public void Identity_plan_renders_on_demand_what_the_eager_set_holds()
+    {
+        var gen = new FaceGenerator(new FaceGeneratorOptions { Size = 64, Noise = 0 });
+        var ids = gen.SampleIdentities(4, seed: 6);
+        using var eager = gen.IdentitySet(ids, 3, seed: 9);
+        var plan = gen.IdentityPlan(ids, 3, seed: 9);
+        plan.Count.Should().Be(12);
+        plan.Identities.Should().Be(4);
+        Same(plan.IdentityLabels(), eager.Labels[FaceDatasets.Identity]).Should().BeTrue();
+        long[] pick = [11, 0, 5];
+        Same(plan.Render(pick), eager.Images.index_select(0, torch.tensor(pick))).Should().BeTrue();
+        // with pixel noise, an image renders the same in any batch
+        var noisy = new FaceGenerator(new FaceGeneratorOptions { Size = 64, Noise = 0.05 }).IdentityPlan(ids, 3, seed: 9);
+        Same(noisy.Render([4, 7])[1], noisy.Render([7])[0]).Should().BeTrue();
+        var bad = () => plan.Render([12]);
+        bad.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*[0, 12)*");
+    }
+
+    [Fact]
     public void Procedural_objects_are_balanced_deterministic_and_their_class_is_in_the_shape()
     {
         using var a = ProceduralObjects.Create(200, size: 32, seed: 5);

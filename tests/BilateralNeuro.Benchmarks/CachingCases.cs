@@ -1,6 +1,7 @@
 using BilateralNeuro.Attention;
-using HeadCache = BilateralNeuro.Bilateral.Training.FeatureCache;
-using TransferCache = BilateralNeuro.Attention.FeatureCache;
+using BilateralNeuro.Attention.Training;
+using BilateralNeuro.Bilateral;
+using BilateralNeuro.Training;
 using BilateralNeuro.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ public static class CachingCases
         const double width = 0.25;
         torch.manual_seed(0);
         using var data = train.Take(batch * 4);
-        using var net = Bilateral.Bilateral.Create()
+        using var net = BilateralNetwork.Create()
             .Left(h => h.ResNet9().Width(width).InputChannels(1))
             .Right(h => h.ResNet9().Width(width).InputChannels(1))
             .Heads(10, 4).Build();
@@ -30,8 +31,8 @@ public static class CachingCases
         var source = new BatchSource(data, batch, normalization: Normalization.FashionMnist, shuffle: false);
         var batches = source.IndexBatches(0).ToList();
         double cacheSeconds = 0;
-        HeadCache? cache = null;
-        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = HeadCache.Compute(net, source)));
+        CachedSource? cache = null;
+        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = CachedSource.Compute(net, x => { var (l, r) = net.Features(x); return new Dictionary<string, Tensor> { ["left"] = l, ["right"] = r }; }, source)));
         using var fc = cache!;
         using var opt = optim.Adam(net.Head.parameters(), 1e-4, weight_decay: 1e-5);
         net.train();
@@ -62,7 +63,7 @@ public static class CachingCases
             using var scope = NewDisposeScope();
             var idx = batches[b++ % batches.Count];
             using var it = torch.tensor(idx);
-            HeadStep(fc.Left.index_select(0, it), fc.Right.index_select(0, it), idx);
+            HeadStep(fc.Features["left"].index_select(0, it), fc.Features["right"].index_select(0, it), idx);
         }
 
         double frozenFlops = FlopCounter.ForwardFlops(net, () => net.Features(source.Load(batches[0], false).Images).Left);
@@ -86,14 +87,14 @@ public static class CachingCases
         const int batch = 128, size = 96;
         const double width = 0.25;
         torch.manual_seed(0);
-        using var model = Attention.Attention.AlexNet().Width(width).Classes(2).FreezeFeatures().Build();
+        using var model = TransferModels.AlexNet().Width(width).Classes(2).FreezeFeatures().Build();
         int n = batch * 4;
         using var data = new LabeledImages("random", torch.randint(0, 256, [n, 3, size, size], dtype: ScalarType.Byte),
             new Dictionary<string, Tensor> { ["valence"] = torch.randint(0, 2, [n], dtype: ScalarType.Int64) });
         var norm = Normalization.None(3);
         double cacheSeconds = 0;
-        CachedFeatures? cache = null;
-        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = TransferCache.Compute(model, data, norm, batchSize: batch)));
+        CachedSource? cache = null;
+        double cacheRss = Rss.PeakDelta(() => cacheSeconds = Harness.Time(() => cache = TransferTraining.CacheFeatures(model, data, norm, batchSize: batch)));
         using var ac = cache!;
         var source = new BatchSource(data, batch, normalization: norm, shuffle: false);
         var batches = source.IndexBatches(0).ToList();
@@ -125,7 +126,7 @@ public static class CachingCases
         {
             using var scope = NewDisposeScope();
             using var it = torch.tensor(batches[b++ % batches.Count]);
-            Train(ac.Features.index_select(0, it), ac.Labels["valence"].index_select(0, it));
+            Train(ac.Primary.index_select(0, it), ac.Labels["valence"].index_select(0, it));
         }
 
         // The classifier (fc6, fc7, output) is trained, so its linear FLOPs count 3x; the frozen convs count once.

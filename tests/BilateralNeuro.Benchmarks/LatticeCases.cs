@@ -17,7 +17,7 @@ public static class LatticeCases
     {
         const int batch = 64;
         torch.manual_seed(0);
-        using var net = Resources.Resources.Lattice().InputChannels(1).Classes(10).MaxLayers(6).MaxChannels(32).MaxSteps(8)
+        using var net = LatticeNetwork.Create().InputChannels(1).Classes(10).MaxLayers(6).MaxChannels(32).MaxSteps(8)
             .Time(TimeMode.Halting).Build();
         net.eval();
         var source = new BatchSource(train.Take(batch), batch, normalization: Normalization.FashionMnist, shuffle: false);
@@ -43,7 +43,7 @@ public static class LatticeCases
         foreach (var row in Compaction(net, x, s)) yield return row;
         // The same at twice the width (64 -> 32 channels): whether the shortfall is the small convolutions' efficiency.
         torch.manual_seed(0);
-        using var wide = Resources.Resources.Lattice().InputChannels(1).Classes(10).MaxLayers(6).MaxChannels(64).MaxSteps(8)
+        using var wide = LatticeNetwork.Create().InputChannels(1).Classes(10).MaxLayers(6).MaxChannels(64).MaxSteps(8)
             .Time(TimeMode.Halting).Build();
         wide.eval();
         foreach (var row in Compaction(wide, x, s)) yield return row;

@@ -117,7 +117,7 @@ public static class PeerCases
         const int batch = 64;
         const double width = 0.5;
         torch.manual_seed(0);
-        using var net = Bilateral.Bilateral.Create()
+        using var net = BilateralNetwork.Create()
             .Left(h => h.ResNet9().Width(width).InputChannels(3))
             .Right(h => h.ResNet9().Width(width).InputChannels(3))
             .Heads(100, 20).Dropout(0.6).Build();

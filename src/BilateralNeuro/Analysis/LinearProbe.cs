@@ -27,18 +27,11 @@ public sealed class LinearProbeOptionsValidator : IValidateOptions<LinearProbeOp
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, LinearProbeOptions o)
     {
-        var e = new List<string>();
-        if (!(o.Ridge > 0) || double.IsInfinity(o.Ridge)) e.Add($"Ridge must be a positive finite number (got {o.Ridge}).");
-        if (o.Folds < 2) e.Add($"Folds must be at least 2 (got {o.Folds}).");
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static LinearProbeOptions Check(LinearProbeOptions options)
-    {
-        var r = new LinearProbeOptionsValidator().Validate(null, options);
-        if (r.Failed) throw new OptionsValidationException(nameof(LinearProbeOptions), typeof(LinearProbeOptions), r.Failures);
-        return options;
+        ArgumentNullException.ThrowIfNull(o);
+        var e = new ValidateOptionsResultBuilder();
+        if (!(o.Ridge > 0) || double.IsInfinity(o.Ridge)) e.AddError($"Ridge must be a positive finite number (got {o.Ridge}).");
+        if (o.Folds < 2) e.AddError($"Folds must be at least 2 (got {o.Folds}).");
+        return e.Build();
     }
 }
 
@@ -87,7 +80,7 @@ public sealed class LinearProbe : IDisposable
     /// <param name="options">Ridge and standardisation (folds and seed are unused here).</param>
     public static LinearProbe Fit(Tensor features, Tensor labels, int? classes = null, LinearProbeOptions? options = null)
     {
-        var o = LinearProbeOptionsValidator.Check(options ?? new LinearProbeOptions());
+        var o = OptionsValidation.ThrowIfInvalid(options ?? new LinearProbeOptions(), new LinearProbeOptionsValidator());
         CheckInputs(features, labels);
         int k = classes ?? (int)labels.max().item<long>() + 1;
         if (k < 2) throw new ArgumentException($"LinearProbe: need at least 2 classes, got {k}.", nameof(classes));
@@ -147,7 +140,7 @@ public sealed class LinearProbe : IDisposable
     /// <exception cref="ArgumentException">Shapes disagree, or there are fewer samples (groups) than folds.</exception>
     public static ProbeResult CrossValidate(Tensor features, Tensor labels, LinearProbeOptions? options = null, Tensor? groups = null)
     {
-        var o = LinearProbeOptionsValidator.Check(options ?? new LinearProbeOptions());
+        var o = OptionsValidation.ThrowIfInvalid(options ?? new LinearProbeOptions(), new LinearProbeOptionsValidator());
         CheckInputs(features, labels);
         int n = (int)features.shape[0];
         var y = labels.cpu().to(ScalarType.Int64).data<long>().ToArray();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using BilateralNeuro.Core;
 
 namespace BilateralNeuro.Analysis;
 
@@ -47,27 +48,24 @@ public sealed class PsychometricCurveOptions
     public double BoundTolerance { get; set; } = 0.01;
     /// <summary>Pseudo-trials per level turning probabilities into counts for <see cref="PsychometricFitMethod.MaximumLikelihood"/>.</summary>
     public int TrialsPerLevel { get; set; } = 100;
+}
 
-    /// <summary>Every problem with these options (empty when valid).</summary>
-    public IReadOnlyList<string> Problems()
+/// <summary>Validates <see cref="PsychometricCurveOptions"/>, listing every problem.</summary>
+public sealed class PsychometricCurveOptionsValidator : IValidateOptions<PsychometricCurveOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, PsychometricCurveOptions o)
     {
-        var p = new List<string>();
-        if (!(MaxGuess >= 0 && MaxGuess < 0.5)) p.Add($"MaxGuess must be in [0, 0.5), got {MaxGuess}.");
-        if (!(MaxLapse >= 0 && MaxLapse < 0.5)) p.Add($"MaxLapse must be in [0, 0.5), got {MaxLapse}.");
-        if (!(MinSigma > 0 && MaxSigma > MinSigma && double.IsFinite(MaxSigma))) p.Add($"Need 0 < MinSigma < MaxSigma (finite), got {MinSigma} and {MaxSigma}.");
-        if (!(ContinuumMax > ContinuumMin) || !double.IsFinite(ContinuumMin) || !double.IsFinite(ContinuumMax)) p.Add($"Need ContinuumMin < ContinuumMax, got {ContinuumMin} and {ContinuumMax}.");
-        if (!(MinRange >= 0 && MinRange < 1)) p.Add($"MinRange must be in [0, 1), got {MinRange}.");
-        if (!(BoundTolerance >= 0 && BoundTolerance < 0.5)) p.Add($"BoundTolerance must be in [0, 0.5), got {BoundTolerance}.");
-        if (TrialsPerLevel < 1) p.Add($"TrialsPerLevel must be positive, got {TrialsPerLevel}.");
-        return p;
-    }
-
-    /// <summary>Throws when <see cref="Problems"/> is not empty.</summary>
-    /// <exception cref="OptionsValidationException">Lists every problem.</exception>
-    public void Validate()
-    {
-        var problems = Problems();
-        if (problems.Count > 0) throw new OptionsValidationException(nameof(PsychometricCurveOptions), typeof(PsychometricCurveOptions), problems);
+        ArgumentNullException.ThrowIfNull(o);
+        var e = new ValidateOptionsResultBuilder();
+        if (!(o.MaxGuess >= 0 && o.MaxGuess < 0.5)) e.AddError($"MaxGuess must be in [0, 0.5), got {o.MaxGuess}.");
+        if (!(o.MaxLapse >= 0 && o.MaxLapse < 0.5)) e.AddError($"MaxLapse must be in [0, 0.5), got {o.MaxLapse}.");
+        if (!(o.MinSigma > 0 && o.MaxSigma > o.MinSigma && double.IsFinite(o.MaxSigma))) e.AddError($"Need 0 < MinSigma < MaxSigma (finite), got {o.MinSigma} and {o.MaxSigma}.");
+        if (!(o.ContinuumMax > o.ContinuumMin) || !double.IsFinite(o.ContinuumMin) || !double.IsFinite(o.ContinuumMax)) e.AddError($"Need ContinuumMin < ContinuumMax, got {o.ContinuumMin} and {o.ContinuumMax}.");
+        if (!(o.MinRange >= 0 && o.MinRange < 1)) e.AddError($"MinRange must be in [0, 1), got {o.MinRange}.");
+        if (!(o.BoundTolerance >= 0 && o.BoundTolerance < 0.5)) e.AddError($"BoundTolerance must be in [0, 0.5), got {o.BoundTolerance}.");
+        if (o.TrialsPerLevel < 1) e.AddError($"TrialsPerLevel must be positive, got {o.TrialsPerLevel}.");
+        return e.Build();
     }
 }
 
@@ -176,7 +174,7 @@ public static class PsychometricCurves
 
     private static PsychometricCurveFit FitSorted(List<KeyValuePair<double, double>> data, PsychometricCurveOptions o)
     {
-        o.Validate();
+        OptionsValidation.ThrowIfInvalid(o, new PsychometricCurveOptionsValidator());
         if (data.Count < 3) throw new ArgumentException($"Psychometric curve: expected at least 3 morph levels, got {data.Count}.", nameof(data));
         foreach (var (level, p) in data)
             if (!double.IsFinite(level) || !(p >= 0 && p <= 1))

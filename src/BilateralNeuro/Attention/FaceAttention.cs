@@ -26,7 +26,7 @@ public sealed class FaceAttention : Module<Tensor, Tensor>
     public FaceAttention(int channels, FaceAttentionOptions? options = null) : base(nameof(FaceAttention))
     {
         if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "FaceAttention: channels must be positive.");
-        Options = FaceAttentionOptionsValidator.Check(options ?? new FaceAttentionOptions());
+        Options = OptionsValidation.ThrowIfInvalid(options ?? new FaceAttentionOptions(), new FaceAttentionOptionsValidator());
         Channels = channels;
         Hidden = Math.Max(1, channels / Options.Reduction);
         fc1 = Linear(channels, Hidden, hasBias: Options.Bias);

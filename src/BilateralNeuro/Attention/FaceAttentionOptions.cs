@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Attention;
@@ -62,24 +63,17 @@ public sealed class FaceAttentionOptionsValidator : IValidateOptions<FaceAttenti
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, FaceAttentionOptions o)
     {
-        var errors = new List<string>();
-        if (o.Reduction < 1) errors.Add($"Reduction must be at least 1 (got {o.Reduction}).");
-        if (o.SpatialKernel < 1 || o.SpatialKernel % 2 == 0) errors.Add($"SpatialKernel must be a positive odd number (got {o.SpatialKernel}).");
+        ArgumentNullException.ThrowIfNull(o);
+        var errors = new ValidateOptionsResultBuilder();
+        if (o.Reduction < 1) errors.AddError($"Reduction must be at least 1 (got {o.Reduction}).");
+        if (o.SpatialKernel < 1 || o.SpatialKernel % 2 == 0) errors.AddError($"SpatialKernel must be a positive odd number (got {o.SpatialKernel}).");
         if (o.Insertion == InsertionKind.AfterConvBlock && string.IsNullOrWhiteSpace(o.Block))
-            errors.Add("Insertion AfterConvBlock needs a Block name (e.g. conv3).");
+            errors.AddError("Insertion AfterConvBlock needs a Block name (e.g. conv3).");
         if (o.Insertion == InsertionKind.OnFc6 && o.Spatial)
-            errors.Add("A spatial map needs a feature map; it cannot be placed on fc6's vector.");
-        if (!Enum.IsDefined(o.Mode)) errors.Add($"Mode must be Gate or ResidualMlp (got {(int)o.Mode}).");
+            errors.AddError("A spatial map needs a feature map; it cannot be placed on fc6's vector.");
+        if (!Enum.IsDefined(o.Mode)) errors.AddError($"Mode must be Gate or ResidualMlp (got {(int)o.Mode}).");
         if (o.Mode == AttentionMode.ResidualMlp && o.Spatial)
-            errors.Add("The ungated ResidualMlp control has no spatial map (a spatial map is a gate); set Spatial = false.");
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static FaceAttentionOptions Check(FaceAttentionOptions options)
-    {
-        var result = new FaceAttentionOptionsValidator().Validate(null, options);
-        if (result.Failed) throw new OptionsValidationException(nameof(FaceAttentionOptions), typeof(FaceAttentionOptions), result.Failures);
-        return options;
+            errors.AddError("The ungated ResidualMlp control has no spatial map (a spatial map is a gate); set Spatial = false.");
+        return errors.Build();
     }
 }

@@ -23,7 +23,7 @@ public enum TransferredLayers
 /// A torchvision-layout network (AlexNet or VGG) set up for transfer: the conv <c>features</c> optionally frozen
 /// (parameters without gradients, batch norm kept in eval mode even under <c>.train()</c>), the output layer replaced
 /// for <see cref="Classes"/> classes, and an optional <see cref="FaceAttention"/> block at a chosen point. Returns its
-/// logits under one named head (e.g. <c>valence</c>) so the shared <see cref="Training.Trainer"/> trains it. The keys
+/// logits under one named head (e.g. <c>valence</c>) so the shared <see cref="BilateralNeuro.Training.Trainer"/> trains it. The keys
 /// stay torchvision's (<c>features.N</c>, <c>avgpool</c>, <c>classifier.N</c>) plus <c>attention.*</c>.
 /// The forward splits at <see cref="CacheBoundary"/> into a frozen prefix (<see cref="ForwardFrozen"/>) and a
 /// trainable suffix (<see cref="ForwardTrainable"/>), so frozen features can be computed once and cached.
@@ -82,7 +82,7 @@ public sealed class TransferModel : Module<Tensor, Dictionary<string, Tensor>>
         attentionAfterFeature = -1;
         if (attentionOptions is not null)
         {
-            FaceAttentionOptionsValidator.Check(attentionOptions);
+            OptionsValidation.ThrowIfInvalid(attentionOptions, new FaceAttentionOptionsValidator());
             int channels;
             switch (attentionOptions.Insertion)
             {

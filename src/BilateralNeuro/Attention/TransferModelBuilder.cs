@@ -3,37 +3,42 @@ using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Attention;
 
-/// <summary>Entry points of the fluent face-model builders.</summary>
+/// <summary>Entry points of the fluent transfer-model builders (AlexNet, VGG, FE-AlexNet).</summary>
 /// <example><code>
-/// var model = Attention.AlexNet().Pretrained("alexnet.dat")
+/// var model = TransferModels.AlexNet().Pretrained("alexnet.dat")
 ///     .WithFaceAttention(a => a.Reduction(16).Before("fc6")).Classes(2).Build();
 /// </code></example>
-public static class Attention
+public static class TransferModels
 {
     /// <summary>AlexNet (torchvision layout).</summary>
-    public static TransferModelBuilder AlexNet() => new("alexnet");
+    public static TransferModelBuilder AlexNet() => new(BackboneKind.AlexNet);
     /// <summary>VGG11.</summary>
-    public static TransferModelBuilder Vgg11() => new("vgg11");
+    public static TransferModelBuilder Vgg11() => new(BackboneKind.Vgg11);
     /// <summary>VGG13.</summary>
-    public static TransferModelBuilder Vgg13() => new("vgg13");
+    public static TransferModelBuilder Vgg13() => new(BackboneKind.Vgg13);
     /// <summary>VGG16.</summary>
-    public static TransferModelBuilder Vgg16() => new("vgg16");
+    public static TransferModelBuilder Vgg16() => new(BackboneKind.Vgg16);
     /// <summary>FE-AlexNet: AlexNet with a squeeze-excitation FaceAttention block before fc6 (r = 16).</summary>
-    public static TransferModelBuilder FeAlexNet() => new TransferModelBuilder("alexnet").WithFaceAttention();
+    public static TransferModelBuilder FeAlexNet() => new TransferModelBuilder(BackboneKind.AlexNet).WithFaceAttention();
+    /// <summary>
+    /// A builder for any of <see cref="BackboneRegistry.TorchvisionClassifiers"/> (e.g. parsed with
+    /// <see cref="BackboneRegistry.Parse"/>); another architecture is reported by <see cref="TransferModelBuilder.Build"/>.
+    /// </summary>
+    public static TransferModelBuilder Create(BackboneKind architecture) => new(architecture);
 
     /// <summary>
     /// FE-AlexNet as the stand-in lab builds it (JyBmegan/SE-AlexNet): only the conv weights carried, fc6/fc7 fresh,
     /// SE without biases, reduction 2, before fc6 on the last conv map (<see cref="FaceAttentionOptions.StandIn"/>).
     /// </summary>
     public static TransferModelBuilder SeAlexNet() =>
-        new TransferModelBuilder("alexnet").CarryOver(TransferredLayers.ConvOnly).WithFaceAttention(FaceAttentionOptions.StandIn());
+        new TransferModelBuilder(BackboneKind.AlexNet).CarryOver(TransferredLayers.ConvOnly).WithFaceAttention(FaceAttentionOptions.StandIn());
 
     /// <summary>
     /// The parameter-matched ungated control of <see cref="SeAlexNet"/>: the same two linear layers at the same place,
     /// applied as a residual MLP on the pooled channels without the sigmoid gate (<see cref="FaceAttentionOptions.UngatedControl"/>).
     /// </summary>
     public static TransferModelBuilder UngatedAlexNet() =>
-        new TransferModelBuilder("alexnet").CarryOver(TransferredLayers.ConvOnly).WithFaceAttention(FaceAttentionOptions.UngatedControl());
+        new TransferModelBuilder(BackboneKind.AlexNet).CarryOver(TransferredLayers.ConvOnly).WithFaceAttention(FaceAttentionOptions.UngatedControl());
 }
 
 /// <summary>Configures the attention block of a <see cref="TransferModelBuilder"/>.</summary>
@@ -74,7 +79,7 @@ public sealed class FaceAttentionBuilder
 /// </summary>
 public sealed class TransferModelBuilder
 {
-    private readonly string architecture;
+    private readonly BackboneKind architecture;
     private double width = 1.0;
     private int inputChannels = 3;
     private bool batchNorm;
@@ -88,7 +93,7 @@ public sealed class TransferModelBuilder
     private double dropout = 0.5;
     private TransferredLayers transferred = TransferredLayers.ConvAndFullyConnected;
 
-    internal TransferModelBuilder(string architecture) => this.architecture = architecture;
+    internal TransferModelBuilder(BackboneKind architecture) => this.architecture = architecture;
 
     /// <summary>Width multiplier of every conv and fc layer (1.0 = torchvision; needed 1.0 for ImageNet weights).</summary>
     public TransferModelBuilder Width(double value) { width = value; return this; }
@@ -104,7 +109,7 @@ public sealed class TransferModelBuilder
     public TransferModelBuilder FromBackbone(ITorchvisionConvNet network) { backbone = network; return this; }
     /// <summary>
     /// Adds a FaceAttention block (default: r = 16 before fc6), or adjusts the one already configured (e.g. by
-    /// <see cref="Attention.SeAlexNet"/>): <paramref name="configure"/> starts from the current settings.
+    /// <see cref="TransferModels.SeAlexNet"/>): <paramref name="configure"/> starts from the current settings.
     /// </summary>
     public TransferModelBuilder WithFaceAttention(Action<FaceAttentionBuilder>? configure = null)
     {
@@ -156,9 +161,13 @@ public sealed class TransferModelBuilder
         if (pretrainedPath is not null && !File.Exists(pretrainedPath)) errors.Add($"Pretrained weights file '{pretrainedPath}' does not exist.");
         if (pretrainedClasses < 1) errors.Add($"Pretrained classes must be at least 1 (got {pretrainedClasses}).");
         if (!Enum.IsDefined(transferred)) errors.Add($"CarryOver must be ConvAndFullyConnected or ConvOnly (got {(int)transferred}).");
-        if (batchNorm && architecture == "alexnet") errors.Add("AlexNet has no batch-norm variant.");
-        if (backbone is not null && !backbone.Architecture.StartsWith(architecture == "alexnet" ? "AlexNet" : "VGG" + architecture[3..], StringComparison.Ordinal))
-            errors.Add($"FromBackbone got a {backbone.Architecture} but the builder is for {architecture}.");
+        bool known = BackboneRegistry.TorchvisionClassifiers.Contains(architecture);
+        if (!known) errors.Add($"Architecture {architecture} is not a transfer-model architecture; use one of {string.Join(", ", BackboneRegistry.TorchvisionClassifiers)}.");
+        if (batchNorm && architecture == BackboneKind.AlexNet) errors.Add("AlexNet has no batch-norm variant.");
+        if (backbone is not null && backbone.Kind != architecture)
+            errors.Add($"FromBackbone got a {backbone.Architecture} but the builder is for {BackboneRegistry.DisplayName(architecture)}.");
+        if (backbone is Vgg { IsFeatureExtractor: true })
+            errors.Add($"FromBackbone got a {backbone.Architecture} feature extractor; a transfer model needs the classifier network (new Vgg(depth, classes)).");
         if (attention is not null)
         {
             var r = new FaceAttentionOptionsValidator().Validate(null, attention);
@@ -167,7 +176,7 @@ public sealed class TransferModelBuilder
                 errors.Add($"Unsupported attention point '{blk[1..]}': use Before(\"fc6\"), On(\"fc6\") or After(<conv block>).");
             else if (attention.Insertion == InsertionKind.AfterConvBlock && attention.Block is not null)
             {
-                var names = architecture == "alexnet" ? new[] { "conv1", "conv2", "conv3", "conv4", "conv5" } : new[] { "block1", "block2", "block3", "block4", "block5" };
+                var names = architecture == BackboneKind.AlexNet ? new[] { "conv1", "conv2", "conv3", "conv4", "conv5" } : new[] { "block1", "block2", "block3", "block4", "block5" };
                 if (!names.Contains(attention.Block, StringComparer.OrdinalIgnoreCase))
                     errors.Add($"Unknown conv block '{attention.Block}' for {architecture}; use one of {string.Join(", ", names)}.");
             }
@@ -179,11 +188,7 @@ public sealed class TransferModelBuilder
         return new TransferModel(net, classes, head, attention, freeze, transferred: transferred);
     }
 
-    private ITorchvisionConvNet Create(int outputs) => architecture switch
-    {
-        "alexnet" => new AlexNet(outputs, width, inputChannels, dropout),
-        "vgg11" => new Vgg(11, outputs, width, batchNorm, inputChannels, dropout),
-        "vgg13" => new Vgg(13, outputs, width, batchNorm, inputChannels, dropout),
-        _ => new Vgg(16, outputs, width, batchNorm, inputChannels, dropout),
-    };
+    private ITorchvisionConvNet Create(int outputs) => architecture == BackboneKind.AlexNet
+        ? new AlexNet(outputs, width, inputChannels, dropout)
+        : new Vgg(BackboneRegistry.VggDepth(architecture)!.Value, outputs, width, batchNorm, inputChannels, dropout);
 }

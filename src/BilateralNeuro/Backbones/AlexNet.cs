@@ -16,7 +16,7 @@ namespace BilateralNeuro.Backbones;
 /// (fc7), ReLU, <c>classifier.6</c> Linear(4096,n). The adaptive pool lets images from 63 px up pass; a width
 /// multiplier scales every conv and fc width for CPU-sized runs (width 1 = torchvision). Initialised like torchvision's VGG (kaiming-normal convs).
 /// </summary>
-public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
+public sealed class AlexNet : FeatureExtractor, ITorchvisionConvNet
 {
     private readonly Sequential features;
     private readonly AdaptiveAvgPool2d avgpool;
@@ -30,10 +30,11 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
     public AlexNet(int classes = 1000, double width = 1.0, int inputChannels = 3, double dropout = 0.5) : base(nameof(AlexNet))
     {
         if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "AlexNet: classes must be at least 1.");
-        if (width is <= 0 or > 4) throw new ArgumentOutOfRangeException(nameof(width), width, "AlexNet: width must lie in (0, 4].");
+        ChannelWidth.Check(width, nameof(AlexNet), max: 4);
         if (inputChannels < 1) throw new ArgumentOutOfRangeException(nameof(inputChannels), inputChannels, "AlexNet: input channels must be positive.");
         if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "AlexNet: dropout must lie in [0, 1).");
-        int c1 = S(64, width), c2 = S(192, width), c3 = S(384, width), c4 = S(256, width), c5 = S(256, width), h = S(4096, width);
+        int c1 = ChannelWidth.Scale(64, width), c2 = ChannelWidth.Scale(192, width), c3 = ChannelWidth.Scale(384, width),
+            c4 = ChannelWidth.Scale(256, width), c5 = ChannelWidth.Scale(256, width), h = ChannelWidth.Scale(4096, width);
         features = Sequential(
             ("0", Conv2d(inputChannels, c1, 11, stride: 4, padding: 2)), ("1", ReLU()), ("2", MaxPool2d(3, stride: 2)),
             ("3", Conv2d(c1, c2, 5, padding: 2)), ("4", ReLU()), ("5", MaxPool2d(3, stride: 2)),
@@ -76,6 +77,8 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
         }
     }
 
+    /// <summary>Always <see cref="BackboneKind.AlexNet"/>.</summary>
+    public BackboneKind Kind => BackboneKind.AlexNet;
     /// <inheritdoc />
     public string Architecture => "AlexNet";
     /// <inheritdoc />
@@ -99,11 +102,13 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
     /// <inheritdoc />
     public int PoolSize => 6;
     /// <inheritdoc />
-    public int InputChannels { get; }
+    public override int InputChannels { get; }
     /// <inheritdoc />
-    public int MinimumInputSize => 63;
+    public override int MinimumInputSize => 63;
     /// <inheritdoc />
     public int Classes { get; }
+    /// <summary>Length of <c>forward</c>'s output: the classes (AlexNet returns logits).</summary>
+    public override int FeatureSize => Classes;
     /// <inheritdoc />
     public double Width { get; }
 
@@ -128,6 +133,4 @@ public sealed class AlexNet : Module<Tensor, Tensor>, ITorchvisionConvNet
         for (int i = 0; i < 3; i++) s = (s - 3) / 2 + 1;
         return s;
     }
-
-    private static int S(int channels, double width) => Math.Max(1, (int)Math.Round(channels * width));
 }

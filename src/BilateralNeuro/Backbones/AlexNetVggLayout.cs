@@ -15,6 +15,8 @@ public sealed record ConvBlock(string Name, int EndIndex, int Channels);
 /// </summary>
 public interface ITorchvisionConvNet
 {
+    /// <summary>The architecture (<see cref="BackboneKind.AlexNet"/> or a VGG).</summary>
+    BackboneKind Kind { get; }
     /// <summary>Architecture name, e.g. <c>AlexNet</c> or <c>VGG16</c>.</summary>
     string Architecture { get; }
     /// <summary>The convolutional trunk (<c>features.N</c> keys).</summary>

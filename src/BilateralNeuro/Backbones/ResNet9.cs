@@ -13,7 +13,7 @@ namespace BilateralNeuro.Backbones;
 /// add). Convolutions have no bias. A width multiplier scales every channel count (6.57 M parameters at width 1).
 /// state_dict keys: <c>prep.0.weight</c>, <c>layer1.0.weight</c>, <c>res1.0.0.weight</c>, ...
 /// </summary>
-public sealed class ResNet9 : Module<Tensor, Tensor>
+public sealed class ResNet9 : FeatureExtractor
 {
     private readonly Sequential prep, layer1, layer2, layer3;
     private readonly Residual res1, res2;
@@ -25,9 +25,9 @@ public sealed class ResNet9 : Module<Tensor, Tensor>
     public ResNet9(int inputChannels = 3, double width = 1.0) : base(nameof(ResNet9))
     {
         if (inputChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inputChannels), inputChannels, "ResNet9: input channels must be positive.");
-        if (width is <= 0 or > 16) throw new ArgumentOutOfRangeException(nameof(width), width, "ResNet9: width multiplier must lie in (0, 16].");
+        ChannelWidth.Check(width, nameof(ResNet9));
         InputChannels = inputChannels;
-        int c1 = Scale(64, width), c2 = Scale(128, width), c3 = Scale(256, width), c4 = Scale(512, width);
+        int c1 = ChannelWidth.Scale(64, width), c2 = ChannelWidth.Scale(128, width), c3 = ChannelWidth.Scale(256, width), c4 = ChannelWidth.Scale(512, width);
         prep = ConvBnRelu(inputChannels, c1, pool: false);
         layer1 = ConvBnRelu(c1, c2, pool: true);
         res1 = new Residual(c2);
@@ -40,22 +40,22 @@ public sealed class ResNet9 : Module<Tensor, Tensor>
     }
 
     /// <summary>Length of the feature vector.</summary>
-    public int FeatureSize { get; }
+    public override int FeatureSize { get; }
     /// <summary>Expected image channels.</summary>
-    public int InputChannels { get; }
+    public override int InputChannels { get; }
+    /// <summary>Smallest image side (three max-pools): 8.</summary>
+    public override int MinimumInputSize => 8;
 
     /// <summary>Maps images (N, C, H, W), H and W at least 8, to features (N, FeatureSize).</summary>
     public override Tensor forward(Tensor input)
     {
-        Guard.ImageBatch(input, InputChannels, nameof(ResNet9), minSize: 8);
+        Guard.ImageBatch(input, InputChannels, nameof(ResNet9), minSize: MinimumInputSize);
         using var scope = NewDisposeScope();
         var x = prep.call(input);
         x = res1.call(layer1.call(x));
         x = res2.call(layer3.call(layer2.call(x)));
         return pool.call(x).flatten(1).MoveToOuterDisposeScope();
     }
-
-    internal static int Scale(int channels, double width) => Math.Max(1, (int)Math.Round(channels * width));
 
     internal static Sequential ConvBnRelu(int cin, int cout, bool pool)
     {

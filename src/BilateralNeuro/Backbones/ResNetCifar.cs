@@ -13,7 +13,7 @@ namespace BilateralNeuro.Backbones;
 /// parameters at width 1 with 3 input channels), ResNet-34 [3, 4, 6, 3] (21.28 M). A width multiplier scales every
 /// channel count. state_dict keys: <c>stem.0.weight</c>, <c>stages.0.0.conv1.weight</c>, ...
 /// </summary>
-public sealed class ResNetCifar : Module<Tensor, Tensor>
+public sealed class ResNetCifar : FeatureExtractor
 {
     private readonly Sequential stem;
     private readonly Sequential stages;
@@ -28,16 +28,16 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(blocks);
         if (blocks.Length != 4 || blocks.Any(b => b < 1)) throw new ArgumentException("ResNetCifar: expected four positive block counts.", nameof(blocks));
         if (inputChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inputChannels), inputChannels, "ResNetCifar: input channels must be positive.");
-        if (width is <= 0 or > 16) throw new ArgumentOutOfRangeException(nameof(width), width, "ResNetCifar: width multiplier must lie in (0, 16].");
+        ChannelWidth.Check(width, nameof(ResNetCifar));
         InputChannels = inputChannels;
         Blocks = (int[])blocks.Clone();
-        int c0 = ResNet9.Scale(64, width);
+        int c0 = ChannelWidth.Scale(64, width);
         stem = ResNet9.ConvBnRelu(inputChannels, c0, pool: false);
         var stageList = new List<(string, Module<Tensor, Tensor>)>();
         int cin = c0;
         for (int s = 0; s < 4; s++)
         {
-            int cout = ResNet9.Scale(64 << s, width);
+            int cout = ChannelWidth.Scale(64 << s, width);
             var stage = new List<(string, Module<Tensor, Tensor>)>();
             for (int b = 0; b < blocks[s]; b++)
             {
@@ -59,16 +59,18 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
     public static ResNetCifar ResNet34(int inputChannels = 3, double width = 1.0) => new([3, 4, 6, 3], inputChannels, width);
 
     /// <summary>Length of the feature vector.</summary>
-    public int FeatureSize { get; }
+    public override int FeatureSize { get; }
     /// <summary>Expected image channels.</summary>
-    public int InputChannels { get; }
+    public override int InputChannels { get; }
+    /// <summary>Smallest image side: 8.</summary>
+    public override int MinimumInputSize => 8;
     /// <summary>Basic blocks per stage.</summary>
     public IReadOnlyList<int> Blocks { get; }
 
     /// <summary>Maps images (N, C, H, W), H and W at least 8, to features (N, FeatureSize).</summary>
     public override Tensor forward(Tensor input)
     {
-        Guard.ImageBatch(input, InputChannels, nameof(ResNetCifar), minSize: 8);
+        Guard.ImageBatch(input, InputChannels, nameof(ResNetCifar), minSize: MinimumInputSize);
         using var scope = NewDisposeScope();
         var x = stages.call(stem.call(input));
         return pool.call(x).flatten(1).MoveToOuterDisposeScope();

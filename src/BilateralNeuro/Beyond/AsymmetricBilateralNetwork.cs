@@ -34,6 +34,9 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
     private readonly BilateralHead head;
     private double phaseCoupling;
 
+    /// <summary>Starts the fluent builder (<see cref="BeyondBuilder"/>), which validates everything once at <see cref="BeyondBuilder.Build"/>.</summary>
+    public static BeyondBuilder Create() => new();
+
     /// <summary>Assembles a network; links are checked against the hemispheres' stages.</summary>
     /// <exception cref="ArgumentException">A link does not fit the hemispheres (listed).</exception>
     /// <param name="left">Left hemisphere.</param>

@@ -1,18 +1,13 @@
 using BilateralNeuro.Bilateral;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Beyond;
 
-/// <summary>Entry point: <c>Beyond.Create().Left(h => h.ResNet18(0.1).Specialize(LabelLevel.Fine)).Right(h => h.WideShallow(48, 96).Specialize(LabelLevel.Coarse)).Link(...).Heads(10, 4).Build()</c>.</summary>
-public static class Beyond
-{
-    /// <summary>Starts a fluent builder.</summary>
-    public static BeyondBuilder Create() => new();
-}
-
 /// <summary>
 /// Fluent builder of an <see cref="AsymmetricBilateralNetwork"/>: any two hemispheres, callosal links, the paper's
-/// heads. <see cref="Build"/> validates everything once and lists every problem.
+/// heads. Start with <see cref="AsymmetricBilateralNetwork.Create"/>: <c>AsymmetricBilateralNetwork.Create().Left(h => h.ResNet18(0.1)
+/// .Specialize(LabelLevel.Fine)).Right(h => h.WideShallow(48, 96).Specialize(LabelLevel.Coarse)).Link(...).Heads(10, 4).Build()</c>. <see cref="Build"/> validates everything once and lists every problem.
 /// </summary>
 public sealed class BeyondBuilder
 {
@@ -58,7 +53,7 @@ public sealed class BeyondBuilder
     /// <exception cref="OptionsValidationException">Some option is invalid (every problem is listed).</exception>
     public AsymmetricBilateralNetwork Build()
     {
-        var errors = BilateralOptionsValidator.Problems(options);
+        var errors = OptionsValidation.Failures(new BilateralOptionsValidator().Validate(null, options)).ToList();
         if (leftBuilder is null) errors.Add("Left: no left hemisphere; call Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).");
         else errors.AddRange(leftBuilder.Problems("Left"));
         if (rightBuilder is null) errors.Add("Right: no right hemisphere; call Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).");

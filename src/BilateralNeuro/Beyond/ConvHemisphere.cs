@@ -1,4 +1,5 @@
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -36,7 +37,7 @@ public sealed class ConvHemisphere : StagedHemisphere
         var net = new ResNet9(inputChannels, width);
         var c = Children(net);
         return new ConvHemisphere(net, [[c["prep"], c["layer1"], c["res1"]], [c["layer2"]], [c["layer3"], c["res2"]]],
-            [Backbones.ResNet9.Scale(128, width), Backbones.ResNet9.Scale(256, width), Backbones.ResNet9.Scale(512, width)],
+            [Backbones.ChannelWidth.Scale(128, width), Backbones.ChannelWidth.Scale(256, width), Backbones.ChannelWidth.Scale(512, width)],
             inputChannels, objective, $"ResNet-9 x{width:G3}");
     }
 
@@ -47,7 +48,7 @@ public sealed class ConvHemisphere : StagedHemisphere
         var c = Children(net);
         var s = Children(c["stages"]);
         return new ConvHemisphere(net, [[c["stem"], s["0"]], [s["1"]], [s["2"]], [s["3"]]],
-            Enumerable.Range(0, 4).Select(i => Backbones.ResNet9.Scale(64 << i, width)).ToArray(),
+            Enumerable.Range(0, 4).Select(i => Backbones.ChannelWidth.Scale(64 << i, width)).ToArray(),
             inputChannels, objective, $"ResNet-18 x{width:G3}");
     }
 
@@ -70,8 +71,7 @@ public sealed class ConvHemisphere : StagedHemisphere
     {
         ArgumentNullException.ThrowIfNull(options);
         if (sync is not null) throw new InvalidOperationException("ConvHemisphere: the hemisphere is already synchronised.");
-        var problems = PhaseSyncOptionsValidator.Problems(options, stages.Length);
-        if (problems.Count > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(PhaseSyncOptions), typeof(PhaseSyncOptions), problems);
+        OptionsValidation.ThrowIfInvalid(options, new PhaseSyncOptionsValidator(stages.Length));
         sync = new PhaseSyncBlock(channels[options.AfterStage], options);
         register_module("sync", sync);
         return this;

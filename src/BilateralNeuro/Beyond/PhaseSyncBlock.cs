@@ -37,8 +37,7 @@ public sealed class PhaseSyncBlock : nn.Module<Tensor, Tensor>
     public PhaseSyncBlock(int channels, PhaseSyncOptions options) : base(nameof(PhaseSyncBlock))
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = PhaseSyncOptionsValidator.Problems(options, null);
-        if (problems.Count > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(PhaseSyncOptions), typeof(PhaseSyncOptions), problems);
+        OptionsValidation.ThrowIfInvalid(options, new PhaseSyncOptionsValidator());
         Options = options.Clone();
         Channels = channels;
         kuramoto = new KuramotoSyncLayer(Options.Kuramoto(channels));

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Synchrony;
 using Microsoft.Extensions.Options;
 
@@ -39,23 +40,23 @@ public sealed class PhaseSyncOptions
 /// <summary>Validates <see cref="PhaseSyncOptions"/>, listing every problem.</summary>
 public sealed class PhaseSyncOptionsValidator : IValidateOptions<PhaseSyncOptions>
 {
-    /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, PhaseSyncOptions options)
-    {
-        var e = Problems(options, null);
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
-    }
+    private readonly int? stages;
 
-    /// <summary>Every problem; <paramref name="stages"/> (when known) bounds <see cref="PhaseSyncOptions.AfterStage"/>.</summary>
-    public static List<string> Problems(PhaseSyncOptions o, int? stages)
+    /// <summary>A validator that does not know the hemisphere's stage count (only <c>AfterStage &gt;= 0</c> is checked).</summary>
+    public PhaseSyncOptionsValidator() { }
+
+    /// <summary>A validator for a hemisphere of <paramref name="stages"/> stages, which bounds <see cref="PhaseSyncOptions.AfterStage"/>.</summary>
+    public PhaseSyncOptionsValidator(int? stages) => this.stages = stages;
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, PhaseSyncOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        var e = new List<string>();
+        var e = new ValidateOptionsResultBuilder();
         if (o.AfterStage < 0 || (stages is { } s && o.AfterStage >= s))
-            e.Add($"Synchronize: afterStage must lie in [0, {(stages is { } n ? (n - 1).ToString() : "stages - 1")}] (got {o.AfterStage}).");
-        if (o.MixKernel < 1 || o.MixKernel % 2 == 0) e.Add($"Synchronize: mixKernel must be a positive odd number (got {o.MixKernel}).");
-        var k = new KuramotoOptionsValidator().Validate(null, o.Kuramoto(1));
-        if (k.Failed) e.AddRange(k.Failures.Select(f => "Synchronize: " + f));
-        return e;
+            e.AddError($"Synchronize: afterStage must lie in [0, {(stages is { } n ? (n - 1).ToString() : "stages - 1")}] (got {o.AfterStage}).");
+        if (o.MixKernel < 1 || o.MixKernel % 2 == 0) e.AddError($"Synchronize: mixKernel must be a positive odd number (got {o.MixKernel}).");
+        e.AddResult(new KuramotoOptionsValidator().Validate(null, o.Kuramoto(1)), "Synchronize: ");
+        return e.Build();
     }
 }

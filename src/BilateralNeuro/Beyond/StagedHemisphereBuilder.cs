@@ -1,20 +1,9 @@
+using BilateralNeuro.Backbones;
 using BilateralNeuro.Bilateral;
+using BilateralNeuro.Core;
 using BilateralNeuro.Resources;
 
 namespace BilateralNeuro.Beyond;
-
-/// <summary>Architecture of a <see cref="StagedHemisphere"/>.</summary>
-public enum HemisphereArchitecture
-{
-    /// <summary>The paper's ResNet-9 (three stages).</summary>
-    ResNet9,
-    /// <summary>Narrow-deep CIFAR ResNet-18 (four stages).</summary>
-    ResNet18,
-    /// <summary>Wide-shallow conv net (<see cref="WideShallowNet"/>, one stage per layer).</summary>
-    WideShallow,
-    /// <summary>Recurrent <see cref="LatticeNetwork"/> with its own time distribution and resource penalty.</summary>
-    Lattice,
-}
 
 /// <summary>
 /// Fluent configuration of one hemisphere of an <see cref="AsymmetricBilateralNetwork"/>, e.g.
@@ -24,7 +13,7 @@ public enum HemisphereArchitecture
 /// </summary>
 public sealed class StagedHemisphereBuilder
 {
-    private HemisphereArchitecture? architecture;
+    private BackboneKind? architecture;
     private double width = 0.125;
     private int[] wideChannels = [];
     private int inputChannels = 1;
@@ -34,17 +23,17 @@ public sealed class StagedHemisphereBuilder
     private PhaseSyncOptions? sync;
 
     /// <summary>The paper's ResNet-9 at a channel multiplier.</summary>
-    public StagedHemisphereBuilder ResNet9(double width = 0.125) { architecture = HemisphereArchitecture.ResNet9; this.width = width; return this; }
+    public StagedHemisphereBuilder ResNet9(double width = 0.125) { architecture = BackboneKind.ResNet9; this.width = width; return this; }
     /// <summary>A narrow-deep ResNet-18 at a channel multiplier.</summary>
-    public StagedHemisphereBuilder ResNet18(double width = 0.125) { architecture = HemisphereArchitecture.ResNet18; this.width = width; return this; }
+    public StagedHemisphereBuilder ResNet18(double width = 0.125) { architecture = BackboneKind.ResNet18; this.width = width; return this; }
     /// <summary>A wide-shallow network with these channels per layer (1 to 4 layers).</summary>
-    public StagedHemisphereBuilder WideShallow(params int[] channels) { architecture = HemisphereArchitecture.WideShallow; wideChannels = channels ?? []; return this; }
+    public StagedHemisphereBuilder WideShallow(params int[] channels) { architecture = BackboneKind.WideShallow; wideChannels = channels ?? []; return this; }
     /// <summary>A recurrent lattice (its classes are set to <paramref name="features"/>; its input channels to this builder's).</summary>
     public StagedHemisphereBuilder Lattice(Func<LatticeBuilder, LatticeBuilder> configure, int features = 64)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        architecture = HemisphereArchitecture.Lattice;
-        lattice = configure(Resources.Resources.Lattice());
+        architecture = BackboneKind.Lattice;
+        lattice = configure(LatticeNetwork.Create());
         latticeFeatures = features;
         return this;
     }
@@ -86,8 +75,12 @@ public sealed class StagedHemisphereBuilder
 
     internal LabelLevel? ObjectiveLevel => objective?.Kind == ObjectiveKind.Classification ? objective.Level : null;
 
-    /// <summary>The configured architecture (null until chosen).</summary>
-    public HemisphereArchitecture? Architecture => architecture;
+    /// <summary>
+    /// The configured architecture (null until chosen): <see cref="BackboneKind.ResNet9"/> (three stages),
+    /// <see cref="BackboneKind.ResNet18"/> (four), <see cref="BackboneKind.WideShallow"/> (one per layer) or
+    /// <see cref="BackboneKind.Lattice"/> (recurrent, with its own time distribution and resource penalty).
+    /// </summary>
+    public BackboneKind? Architecture => architecture;
 
     internal List<string> Problems(string side)
     {
@@ -97,15 +90,15 @@ public sealed class StagedHemisphereBuilder
         else if (objective.Kind == ObjectiveKind.Classification && objective.Level is null) e.Add($"{side}: a classification objective needs a label level.");
         else if (objective.Kind == ObjectiveKind.Contrastive && !(objective.Temperature > 0)) e.Add($"{side}: the contrastive temperature must be positive (got {objective.Temperature}).");
         if (inputChannels < 1) e.Add($"{side}: InputChannels must be at least 1 (got {inputChannels}).");
-        if (architecture is HemisphereArchitecture.ResNet9 or HemisphereArchitecture.ResNet18 && !(width > 0 && width <= 16)) e.Add($"{side}: width must lie in (0, 16] (got {width}).");
-        if (architecture == HemisphereArchitecture.WideShallow && (wideChannels.Length is < 1 or > 4 || wideChannels.Any(c => c < 1)))
+        if (architecture is BackboneKind.ResNet9 or BackboneKind.ResNet18 && !(width > 0 && width <= 16)) e.Add($"{side}: width must lie in (0, 16] (got {width}).");
+        if (architecture == BackboneKind.WideShallow && (wideChannels.Length is < 1 or > 4 || wideChannels.Any(c => c < 1)))
             e.Add($"{side}: WideShallow needs 1 to 4 positive channel counts (got [{string.Join(", ", wideChannels)}]).");
         if (sync is not null)
         {
-            if (architecture == HemisphereArchitecture.Lattice) e.Add($"{side}: a lattice hemisphere cannot be synchronised (its stage is recurrent); use a convolutional hemisphere.");
-            else e.AddRange(PhaseSyncOptionsValidator.Problems(sync, StageCount).Select(x => $"{side}: {x}"));
+            if (architecture == BackboneKind.Lattice) e.Add($"{side}: a lattice hemisphere cannot be synchronised (its stage is recurrent); use a convolutional hemisphere.");
+            else e.AddRange(OptionsValidation.Failures(new PhaseSyncOptionsValidator(StageCount).Validate(null, sync)).Select(x => $"{side}: {x}"));
         }
-        if (architecture == HemisphereArchitecture.Lattice)
+        if (architecture == BackboneKind.Lattice)
         {
             if (latticeFeatures < 2) e.Add($"{side}: lattice features must be at least 2 (got {latticeFeatures}).");
             var o = Options();
@@ -125,9 +118,9 @@ public sealed class StagedHemisphereBuilder
 
     private int? StageCount => architecture switch
     {
-        HemisphereArchitecture.ResNet9 => 3,
-        HemisphereArchitecture.ResNet18 => 4,
-        HemisphereArchitecture.WideShallow => wideChannels.Length,
+        BackboneKind.ResNet9 => 3,
+        BackboneKind.ResNet18 => 4,
+        BackboneKind.WideShallow => wideChannels.Length,
         _ => null,
     };
 
@@ -135,9 +128,9 @@ public sealed class StagedHemisphereBuilder
     {
         StagedHemisphere h = architecture switch
         {
-            HemisphereArchitecture.ResNet9 => ConvHemisphere.ResNet9(inputChannels, width, objective!),
-            HemisphereArchitecture.ResNet18 => ConvHemisphere.ResNet18(inputChannels, width, objective!),
-            HemisphereArchitecture.WideShallow => ConvHemisphere.WideShallow(inputChannels, wideChannels, objective!),
+            BackboneKind.ResNet9 => ConvHemisphere.ResNet9(inputChannels, width, objective!),
+            BackboneKind.ResNet18 => ConvHemisphere.ResNet18(inputChannels, width, objective!),
+            BackboneKind.WideShallow => ConvHemisphere.WideShallow(inputChannels, wideChannels, objective!),
             _ => new LatticeHemisphere(Options(), objective!),
         };
         if (sync is not null && h is ConvHemisphere conv)

@@ -12,7 +12,7 @@ namespace BilateralNeuro.Beyond;
 /// with many channels, then global average pooling. The counterpart of a narrow-deep ResNet in an asymmetric pair.
 /// state_dict keys: <c>layers.0.0.weight</c>, ...
 /// </summary>
-public sealed class WideShallowNet : nn.Module<Tensor, Tensor>
+public sealed class WideShallowNet : FeatureExtractor
 {
     private readonly Sequential layers;
 
@@ -31,19 +31,22 @@ public sealed class WideShallowNet : nn.Module<Tensor, Tensor>
         for (int i = 0; i < channels.Count; i++) { list.Add((i.ToString(), ResNet9.ConvBnRelu(cin, channels[i], pool: true))); cin = channels[i]; }
         layers = nn.Sequential(list);
         FeatureSize = cin;
+        MinimumInputSize = 1 << channels.Count;
         RegisterComponents();
     }
 
     /// <summary>Length of the feature vector.</summary>
-    public int FeatureSize { get; }
+    public override int FeatureSize { get; }
     /// <summary>Expected image channels.</summary>
-    public int InputChannels { get; }
+    public override int InputChannels { get; }
+    /// <summary>Smallest image side: 2^layers (one max-pool per layer).</summary>
+    public override int MinimumInputSize { get; }
     internal Sequential Layers => layers;
 
     /// <summary>Images (N, C, H, W) to features (N, FeatureSize).</summary>
     public override Tensor forward(Tensor input)
     {
-        Guard.ImageBatch(input, InputChannels, nameof(WideShallowNet));
+        Guard.ImageBatch(input, InputChannels, nameof(WideShallowNet), minSize: MinimumInputSize);
         using var scope = NewDisposeScope();
         return F.adaptive_avg_pool2d(layers.call(input), [1, 1]).flatten(1).MoveToOuterDisposeScope();
     }

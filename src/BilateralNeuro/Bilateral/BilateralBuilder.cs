@@ -1,10 +1,11 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Bilateral;
 
 /// <summary>
 /// Fluent builder of a <see cref="BilateralNetwork"/>, e.g.
-/// <c>Bilateral.Create().Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).Heads(fine: 100, coarse: 20).Build()</c>.
+/// <c>BilateralNetwork.Create().Left(h => h.ResNet9().Specialize(LabelLevel.Fine)).Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).Heads(fine: 100, coarse: 20).Build()</c>.
 /// <see cref="Build"/> validates everything once and lists every problem.
 /// </summary>
 public sealed class BilateralBuilder
@@ -74,7 +75,7 @@ public sealed class BilateralBuilder
     /// <exception cref="OptionsValidationException">Some option is invalid (every problem is listed).</exception>
     public BilateralNetwork Build()
     {
-        var errors = BilateralOptionsValidator.Problems(options);
+        var errors = OptionsValidation.Failures(new BilateralOptionsValidator().Validate(null, options)).ToList();
         if (leftBuilder is null && leftBuilt is null) errors.Add("Left: no left hemisphere; call Left(h => h.ResNet9()).");
         if (rightBuilder is null && rightBuilt is null) errors.Add("Right: no right hemisphere; call Right(h => h.ResNet9()).");
         if (leftBuilder is not null) errors.AddRange(leftBuilder.Problems("Left"));

@@ -31,7 +31,7 @@ public sealed class BilateralNetwork : nn.Module<Tensor, Dictionary<string, Tens
         RegisterComponents();
     }
 
-    /// <summary>Starts a fluent builder.</summary>
+    /// <summary>Starts the fluent builder: <c>BilateralNetwork.Create().Left(...).Right(...).Heads(...).Build()</c>.</summary>
     public static BilateralBuilder Create() => new();
 
     /// <summary>The left hemisphere.</summary>
@@ -76,11 +76,4 @@ public sealed class BilateralNetwork : nn.Module<Tensor, Dictionary<string, Tens
         result[RightFeatures] = r;
         return result;
     }
-}
-
-/// <summary>Entry point of the fluent API: <c>Bilateral.Create().Left(...).Right(...).Heads(...).Build()</c>.</summary>
-public static class Bilateral
-{
-    /// <summary>Starts a fluent builder (same as <see cref="BilateralNetwork.Create"/>).</summary>
-    public static BilateralBuilder Create() => new();
 }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Bilateral;
@@ -28,25 +29,20 @@ public sealed class BilateralOptionsValidator : IValidateOptions<BilateralOption
     public static readonly IReadOnlyList<string> Reserved = [BilateralNetwork.LeftFeatures, BilateralNetwork.RightFeatures, UnilateralNetwork.FeaturesOutput];
 
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, BilateralOptions options)
+    public ValidateOptionsResult Validate(string? name, BilateralOptions o)
     {
-        var errors = Problems(options);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    internal static List<string> Problems(BilateralOptions o)
-    {
-        var errors = new List<string>();
-        if (!(o.Dropout >= 0 && o.Dropout < 1)) errors.Add($"Heads: Dropout must lie in [0, 1) (got {o.Dropout}).");
-        if (o.Heads is null || o.Heads.Count == 0) { errors.Add("Heads: at least one head is required, e.g. Heads(fine: 100, coarse: 20)."); return errors; }
+        ArgumentNullException.ThrowIfNull(o);
+        var errors = new ValidateOptionsResultBuilder();
+        if (!(o.Dropout >= 0 && o.Dropout < 1)) errors.AddError($"Heads: Dropout must lie in [0, 1) (got {o.Dropout}).");
+        if (o.Heads is null || o.Heads.Count == 0) { errors.AddError("Heads: at least one head is required, e.g. Heads(fine: 100, coarse: 20)."); return errors.Build(); }
         foreach (var h in o.Heads)
         {
-            if (string.IsNullOrWhiteSpace(h.Name)) errors.Add("Heads: a head has an empty name.");
-            else if (Reserved.Contains(h.Name)) errors.Add($"Heads: '{h.Name}' is reserved for features; choose another head name.");
-            if (h.Classes < 2) errors.Add($"Heads: head '{h.Name}' needs at least 2 classes (got {h.Classes}).");
+            if (string.IsNullOrWhiteSpace(h.Name)) errors.AddError("Heads: a head has an empty name.");
+            else if (Reserved.Contains(h.Name)) errors.AddError($"Heads: '{h.Name}' is reserved for features; choose another head name.");
+            if (h.Classes < 2) errors.AddError($"Heads: head '{h.Name}' needs at least 2 classes (got {h.Classes}).");
         }
         foreach (var g in o.Heads.GroupBy(h => h.Name).Where(g => g.Count() > 1))
-            errors.Add($"Heads: head name '{g.Key}' is used {g.Count()} times.");
-        return errors;
+            errors.AddError($"Heads: head name '{g.Key}' is used {g.Count()} times.");
+        return errors.Build();
     }
 }

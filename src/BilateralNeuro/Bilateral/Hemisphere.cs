@@ -37,6 +37,13 @@ public sealed class Hemisphere : nn.Module<Tensor, Tensor>
     /// <summary>Starts a fluent VGG-11 hemisphere.</summary>
     public static HemisphereBuilder Vgg11() => new HemisphereBuilder().Vgg11();
 
+    /// <summary>Wraps a built backbone (any <see cref="FeatureExtractor"/>); its <see cref="FeatureExtractor.FeatureSize"/> is the hemisphere's.</summary>
+    public static Hemisphere From(FeatureExtractor backbone, LabelLevel? specialization = null)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        return From(backbone, backbone.FeatureSize, specialization);
+    }
+
     /// <summary>Wraps any module mapping images to (N, <paramref name="featureSize"/>) features.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="featureSize"/> is not positive.</exception>
     public static Hemisphere From(nn.Module<Tensor, Tensor> backbone, int featureSize, LabelLevel? specialization = null)
@@ -96,14 +103,4 @@ public sealed class Hemisphere : nn.Module<Tensor, Tensor>
         return features;
     }
 
-    internal static (nn.Module<Tensor, Tensor> Module, int Features) Create(HemisphereOptions o) => o.Backbone switch
-    {
-        BackboneKind.ResNet9 => Wrap(new ResNet9(o.InputChannels, o.Width), m => m.FeatureSize),
-        BackboneKind.ResNet18 => Wrap(ResNetCifar.ResNet18(o.InputChannels, o.Width), m => m.FeatureSize),
-        BackboneKind.ResNet34 => Wrap(ResNetCifar.ResNet34(o.InputChannels, o.Width), m => m.FeatureSize),
-        BackboneKind.Vgg11 => Wrap(new Vgg11(o.InputChannels, o.Width), m => m.FeatureSize),
-        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Backbone, "Use Hemisphere.From for custom backbones."),
-    };
-
-    private static (nn.Module<Tensor, Tensor>, int) Wrap<T>(T m, Func<T, int> features) where T : nn.Module<Tensor, Tensor> => (m, features(m));
 }

@@ -1,3 +1,5 @@
+using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,10 +25,14 @@ public sealed class HemisphereBuilder
     public HemisphereBuilder ResNet18() => Kind(BackboneKind.ResNet18);
     /// <summary>Uses a CIFAR-style ResNet-34.</summary>
     public HemisphereBuilder ResNet34() => Kind(BackboneKind.ResNet34);
-    /// <summary>Uses VGG-11 with batch norm.</summary>
+    /// <summary>Uses VGG-11 with batch norm (<see cref="Vgg.CreateFeatureExtractor"/>).</summary>
     public HemisphereBuilder Vgg11() => Kind(BackboneKind.Vgg11);
+    /// <summary>Uses VGG-13 with batch norm (<see cref="Vgg.CreateFeatureExtractor"/>).</summary>
+    public HemisphereBuilder Vgg13() => Kind(BackboneKind.Vgg13);
+    /// <summary>Uses VGG-16 with batch norm (<see cref="Vgg.CreateFeatureExtractor"/>).</summary>
+    public HemisphereBuilder Vgg16() => Kind(BackboneKind.Vgg16);
 
-    /// <summary>Uses a given backbone architecture.</summary>
+    /// <summary>Uses a given backbone architecture (e.g. parsed with <see cref="BackboneRegistry.Parse"/>).</summary>
     public HemisphereBuilder Kind(BackboneKind kind)
     {
         options.Backbone = kind;
@@ -63,7 +69,7 @@ public sealed class HemisphereBuilder
 
     internal List<string> Problems(string prefix)
     {
-        var errors = HemisphereOptionsValidator.Problems(options, prefix);
+        var errors = OptionsValidation.Failures(new HemisphereOptionsValidator().Validate(prefix, options)).ToList();
         if (options.Backbone == BackboneKind.Custom)
         {
             if (custom is null) errors.Add($"{prefix}: Backbone is Custom but no module was given; call Backbone(module, featureSize).");
@@ -75,7 +81,7 @@ public sealed class HemisphereBuilder
     internal Hemisphere BuildUnchecked()
     {
         if (options.Backbone == BackboneKind.Custom) return Hemisphere.From(custom!, customFeatures, options.Specialization);
-        var (module, features) = Hemisphere.Create(options);
-        return new Hemisphere(module, features, options.Backbone, options.Specialization, options.Width, options.InputChannels);
+        var module = BackboneRegistry.CreateFeatureExtractor(options.Backbone, options.InputChannels, options.Width);
+        return new Hemisphere(module, module.FeatureSize, options.Backbone, options.Specialization, options.Width, options.InputChannels);
     }
 }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,8 +24,7 @@ public sealed class UnilateralNetwork : nn.Module<Tensor, Dictionary<string, Ten
     {
         this.hemisphere = hemisphere ?? throw new ArgumentNullException(nameof(hemisphere));
         ArgumentNullException.ThrowIfNull(definitions);
-        var errors = BilateralOptionsValidator.Problems(new BilateralOptions { Heads = definitions.ToList(), Dropout = dropout });
-        if (errors.Count > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(UnilateralNetwork), typeof(BilateralOptions), errors);
+        OptionsValidation.ThrowIfInvalid(new BilateralOptions { Heads = definitions.ToList(), Dropout = dropout }, new BilateralOptionsValidator(), nameof(UnilateralNetwork));
         Definitions = definitions.ToList();
         this.dropout = nn.Dropout(dropout);
         heads = nn.ModuleDict(definitions.Select(d => (d.Name, nn.Linear(hemisphere.FeatureSize, d.Classes))).ToArray());

@@ -74,7 +74,7 @@ public sealed class BeyondExperiment
     /// <summary>Creates the experiment; options are validated here.</summary>
     public BeyondExperiment(BeyondExperimentOptions options, Device? device = null, ILoggerFactory? loggerFactory = null)
     {
-        this.options = BeyondExperimentOptionsValidator.Check(options);
+        this.options = OptionsValidation.ThrowIfInvalid(options, new BeyondExperimentOptionsValidator());
         this.device = device ?? CPU;
         loggers = loggerFactory;
     }
@@ -102,7 +102,7 @@ public sealed class BeyondExperiment
         bool coupled = t.Contains("coupled"), frozen = t.Contains("frozenphase"), sync = coupled || frozen || t.Contains("sync");
         StagedHemisphereBuilder Sync(StagedHemisphereBuilder h, int stage) =>
             sync ? h.Synchronize(stage, o.Sync.Steps, o.Sync.KernelSize, o.Sync.MixKernel, stepSize: frozen ? 0 : null) : h;
-        var b = BilateralNeuro.Beyond.Beyond.Create().Heads(fine, coarse, o.Dropout);
+        var b = AsymmetricBilateralNetwork.Create().Heads(fine, coarse, o.Dropout);
         if (coupled) b.PhaseCoupling(o.PhaseCoupling);
         if (t.Contains("asymmetric"))
         {

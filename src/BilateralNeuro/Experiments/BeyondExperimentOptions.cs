@@ -1,6 +1,7 @@
 using BilateralNeuro.Beyond;
 using BilateralNeuro.Beyond.Training;
 using BilateralNeuro.Bilateral.Training;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Experiments;
@@ -73,52 +74,39 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
     public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled", "frozenphase"];
 
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, BeyondExperimentOptions options)
+    public ValidateOptionsResult Validate(string? name, BeyondExperimentOptions o)
     {
-        var e = Problems(options);
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static BeyondExperimentOptions Check(BeyondExperimentOptions options)
-    {
-        var e = Problems(options ?? throw new ArgumentNullException(nameof(options)));
-        if (e.Count > 0) throw new OptionsValidationException(nameof(BeyondExperimentOptions), typeof(BeyondExperimentOptions), e);
-        return options;
-    }
-
-    internal static List<string> Problems(BeyondExperimentOptions o)
-    {
-        var e = new List<string>();
-        if (o.Variants is null || o.Variants.Count == 0) e.Add("Variants: at least one variant is required.");
+        ArgumentNullException.ThrowIfNull(o);
+        var e = new ValidateOptionsResultBuilder();
+        if (o.Variants is null || o.Variants.Count == 0) e.AddError("Variants: at least one variant is required.");
         else
             foreach (var v in o.Variants)
             {
                 var t = v.Split('+');
-                foreach (var bad in t.Where(x => !Tokens.Contains(x))) e.Add($"Variants: '{bad}' in '{v}' is unknown; expected {string.Join(", ", Tokens)} joined by '+'.");
-                if (t.Contains("lattice") && t.Contains("asymmetric")) e.Add($"Variants: '{v}' combines asymmetric and lattice; choose one architecture.");
-                if (t.Contains("lattice") && t.Contains("callosal")) e.Add($"Variants: '{v}': lattice hemispheres have no intermediate stages for callosal links.");
-                if (t.Contains("selfsup") && t.Contains("contrastive")) e.Add($"Variants: '{v}': choose one self-supervised objective.");
-                if (t.Contains("lattice") && (t.Contains("sync") || t.Contains("coupled"))) e.Add($"Variants: '{v}': lattice hemispheres cannot be synchronised.");
-                if (t.Contains("frozenphase") && (t.Contains("sync") || t.Contains("coupled") || t.Contains("lattice"))) e.Add($"Variants: '{v}': frozenphase is the unsynchronised control of sync; it cannot be combined with sync, coupled or lattice.");
-                if (t.Contains("coupled") && t.Contains("callosal")) e.Add($"Variants: '{v}': the callosal links would deadlock with lockstep oscillators (a link leaves a synchronised stage); use sync+callosal.");
+                foreach (var bad in t.Where(x => !Tokens.Contains(x))) e.AddError($"Variants: '{bad}' in '{v}' is unknown; expected {string.Join(", ", Tokens)} joined by '+'.");
+                if (t.Contains("lattice") && t.Contains("asymmetric")) e.AddError($"Variants: '{v}' combines asymmetric and lattice; choose one architecture.");
+                if (t.Contains("lattice") && t.Contains("callosal")) e.AddError($"Variants: '{v}': lattice hemispheres have no intermediate stages for callosal links.");
+                if (t.Contains("selfsup") && t.Contains("contrastive")) e.AddError($"Variants: '{v}': choose one self-supervised objective.");
+                if (t.Contains("lattice") && (t.Contains("sync") || t.Contains("coupled"))) e.AddError($"Variants: '{v}': lattice hemispheres cannot be synchronised.");
+                if (t.Contains("frozenphase") && (t.Contains("sync") || t.Contains("coupled") || t.Contains("lattice"))) e.AddError($"Variants: '{v}': frozenphase is the unsynchronised control of sync; it cannot be combined with sync, coupled or lattice.");
+                if (t.Contains("coupled") && t.Contains("callosal")) e.AddError($"Variants: '{v}': the callosal links would deadlock with lockstep oscillators (a link leaves a synchronised stage); use sync+callosal.");
             }
-        if (o.Variants is not null && o.Variants.Distinct().Count() != o.Variants.Count) e.Add("Variants: variants must be distinct.");
-        if (!(o.Width > 0 && o.Width <= 16)) e.Add($"Width must lie in (0, 16] (got {o.Width}).");
-        if (!(o.NarrowWidth > 0 && o.NarrowWidth <= 16)) e.Add($"NarrowWidth must lie in (0, 16] (got {o.NarrowWidth}).");
-        if (o.WideChannels is null || o.WideChannels.Count is < 1 or > 4 || o.WideChannels.Any(c => c < 1)) e.Add("WideChannels: 1 to 4 positive channel counts are required.");
-        if (o.Lattice.Layers < 1 || o.Lattice.Channels < 1 || o.Lattice.Steps < 1) e.Add($"Lattice: layers, channels and steps must be positive (got {o.Lattice}).");
+        if (o.Variants is not null && o.Variants.Distinct().Count() != o.Variants.Count) e.AddError("Variants: variants must be distinct.");
+        if (!(o.Width > 0 && o.Width <= 16)) e.AddError($"Width must lie in (0, 16] (got {o.Width}).");
+        if (!(o.NarrowWidth > 0 && o.NarrowWidth <= 16)) e.AddError($"NarrowWidth must lie in (0, 16] (got {o.NarrowWidth}).");
+        if (o.WideChannels is null || o.WideChannels.Count is < 1 or > 4 || o.WideChannels.Any(c => c < 1)) e.AddError("WideChannels: 1 to 4 positive channel counts are required.");
+        if (o.Lattice.Layers < 1 || o.Lattice.Channels < 1 || o.Lattice.Steps < 1) e.AddError($"Lattice: layers, channels and steps must be positive (got {o.Lattice}).");
         if (o.Sync.Steps < 1 || o.Sync.KernelSize < 1 || o.Sync.KernelSize % 2 == 0 || o.Sync.MixKernel < 1 || o.Sync.MixKernel % 2 == 0)
-            e.Add($"Sync: steps must be positive and kernel sizes positive odd numbers (got {o.Sync}).");
-        if (!double.IsFinite(o.PhaseCoupling) || o.PhaseCoupling <= 0) e.Add($"PhaseCoupling must be a positive finite number (got {o.PhaseCoupling}).");
-        if (!(o.Dropout >= 0 && o.Dropout < 1)) e.Add($"Dropout must lie in [0, 1) (got {o.Dropout}).");
-        if (o.Seeds is null || o.Seeds.Count == 0) e.Add("Seeds: at least one seed is required.");
-        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) e.Add("Seeds: seeds must be distinct.");
-        if (!(o.ValidationFraction > 0 && o.ValidationFraction < 1)) e.Add($"ValidationFraction must lie in (0, 1) (got {o.ValidationFraction}).");
-        if (o.TrainLimit is < 10) e.Add($"TrainLimit must be at least 10 when set (got {o.TrainLimit}).");
-        if (o.TestLimit is < 1) e.Add($"TestLimit must be at least 1 when set (got {o.TestLimit}).");
-        if (o.Training is null) e.Add("Training must not be null.");
-        else e.AddRange(BeyondTrainingOptionsValidator.Problems(o.Training).Select(x => "Training." + x));
-        return e;
+            e.AddError($"Sync: steps must be positive and kernel sizes positive odd numbers (got {o.Sync}).");
+        if (!double.IsFinite(o.PhaseCoupling) || o.PhaseCoupling <= 0) e.AddError($"PhaseCoupling must be a positive finite number (got {o.PhaseCoupling}).");
+        if (!(o.Dropout >= 0 && o.Dropout < 1)) e.AddError($"Dropout must lie in [0, 1) (got {o.Dropout}).");
+        if (o.Seeds is null || o.Seeds.Count == 0) e.AddError("Seeds: at least one seed is required.");
+        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) e.AddError("Seeds: seeds must be distinct.");
+        if (!(o.ValidationFraction > 0 && o.ValidationFraction < 1)) e.AddError($"ValidationFraction must lie in (0, 1) (got {o.ValidationFraction}).");
+        if (o.TrainLimit is < 10) e.AddError($"TrainLimit must be at least 10 when set (got {o.TrainLimit}).");
+        if (o.TestLimit is < 1) e.AddError($"TestLimit must be at least 1 when set (got {o.TestLimit}).");
+        if (o.Training is null) e.AddError("Training must not be null.");
+        else e.AddResult(new BeyondTrainingOptionsValidator().Validate(null, o.Training), "Training.");
+        return e.Build();
     }
 }

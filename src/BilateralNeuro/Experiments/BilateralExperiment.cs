@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BilateralNeuro.Backbones;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Bilateral.Training;
 using BilateralNeuro.Core;
@@ -71,7 +72,7 @@ public sealed class BilateralExperiment
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
     public BilateralExperiment(BilateralExperimentOptions options, Device? device = null, ILoggerFactory? loggerFactory = null)
     {
-        this.options = BilateralExperimentOptionsValidator.Check(options);
+        this.options = OptionsValidation.ThrowIfInvalid(options, new BilateralExperimentOptionsValidator());
         this.device = device ?? CPU;
         loggers = loggerFactory;
     }

@@ -1,5 +1,6 @@
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Bilateral.Training;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Experiments;
@@ -69,35 +70,22 @@ public sealed class BilateralExperimentOptions
 public sealed class BilateralExperimentOptionsValidator : IValidateOptions<BilateralExperimentOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, BilateralExperimentOptions options)
+    public ValidateOptionsResult Validate(string? name, BilateralExperimentOptions o)
     {
-        var errors = Problems(options);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static BilateralExperimentOptions Check(BilateralExperimentOptions options)
-    {
-        var errors = Problems(options ?? throw new ArgumentNullException(nameof(options)));
-        if (errors.Count > 0) throw new OptionsValidationException(nameof(BilateralExperimentOptions), typeof(BilateralExperimentOptions), errors);
-        return options;
-    }
-
-    private static List<string> Problems(BilateralExperimentOptions o)
-    {
-        var errors = new List<string>();
-        if (!(o.Width > 0 && o.Width <= 16)) errors.Add($"Width must lie in (0, 16] (got {o.Width}).");
-        if (!(o.Dropout >= 0 && o.Dropout < 1)) errors.Add($"Dropout must lie in [0, 1) (got {o.Dropout}).");
-        if (o.Seeds is null || o.Seeds.Count == 0) errors.Add("Seeds: at least one seed is required.");
-        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) errors.Add("Seeds: seeds must be distinct.");
-        if (!(o.ValidationFraction > 0 && o.ValidationFraction < 1)) errors.Add($"ValidationFraction must lie in (0, 1) (got {o.ValidationFraction}).");
-        if (o.TestLimit is < 1) errors.Add($"TestLimit must be at least 1 when set (got {o.TestLimit}).");
-        if (o.TrainLimit is < 10) errors.Add($"TrainLimit must be at least 10 when set (got {o.TrainLimit}).");
-        if (o.EnsemblePool < 1) errors.Add($"EnsemblePool must be at least 1 (got {o.EnsemblePool}).");
+        ArgumentNullException.ThrowIfNull(o);
+        var errors = new ValidateOptionsResultBuilder();
+        if (!(o.Width > 0 && o.Width <= 16)) errors.AddError($"Width must lie in (0, 16] (got {o.Width}).");
+        if (!(o.Dropout >= 0 && o.Dropout < 1)) errors.AddError($"Dropout must lie in [0, 1) (got {o.Dropout}).");
+        if (o.Seeds is null || o.Seeds.Count == 0) errors.AddError("Seeds: at least one seed is required.");
+        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) errors.AddError("Seeds: seeds must be distinct.");
+        if (!(o.ValidationFraction > 0 && o.ValidationFraction < 1)) errors.AddError($"ValidationFraction must lie in (0, 1) (got {o.ValidationFraction}).");
+        if (o.TestLimit is < 1) errors.AddError($"TestLimit must be at least 1 when set (got {o.TestLimit}).");
+        if (o.TrainLimit is < 10) errors.AddError($"TrainLimit must be at least 10 when set (got {o.TrainLimit}).");
+        if (o.EnsemblePool < 1) errors.AddError($"EnsemblePool must be at least 1 (got {o.EnsemblePool}).");
         foreach (var k in o.EnsembleSizes ?? [])
-            if (k < 1 || k > o.EnsemblePool) errors.Add($"EnsembleSizes: k = {k} must lie in [1, EnsemblePool = {o.EnsemblePool}].");
-        if (o.Training is null) errors.Add("Training must not be null.");
-        else errors.AddRange(BilateralTrainingOptionsValidator.Problems(o.Training).Select(e => "Training." + e));
-        return errors;
+            if (k < 1 || k > o.EnsemblePool) errors.AddError($"EnsembleSizes: k = {k} must lie in [1, EnsemblePool = {o.EnsemblePool}].");
+        if (o.Training is null) errors.AddError("Training must not be null.");
+        else errors.AddResult(new BilateralTrainingOptionsValidator().Validate(null, o.Training), "Training.");
+        return errors.Build();
     }
 }

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
+using BilateralNeuro.Attention.Training;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
-using FaceModels = BilateralNeuro.Attention.Attention;
 
 namespace BilateralNeuro.Experiments;
 
@@ -27,7 +28,7 @@ public sealed class FaceAttentionExperiment
     /// <summary>Creates the experiment (options validated).</summary>
     public FaceAttentionExperiment(FaceAttentionExperimentOptions options, ILogger? logger = null)
     {
-        Options = FaceAttentionExperimentOptionsValidator.Check(options ?? throw new ArgumentNullException(nameof(options)));
+        Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new FaceAttentionExperimentOptionsValidator());
         this.logger = logger ?? NullLogger.Instance;
         Generator = new FaceGenerator(new FaceGeneratorOptions { Size = Options.ImageSize });
     }
@@ -188,12 +189,12 @@ public sealed class FaceAttentionExperiment
     };
 
     // Frozen-prefix features (up to avgpool) of every evaluation set for one (architecture, pre-training).
-    private sealed class Caches(CachedFeatures train, CachedFeatures val, CachedFeatures test, IReadOnlyList<CachedFeatures> continua) : IDisposable
+    private sealed class Caches(CachedSource train, CachedSource val, CachedSource test, IReadOnlyList<CachedSource> continua) : IDisposable
     {
-        public CachedFeatures Train { get; } = train;
-        public CachedFeatures Val { get; } = val;
-        public CachedFeatures Test { get; } = test;
-        public IReadOnlyList<CachedFeatures> Continua { get; } = continua;
+        public CachedSource Train { get; } = train;
+        public CachedSource Val { get; } = val;
+        public CachedSource Test { get; } = test;
+        public IReadOnlyList<CachedSource> Continua { get; } = continua;
 
         public void Dispose()
         {
@@ -209,9 +210,9 @@ public sealed class FaceAttentionExperiment
     {
         using var tm = BuildTransfer(arch, arch, classes, state);
         tm.to(device);
-        return new Caches(FeatureCache.Compute(tm, train, InputNormalization, device), FeatureCache.Compute(tm, val, InputNormalization, device),
-            FeatureCache.Compute(tm, test, InputNormalization, device),
-            continua.Select(c => FeatureCache.Compute(tm, c.Images, InputNormalization, device)).ToList());
+        return new Caches(TransferTraining.CacheFeatures(tm, train, InputNormalization, device), TransferTraining.CacheFeatures(tm, val, InputNormalization, device),
+            TransferTraining.CacheFeatures(tm, test, InputNormalization, device),
+            continua.Select(c => TransferTraining.CacheFeatures(tm, c.Images, InputNormalization, device)).ToList());
     }
 
     private FaceAttentionModelResult Transfer(string model, FacePretraining pretraining, double ptAcc, string arch, int classes,
@@ -223,18 +224,19 @@ public sealed class FaceAttentionExperiment
         using var tm = BuildTransfer(model, arch, classes, state);
         tm.to(device);
         if (tm.CacheBoundary != "avgpool") throw new InvalidOperationException($"FaceAttentionExperiment: {model} cannot share the avgpool feature cache (boundary {tm.CacheBoundary}).");
-        var fit = new CachedTransferTrainer(new TrainerOptions
+        var fit = TransferTraining.Fit(tm, caches.Train, caches.Val, FaceDatasets.Valence, new TrainerOptions
         {
             Epochs = o.TransferEpochs, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = o.Seed,
-        }, logger).Fit(tm, caches.Train, caches.Val, FaceDatasets.Valence);
+            EpochLogLevel = LogLevel.Debug,
+        }, logger);
         lastCachedEpochSeconds = fit.History.Skip(1).DefaultIfEmpty(fit.History[0]).Average(h => h.Duration.TotalSeconds);
-        double accuracy = CachedTransferTrainer.Accuracy(tm, caches.Test, FaceDatasets.Valence);
+        double accuracy = TransferTraining.Accuracy(tm, caches.Test, FaceDatasets.Valence);
         var curves = new Dictionary<FaceOcclusion, PsychometricResult>();
         var contAcc = new Dictionary<FaceOcclusion, double>();
         for (int ci = 0; ci < continua.Count; ci++)
         {
             var c = continua[ci];
-            using var logits = CachedTransferTrainer.Predict(tm, caches.Continua[ci]);
+            using var logits = TransferTraining.Predict(tm, caches.Continua[ci]);
             var positive = logits.argmax(1).eq(1).data<bool>().ToArray();
             var level = c.Images.Labels[FaceDatasets.Morph].data<long>().ToArray();
             var truth = c.Images.Labels[FaceDatasets.Valence].data<long>().ToArray();
@@ -280,7 +282,7 @@ public sealed class FaceAttentionExperiment
         using var tm = BuildTransfer(model, arch, classes, state);
         tm.to(device);
         var build = Stopwatch.StartNew();
-        using (FeatureCache.Compute(tm, train, InputNormalization, device)) { }
+        using (TransferTraining.CacheFeatures(tm, train, InputNormalization, device)) { }
         double buildSeconds = build.Elapsed.TotalSeconds;
         var trainer = new Trainer(new TrainerOptions { Epochs = 2, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = o.Seed, RestoreBest = false });
         var r = trainer.Fit(tm, new BatchSource(train, o.TransferBatchSize, device, InputNormalization, seed: o.Seed), null, [HeadSpec.Classification(FaceDatasets.Valence)]);
@@ -293,11 +295,11 @@ public sealed class FaceAttentionExperiment
         ((nn.Module)fresh).load_state_dict(state);
         var builder = model switch
         {
-            "FE-AlexNet" => FaceModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
-            "AlexNet" => FaceModels.AlexNet(),
-            "VGG11" => FaceModels.Vgg11(),
-            "VGG13" => FaceModels.Vgg13(),
-            _ => FaceModels.Vgg16(),
+            "FE-AlexNet" => TransferModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
+            "AlexNet" => TransferModels.AlexNet(),
+            "VGG11" => TransferModels.Vgg11(),
+            "VGG13" => TransferModels.Vgg13(),
+            _ => TransferModels.Vgg16(),
         };
         return builder.FromBackbone(fresh).Classes(2).Head(FaceDatasets.Valence).Build();
     }

@@ -1,3 +1,5 @@
+using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Experiments;
@@ -98,41 +100,34 @@ public sealed class FaceAttentionExperimentOptions
 /// <summary>Validates <see cref="FaceAttentionExperimentOptions"/>, listing every problem.</summary>
 public sealed class FaceAttentionExperimentOptionsValidator : IValidateOptions<FaceAttentionExperimentOptions>
 {
-    /// <summary>Known model names.</summary>
-    public static IReadOnlyList<string> KnownModels { get; } = ["AlexNet", "VGG11", "VGG13", "VGG16", "FE-AlexNet"];
+    /// <summary>Known model names: the transfer architectures' display names (<see cref="BackboneRegistry.TorchvisionClassifiers"/>: AlexNet, VGG11, VGG13, VGG16) and FE-AlexNet.</summary>
+    public static IReadOnlyList<string> KnownModels { get; } = [.. BackboneRegistry.TorchvisionClassifiers.Select(BackboneRegistry.DisplayName), "FE-AlexNet"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, FaceAttentionExperimentOptions o)
     {
-        var e = new List<string>();
-        if (o.ImageSize is < 64 or > 224) e.Add($"ImageSize must lie in [64, 224] (got {o.ImageSize}).");
-        if (o.Width is <= 0 or > 4) e.Add($"Width must lie in (0, 4] (got {o.Width}).");
-        if (o.VggWidth is <= 0 or > 4) e.Add($"VggWidth must lie in (0, 4] (got {o.VggWidth}).");
-        if (o.Models.Count == 0) e.Add("Models must name at least one model.");
-        foreach (var m in o.Models.Where(m => !KnownModels.Contains(m))) e.Add($"Unknown model '{m}'; known: {string.Join(", ", KnownModels)}.");
-        if (o.Pretrainings.Count == 0) e.Add("Pretrainings must list at least one source.");
-        if (o.ObjectImages < 100) e.Add($"ObjectImages must be at least 100 (got {o.ObjectImages}).");
-        if (o.PretrainIdentities < 2) e.Add($"PretrainIdentities must be at least 2 (got {o.PretrainIdentities}).");
-        if (o.ImagesPerPretrainIdentity < 2) e.Add($"ImagesPerPretrainIdentity must be at least 2 (got {o.ImagesPerPretrainIdentity}).");
-        if (o.PretrainEpochs < 1) e.Add($"PretrainEpochs must be at least 1 (got {o.PretrainEpochs}).");
-        if (o.TransferIdentities < 2) e.Add($"TransferIdentities must be at least 2 (got {o.TransferIdentities}).");
-        if (o.ImagesPerTransferIdentity < 2) e.Add($"ImagesPerTransferIdentity must be at least 2 (got {o.ImagesPerTransferIdentity}).");
-        if (o.TestIdentities < 2) e.Add($"TestIdentities must be at least 2 (got {o.TestIdentities}).");
-        if (o.TransferEpochs < 1) e.Add($"TransferEpochs must be at least 1 (got {o.TransferEpochs}).");
-        if (!(o.TransferLearningRate > 0) || !(o.PretrainLearningRate > 0)) e.Add("Learning rates must be positive.");
-        if (o.TransferBatchSize < 1 || o.PretrainBatchSize < 1) e.Add("Batch sizes must be positive.");
-        if (o.Reduction < 1) e.Add($"Reduction must be at least 1 (got {o.Reduction}).");
-        if (o.MorphLevels < 3) e.Add($"MorphLevels must be at least 3 (got {o.MorphLevels}).");
-        if (o.Bootstraps < 10) e.Add($"Bootstraps must be at least 10 (got {o.Bootstraps}).");
-        if (o.BenchmarkModel is { } b && !KnownModels.Contains(b)) e.Add($"Unknown BenchmarkModel '{b}'.");
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static FaceAttentionExperimentOptions Check(FaceAttentionExperimentOptions o)
-    {
-        var r = new FaceAttentionExperimentOptionsValidator().Validate(null, o);
-        if (r.Failed) throw new OptionsValidationException(nameof(FaceAttentionExperimentOptions), typeof(FaceAttentionExperimentOptions), r.Failures);
-        return o;
+        ArgumentNullException.ThrowIfNull(o);
+        var e = new ValidateOptionsResultBuilder();
+        if (o.ImageSize is < 64 or > 224) e.AddError($"ImageSize must lie in [64, 224] (got {o.ImageSize}).");
+        if (o.Width is <= 0 or > 4) e.AddError($"Width must lie in (0, 4] (got {o.Width}).");
+        if (o.VggWidth is <= 0 or > 4) e.AddError($"VggWidth must lie in (0, 4] (got {o.VggWidth}).");
+        if (o.Models.Count == 0) e.AddError("Models must name at least one model.");
+        foreach (var m in o.Models.Where(m => !KnownModels.Contains(m))) e.AddError($"Unknown model '{m}'; known: {string.Join(", ", KnownModels)}.");
+        if (o.Pretrainings.Count == 0) e.AddError("Pretrainings must list at least one source.");
+        if (o.ObjectImages < 100) e.AddError($"ObjectImages must be at least 100 (got {o.ObjectImages}).");
+        if (o.PretrainIdentities < 2) e.AddError($"PretrainIdentities must be at least 2 (got {o.PretrainIdentities}).");
+        if (o.ImagesPerPretrainIdentity < 2) e.AddError($"ImagesPerPretrainIdentity must be at least 2 (got {o.ImagesPerPretrainIdentity}).");
+        if (o.PretrainEpochs < 1) e.AddError($"PretrainEpochs must be at least 1 (got {o.PretrainEpochs}).");
+        if (o.TransferIdentities < 2) e.AddError($"TransferIdentities must be at least 2 (got {o.TransferIdentities}).");
+        if (o.ImagesPerTransferIdentity < 2) e.AddError($"ImagesPerTransferIdentity must be at least 2 (got {o.ImagesPerTransferIdentity}).");
+        if (o.TestIdentities < 2) e.AddError($"TestIdentities must be at least 2 (got {o.TestIdentities}).");
+        if (o.TransferEpochs < 1) e.AddError($"TransferEpochs must be at least 1 (got {o.TransferEpochs}).");
+        if (!(o.TransferLearningRate > 0) || !(o.PretrainLearningRate > 0)) e.AddError("Learning rates must be positive.");
+        if (o.TransferBatchSize < 1 || o.PretrainBatchSize < 1) e.AddError("Batch sizes must be positive.");
+        if (o.Reduction < 1) e.AddError($"Reduction must be at least 1 (got {o.Reduction}).");
+        if (o.MorphLevels < 3) e.AddError($"MorphLevels must be at least 3 (got {o.MorphLevels}).");
+        if (o.Bootstraps < 10) e.AddError($"Bootstraps must be at least 10 (got {o.Bootstraps}).");
+        if (o.BenchmarkModel is { } b && !KnownModels.Contains(b)) e.AddError($"Unknown BenchmarkModel '{b}'.");
+        return e.Build();
     }
 }

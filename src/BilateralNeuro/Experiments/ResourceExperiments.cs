@@ -25,7 +25,7 @@ public sealed class ResourceExperiments
     public ResourceExperiments(ResourceExperimentOptions options, ILogger? logger = null)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        LatticeOptionsValidator.Check(options.Lattice);
+        OptionsValidation.ThrowIfInvalid(options.Lattice, new LatticeOptionsValidator());
         ResourceTrainerOptionsValidator.Check(options.Training);
         if (options.TrainCount < options.BatchSize || options.TestCount < 10)
             throw new ArgumentException($"ResourceExperiments: need at least one batch of training images and 10 test images (got {options.TrainCount}, {options.TestCount}).", nameof(options));
@@ -220,7 +220,7 @@ public sealed class ResourceExperiments
         };
         var net = new LatticeNetwork(options);
         var clock = Stopwatch.StartNew();
-        new ResourceTrainer(Options.Training, logger).Fit(net, new ResourceCostPenalty(options.Cost), Source(data, true), Cancellation, StageProgress?.Invoke(name));
+        new Resources.Training.ResourceProtocol(Options.Training, logger).Train(net, new ResourceCostPenalty(options.Cost), Source(data, true), Cancellation, StageProgress?.Invoke(name));
         return (net, clock.Elapsed.TotalSeconds);
     }
 

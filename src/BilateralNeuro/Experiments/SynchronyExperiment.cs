@@ -2,12 +2,12 @@ using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
 using BilateralNeuro.Synchrony;
+using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
-using S = BilateralNeuro.Synchrony.Synchrony;
 
 namespace BilateralNeuro.Experiments;
 
@@ -111,7 +111,7 @@ public static class SynchronyExperiment
         logger ??= NullLogger.Instance;
         if (options.Models.Any(m => m is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback))
         {
-            var o = S.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();
+            var o = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();
             KuramotoRegime.Of(o.Kuramoto, o.InputSize, o.InputSize).Log(logger);
         }
         var clock = Stopwatch.StartNew();
@@ -202,10 +202,10 @@ public static class SynchronyExperiment
     public static nn.Module<Tensor, Dictionary<string, Tensor>> Create(SynchronyModel model, SynchronyExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var b = S.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
+        var b = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
         return model switch
         {
-            SynchronyModel.Real => S.RealBaseline(),
+            SynchronyModel.Real => SynchronyModels.RealBaseline(),
             SynchronyModel.KomplexNet => b.Build(),
             SynchronyModel.KomplexNetFeedback => b.WithFeedback().Build(),
             SynchronyModel.RandomPhases => b.RandomPhases().Build(),

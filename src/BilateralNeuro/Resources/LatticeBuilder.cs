@@ -1,13 +1,11 @@
+using BilateralNeuro.Core;
 namespace BilateralNeuro.Resources;
 
-/// <summary>Entry point of the fluent API: <c>Resources.Lattice().MaxLayers(6).MaxChannels(64).MaxSteps(8).Build()</c>.</summary>
-public static class Resources
-{
-    /// <summary>Starts a <see cref="LatticeNetwork"/> with default <see cref="LatticeOptions"/>.</summary>
-    public static LatticeBuilder Lattice() => new();
-}
-
-/// <summary>Fluent construction of a <see cref="LatticeNetwork"/>; everything is validated once at <see cref="Build"/>.</summary>
+/// <summary>
+/// Fluent construction of a <see cref="LatticeNetwork"/>, started by <see cref="LatticeNetwork.Create"/>:
+/// <c>LatticeNetwork.Create().MaxLayers(6).MaxChannels(64).MaxSteps(8).Build()</c>. Everything is validated once at
+/// <see cref="Build"/>.
+/// </summary>
 public sealed class LatticeBuilder
 {
     private readonly LatticeOptions options = new();
@@ -59,7 +57,7 @@ public sealed class LatticeBuilder
 
     /// <summary>Validates the options and creates the network.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
-    public LatticeNetwork Build() => new(LatticeOptionsValidator.Check(options));
+    public LatticeNetwork Build() => new(OptionsValidation.ThrowIfInvalid(options, new LatticeOptionsValidator()));
 
     /// <summary>Validates and creates the network together with its <see cref="ResourceCostPenalty"/>.</summary>
     public (LatticeNetwork Network, ResourceCostPenalty Penalty) BuildWithPenalty()

@@ -26,9 +26,12 @@ public sealed class LatticeNetwork : Module<Tensor, Dictionary<string, Tensor>>,
     private readonly Parameter? time_logits;
     private readonly LatticeSpec spec;
 
+    /// <summary>Starts the fluent builder with default <see cref="LatticeOptions"/>: <c>LatticeNetwork.Create().MaxLayers(6).Build()</c>.</summary>
+    public static LatticeBuilder Create() => new();
+
     /// <summary>Creates the full window described by <paramref name="options"/> (validated here).</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
-    public LatticeNetwork(LatticeOptions options) : this(LatticeSpec.Full(LatticeOptionsValidator.Check(options)))
+    public LatticeNetwork(LatticeOptions options) : this(LatticeSpec.Full(OptionsValidation.ThrowIfInvalid(options, new LatticeOptionsValidator())))
     {
         Options = options;
     }

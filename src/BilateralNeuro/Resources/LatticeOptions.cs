@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Resources;
@@ -46,30 +47,22 @@ public sealed class LatticeOptionsValidator : IValidateOptions<LatticeOptions>
     public ValidateOptionsResult Validate(string? name, LatticeOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        var errors = new List<string>();
-        if (o.InputChannels < 1) errors.Add($"InputChannels must be at least 1 (got {o.InputChannels}).");
-        if (o.Classes < 2) errors.Add($"Classes must be at least 2 (got {o.Classes}).");
-        if (o.MaxLayers < 1) errors.Add($"MaxLayers must be at least 1 (got {o.MaxLayers}).");
-        if (o.MaxChannels < 1) errors.Add($"MaxChannels must be at least 1 (got {o.MaxChannels}).");
-        if (o.MaxSteps < 1) errors.Add($"MaxSteps must be at least 1 (got {o.MaxSteps}).");
-        if ((o.Connections & Connections.BottomUp) == 0) errors.Add($"Connections must include BottomUp (got {o.Connections}); without it the input never reaches the network.");
-        if ((o.Connections & ~Connections.BLT) != 0) errors.Add($"Connections has unknown flags (got {o.Connections}).");
-        if (!Enum.IsDefined(o.Time)) errors.Add($"Time must be Halting or FixedMixing (got {o.Time}).");
-        if (o.PoolEvery < 0) errors.Add($"PoolEvery must be >= 0 (got {o.PoolEvery}).");
-        if (o.InputPool < 1) errors.Add($"InputPool must be at least 1 (got {o.InputPool}).");
-        if (o.KernelSize < 1 || o.KernelSize % 2 == 0) errors.Add($"KernelSize must be a positive odd number (got {o.KernelSize}).");
-        if (!(o.InitialGate > 0) || double.IsInfinity(o.InitialGate)) errors.Add($"InitialGate must be a positive finite number (got {o.InitialGate}).");
-        if (o.HaltThreshold is <= 0 or > 1 || double.IsNaN(o.HaltThreshold)) errors.Add($"HaltThreshold must lie in (0, 1] (got {o.HaltThreshold}).");
-        if (o.Cost is null) errors.Add("Cost must not be null.");
-        else errors.AddRange(ResourceCostOptionsValidator.Problems(o.Cost));
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem; returns the options otherwise.</summary>
-    public static LatticeOptions Check(LatticeOptions options)
-    {
-        var result = new LatticeOptionsValidator().Validate(null, options);
-        if (result.Failed) throw new OptionsValidationException(nameof(LatticeOptions), typeof(LatticeOptions), result.Failures);
-        return options;
+        var errors = new ValidateOptionsResultBuilder();
+        if (o.InputChannels < 1) errors.AddError($"InputChannels must be at least 1 (got {o.InputChannels}).");
+        if (o.Classes < 2) errors.AddError($"Classes must be at least 2 (got {o.Classes}).");
+        if (o.MaxLayers < 1) errors.AddError($"MaxLayers must be at least 1 (got {o.MaxLayers}).");
+        if (o.MaxChannels < 1) errors.AddError($"MaxChannels must be at least 1 (got {o.MaxChannels}).");
+        if (o.MaxSteps < 1) errors.AddError($"MaxSteps must be at least 1 (got {o.MaxSteps}).");
+        if ((o.Connections & Connections.BottomUp) == 0) errors.AddError($"Connections must include BottomUp (got {o.Connections}); without it the input never reaches the network.");
+        if ((o.Connections & ~Connections.BLT) != 0) errors.AddError($"Connections has unknown flags (got {o.Connections}).");
+        if (!Enum.IsDefined(o.Time)) errors.AddError($"Time must be Halting or FixedMixing (got {o.Time}).");
+        if (o.PoolEvery < 0) errors.AddError($"PoolEvery must be >= 0 (got {o.PoolEvery}).");
+        if (o.InputPool < 1) errors.AddError($"InputPool must be at least 1 (got {o.InputPool}).");
+        if (o.KernelSize < 1 || o.KernelSize % 2 == 0) errors.AddError($"KernelSize must be a positive odd number (got {o.KernelSize}).");
+        if (!(o.InitialGate > 0) || double.IsInfinity(o.InitialGate)) errors.AddError($"InitialGate must be a positive finite number (got {o.InitialGate}).");
+        if (o.HaltThreshold is <= 0 or > 1 || double.IsNaN(o.HaltThreshold)) errors.AddError($"HaltThreshold must lie in (0, 1] (got {o.HaltThreshold}).");
+        if (o.Cost is null) errors.AddError("Cost must not be null.");
+        else errors.AddResult(new ResourceCostOptionsValidator().Validate(null, o.Cost));
+        return errors.Build();
     }
 }

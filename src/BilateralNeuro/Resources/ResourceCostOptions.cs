@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Resources;
@@ -34,31 +35,17 @@ public sealed class ResourceCostOptions
 public sealed class ResourceCostOptionsValidator : IValidateOptions<ResourceCostOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, ResourceCostOptions options)
-    {
-        var errors = Problems(options);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem; returns the options otherwise.</summary>
-    public static ResourceCostOptions Check(ResourceCostOptions options)
-    {
-        var errors = Problems(options);
-        if (errors.Count > 0) throw new OptionsValidationException(nameof(ResourceCostOptions), typeof(ResourceCostOptions), errors);
-        return options;
-    }
-
-    internal static List<string> Problems(ResourceCostOptions o)
+    public ValidateOptionsResult Validate(string? name, ResourceCostOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        var errors = new List<string>();
-        void NonNegative(double v, string n) { if (!(v >= 0) || double.IsInfinity(v)) errors.Add($"{n} must be a finite number >= 0 (got {v})."); }
+        var errors = new ValidateOptionsResultBuilder();
+        void NonNegative(double v, string n) { if (!(v >= 0) || double.IsInfinity(v)) errors.AddError($"{n} must be a finite number >= 0 (got {v})."); }
         NonNegative(o.BreadthPressure, nameof(o.BreadthPressure));
         NonNegative(o.DepthPressure, nameof(o.DepthPressure));
         NonNegative(o.TimePressure, nameof(o.TimePressure));
-        if (!Enum.IsDefined(o.BreadthWeighting)) errors.Add($"BreadthWeighting is unknown (got {o.BreadthWeighting}).");
-        if (!Enum.IsDefined(o.DepthWeighting)) errors.Add($"DepthWeighting is unknown (got {o.DepthWeighting}).");
-        if (!(o.ActiveThreshold >= 0) || double.IsInfinity(o.ActiveThreshold)) errors.Add($"ActiveThreshold must be a finite number >= 0 (got {o.ActiveThreshold}).");
-        return errors;
+        if (!Enum.IsDefined(o.BreadthWeighting)) errors.AddError($"BreadthWeighting is unknown (got {o.BreadthWeighting}).");
+        if (!Enum.IsDefined(o.DepthWeighting)) errors.AddError($"DepthWeighting is unknown (got {o.DepthWeighting}).");
+        if (!(o.ActiveThreshold >= 0) || double.IsInfinity(o.ActiveThreshold)) errors.AddError($"ActiveThreshold must be a finite number >= 0 (got {o.ActiveThreshold}).");
+        return errors.Build();
     }
 }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Resources;
@@ -23,7 +24,7 @@ public enum GateOptimizer
     Adam,
 }
 
-/// <summary>Options of the <see cref="ResourceTrainer"/>.</summary>
+/// <summary>Options of the <see cref="Training.ResourceProtocol"/>.</summary>
 public sealed class ResourceTrainerOptions
 {
     /// <summary>Passes over the training set.</summary>
@@ -78,28 +79,26 @@ public sealed class ResourceTrainerOptionsValidator : IValidateOptions<ResourceT
     public ValidateOptionsResult Validate(string? name, ResourceTrainerOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        var errors = new List<string>();
-        if (o.Epochs < 1) errors.Add($"Epochs must be at least 1 (got {o.Epochs}).");
-        if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) errors.Add($"LearningRate must be a positive finite number (got {o.LearningRate}).");
-        if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) errors.Add($"WeightDecay must be >= 0 (got {o.WeightDecay}).");
-        if (o.GateLearningRate is { } g && (!(g > 0) || double.IsInfinity(g))) errors.Add($"GateLearningRate must be a positive finite number when set (got {g}).");
-        if (o.RecalibrationBatches < 0) errors.Add($"RecalibrationBatches must be >= 0 (got {o.RecalibrationBatches}).");
-        if (!Enum.IsDefined(o.GateOptimizer)) errors.Add($"GateOptimizer is unknown (got {o.GateOptimizer}).");
-        if (o.GateMomentum is < 0 or >= 1) errors.Add($"GateMomentum must lie in [0, 1) (got {o.GateMomentum}).");
-        if (!(o.PressureWarmupEpochs >= 0) || double.IsInfinity(o.PressureWarmupEpochs)) errors.Add($"PressureWarmupEpochs must be a finite number >= 0 (got {o.PressureWarmupEpochs}).");
-        if (!(o.StepSupervision >= 0) || double.IsInfinity(o.StepSupervision)) errors.Add($"StepSupervision must be a finite number >= 0 (got {o.StepSupervision}).");
-        if (!Enum.IsDefined(o.Loss)) errors.Add($"Loss is unknown (got {o.Loss}).");
-        if (o.GradientClipNorm is { } c && !(c > 0)) errors.Add($"GradientClipNorm must be positive when set (got {c}).");
-        if (string.IsNullOrWhiteSpace(o.Output)) errors.Add("Output must be set.");
-        if (string.IsNullOrWhiteSpace(o.Label)) errors.Add("Label must be set.");
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        var errors = new ValidateOptionsResultBuilder();
+        if (o.Epochs < 1) errors.AddError($"Epochs must be at least 1 (got {o.Epochs}).");
+        if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) errors.AddError($"LearningRate must be a positive finite number (got {o.LearningRate}).");
+        if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) errors.AddError($"WeightDecay must be >= 0 (got {o.WeightDecay}).");
+        if (o.GateLearningRate is { } g && (!(g > 0) || double.IsInfinity(g))) errors.AddError($"GateLearningRate must be a positive finite number when set (got {g}).");
+        if (o.RecalibrationBatches < 0) errors.AddError($"RecalibrationBatches must be >= 0 (got {o.RecalibrationBatches}).");
+        if (!Enum.IsDefined(o.GateOptimizer)) errors.AddError($"GateOptimizer is unknown (got {o.GateOptimizer}).");
+        if (o.GateMomentum is < 0 or >= 1) errors.AddError($"GateMomentum must lie in [0, 1) (got {o.GateMomentum}).");
+        if (!(o.PressureWarmupEpochs >= 0) || double.IsInfinity(o.PressureWarmupEpochs)) errors.AddError($"PressureWarmupEpochs must be a finite number >= 0 (got {o.PressureWarmupEpochs}).");
+        if (!(o.StepSupervision >= 0) || double.IsInfinity(o.StepSupervision)) errors.AddError($"StepSupervision must be a finite number >= 0 (got {o.StepSupervision}).");
+        if (!Enum.IsDefined(o.Loss)) errors.AddError($"Loss is unknown (got {o.Loss}).");
+        if (o.GradientClipNorm is { } c && !(c > 0)) errors.AddError($"GradientClipNorm must be positive when set (got {c}).");
+        if (string.IsNullOrWhiteSpace(o.Output)) errors.AddError("Output must be set.");
+        if (string.IsNullOrWhiteSpace(o.Label)) errors.AddError("Label must be set.");
+        return errors.Build();
     }
 
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem; returns the options otherwise.</summary>
-    public static ResourceTrainerOptions Check(ResourceTrainerOptions options)
-    {
-        var result = new ResourceTrainerOptionsValidator().Validate(null, options);
-        if (result.Failed) throw new OptionsValidationException(nameof(ResourceTrainerOptions), typeof(ResourceTrainerOptions), result.Failures);
-        return options;
-    }
+    /// <summary>
+    /// Throws <see cref="OptionsValidationException"/> listing every problem (forwards to
+    /// <see cref="OptionsValidation.ThrowIfInvalid{TOptions}"/>; kept for <c>ResourceTrainer</c>).
+    /// </summary>
+    public static ResourceTrainerOptions Check(ResourceTrainerOptions options) => OptionsValidation.ThrowIfInvalid(options, new ResourceTrainerOptionsValidator());
 }

@@ -32,11 +32,11 @@ public sealed class KomplexNet : Module<Tensor, Dictionary<string, Tensor>>
     private readonly TopDownDenseFeedback? feedbackHidden;
     private readonly TopDownDenseFeedback? feedbackReadout;
 
-    /// <summary>Creates the model (prefer <c>Synchrony.KomplexNet()</c>).</summary>
+    /// <summary>Creates the model (prefer <c>SynchronyModels.KomplexNet()</c>).</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid.</exception>
     public KomplexNet(KomplexNetOptions options) : base(nameof(KomplexNet))
     {
-        Options = KomplexNetOptionsValidator.Check(options ?? throw new ArgumentNullException(nameof(options))).Clone();
+        Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new KomplexNetOptionsValidator()).Clone();
         var o = Options;
         amplitude = Conv2d(o.InputChannels, o.Channels, o.AmplitudeKernel, padding: o.AmplitudeKernel / 2, bias: false);
         if (o.GaborInit)

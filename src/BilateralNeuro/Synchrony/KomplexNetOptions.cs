@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Synchrony;
@@ -57,34 +58,25 @@ public sealed class KomplexNetOptionsValidator : IValidateOptions<KomplexNetOpti
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, KomplexNetOptions o)
     {
-        var e = new List<string>();
-        if (o.InputChannels < 1) e.Add($"InputChannels must be at least 1 (got {o.InputChannels}).");
-        if (o.InputSize < 4 || o.InputSize % 2 != 0) e.Add($"InputSize must be an even number >= 4 (got {o.InputSize}).");
-        if (o.Channels < 1) e.Add($"Channels must be at least 1 (got {o.Channels}).");
-        if (o.AmplitudeKernel < 1 || o.AmplitudeKernel % 2 == 0) e.Add($"AmplitudeKernel must be odd and positive (got {o.AmplitudeKernel}).");
-        if (o.Hidden < 1) e.Add($"Hidden must be at least 1 (got {o.Hidden}).");
-        if (o.Classes < 2) e.Add($"Classes must be at least 2 (got {o.Classes}).");
-        if (!Enum.IsDefined(o.Phases)) e.Add($"Phases {o.Phases} is not a known mode.");
-        if (o.Kuramoto is null) e.Add("Kuramoto options are required.");
+        ArgumentNullException.ThrowIfNull(o);
+        var e = new ValidateOptionsResultBuilder();
+        if (o.InputChannels < 1) e.AddError($"InputChannels must be at least 1 (got {o.InputChannels}).");
+        if (o.InputSize < 4 || o.InputSize % 2 != 0) e.AddError($"InputSize must be an even number >= 4 (got {o.InputSize}).");
+        if (o.Channels < 1) e.AddError($"Channels must be at least 1 (got {o.Channels}).");
+        if (o.AmplitudeKernel < 1 || o.AmplitudeKernel % 2 == 0) e.AddError($"AmplitudeKernel must be odd and positive (got {o.AmplitudeKernel}).");
+        if (o.Hidden < 1) e.AddError($"Hidden must be at least 1 (got {o.Hidden}).");
+        if (o.Classes < 2) e.AddError($"Classes must be at least 2 (got {o.Classes}).");
+        if (!Enum.IsDefined(o.Phases)) e.AddError($"Phases {o.Phases} is not a known mode.");
+        if (o.Kuramoto is null) e.AddError("Kuramoto options are required.");
         else
         {
-            var k = new KuramotoOptionsValidator().Validate(null, o.Kuramoto);
-            if (k.Failed) e.AddRange(k.Failures.Select(f => "Kuramoto: " + f));
-            if (o.Kuramoto.Channels != o.Channels) e.Add($"Kuramoto.Channels ({o.Kuramoto.Channels}) must equal Channels ({o.Channels}).");
+            e.AddResult(new KuramotoOptionsValidator().Validate(null, o.Kuramoto), "Kuramoto: ");
+            if (o.Kuramoto.Channels != o.Channels) e.AddError($"Kuramoto.Channels ({o.Kuramoto.Channels}) must equal Channels ({o.Channels}).");
         }
-        if (o.Feedback && o.Phases != PhaseMode.Kuramoto) e.Add($"Feedback acts on Kuramoto phases; it cannot be combined with Phases = {o.Phases}.");
-        if (o.FeedbackKernel < 1 || o.FeedbackKernel % 2 == 0) e.Add($"FeedbackKernel must be odd and positive (got {o.FeedbackKernel}).");
+        if (o.Feedback && o.Phases != PhaseMode.Kuramoto) e.AddError($"Feedback acts on Kuramoto phases; it cannot be combined with Phases = {o.Phases}.");
+        if (o.FeedbackKernel < 1 || o.FeedbackKernel % 2 == 0) e.AddError($"FeedbackKernel must be odd and positive (got {o.FeedbackKernel}).");
         if (o.FeedbackStepSizes is not { Length: 3 } || o.FeedbackStepSizes.Any(s => !(s > 0) || !double.IsFinite(s)))
-            e.Add("FeedbackStepSizes must hold three positive finite numbers (conv, hidden, readout).");
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static KomplexNetOptions Check(KomplexNetOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var r = new KomplexNetOptionsValidator().Validate(null, options);
-        if (r.Failed) throw new OptionsValidationException(nameof(KomplexNetOptions), typeof(KomplexNetOptions), r.Failures);
-        return options;
+            e.AddError("FeedbackStepSizes must hold three positive finite numbers (conv, hidden, readout).");
+        return e.Build();
     }
 }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Synchrony;
@@ -61,26 +62,24 @@ public sealed class KuramotoOptionsValidator : IValidateOptions<KuramotoOptions>
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, KuramotoOptions o)
     {
-        var e = new List<string>();
-        if (o.Channels < 1) e.Add($"Channels must be at least 1 (got {o.Channels}).");
-        if (o.KernelSize < 1 || o.KernelSize % 2 == 0) e.Add($"KernelSize must be a positive odd number (got {o.KernelSize}).");
-        if (!double.IsFinite(o.Epsilon) || o.Epsilon < 0) e.Add($"Epsilon must be a finite number >= 0 (got {o.Epsilon}).");
-        if (!double.IsFinite(o.StepSize) || o.StepSize < 0) e.Add($"StepSize must be a finite number >= 0 (got {o.StepSize}).");
-        if (o.Steps < 1) e.Add($"Steps must be at least 1 (got {o.Steps}).");
-        if (!double.IsFinite(o.KernelInitStd) || o.KernelInitStd <= 0) e.Add($"KernelInitStd must be positive (got {o.KernelInitStd}).");
-        if (!Enum.IsDefined(o.Coupling)) e.Add($"Coupling {o.Coupling} is not a known path.");
-        if (!Enum.IsDefined(o.InitialPhases)) e.Add($"InitialPhases {o.InitialPhases} is not a known policy.");
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
+        ArgumentNullException.ThrowIfNull(o);
+        var e = new ValidateOptionsResultBuilder();
+        if (o.Channels < 1) e.AddError($"Channels must be at least 1 (got {o.Channels}).");
+        if (o.KernelSize < 1 || o.KernelSize % 2 == 0) e.AddError($"KernelSize must be a positive odd number (got {o.KernelSize}).");
+        if (!double.IsFinite(o.Epsilon) || o.Epsilon < 0) e.AddError($"Epsilon must be a finite number >= 0 (got {o.Epsilon}).");
+        if (!double.IsFinite(o.StepSize) || o.StepSize < 0) e.AddError($"StepSize must be a finite number >= 0 (got {o.StepSize}).");
+        if (o.Steps < 1) e.AddError($"Steps must be at least 1 (got {o.Steps}).");
+        if (!double.IsFinite(o.KernelInitStd) || o.KernelInitStd <= 0) e.AddError($"KernelInitStd must be positive (got {o.KernelInitStd}).");
+        if (!Enum.IsDefined(o.Coupling)) e.AddError($"Coupling {o.Coupling} is not a known path.");
+        if (!Enum.IsDefined(o.InitialPhases)) e.AddError($"InitialPhases {o.InitialPhases} is not a known policy.");
+        return e.Build();
     }
 
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static KuramotoOptions Check(KuramotoOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var r = new KuramotoOptionsValidator().Validate(null, options);
-        if (r.Failed) throw new OptionsValidationException(nameof(KuramotoOptions), typeof(KuramotoOptions), r.Failures);
-        return options;
-    }
+    /// <summary>
+    /// Throws <see cref="OptionsValidationException"/> listing every problem (forwards to
+    /// <see cref="OptionsValidation.ThrowIfInvalid{TOptions}"/>; kept for <c>KuramotoSyncLayer</c>).
+    /// </summary>
+    public static KuramotoOptions Check(KuramotoOptions options) => OptionsValidation.ThrowIfInvalid(options, new KuramotoOptionsValidator());
 }
 
 /// <summary>Fluent configuration of a <see cref="KuramotoOptions"/> (validated when the owner is built).</summary>
@@ -105,6 +104,11 @@ public sealed class KuramotoBuilder
     /// <summary>Std of the Gaussian initial profile of K.</summary>
     public KuramotoBuilder KernelInitStd(double std) { Options.KernelInitStd = std; return this; }
 
-    /// <summary>Validates and returns the options.</summary>
-    public KuramotoOptions Build() => KuramotoOptionsValidator.Check(Options.Clone());
+    /// <summary>
+    /// Validates and returns the <b>options</b> (a copy), not a layer: pass them to
+    /// <c>new KuramotoSyncLayer(options)</c> (set <see cref="KuramotoOptions.Channels"/> first when it is not the
+    /// default 8) or to a model builder that takes Kuramoto options.
+    /// </summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid; every problem is listed.</exception>
+    public KuramotoOptions Build() => OptionsValidation.ThrowIfInvalid(Options.Clone(), new KuramotoOptionsValidator());
 }

@@ -12,24 +12,33 @@ public sealed record CheckpointState(int Epoch, double LearningRate, int BestEpo
     List<EpochMetrics> History, int SkippedBatches, int RollBacks);
 
 /// <summary>
-/// Checkpoint files: magic, JSON trainer state, model weights, optimiser state and torch RNG state, then a SHA-256
-/// of everything before it. Written to a temporary file, flushed to disk, then renamed over the target; the previous
+/// Checkpoint files: magic, JSON trainer state, model weights, optimiser state (one block per parameter group's
+/// optimiser) and torch RNG state, then a SHA-256 of everything before it. Files of a single optimiser keep the
+/// original format (<c>BNCKPT01</c>); several optimisers write <c>BNCKPT02</c> with a count. Written to a temporary file, flushed to disk, then renamed over the target; the previous
 /// checkpoint is kept as <c>.prev</c> and used when the newest is corrupt or partial.
 /// </summary>
 public static class Checkpoint
 {
     private static readonly byte[] Magic = "BNCKPT01"u8.ToArray();
+    private static readonly byte[] MagicGroups = "BNCKPT02"u8.ToArray();
 
     /// <summary>Writes a checkpoint atomically.</summary>
-    public static void Save(string path, CheckpointState state, nn.Module model, OptimizerHelper optimizer)
+    public static void Save(string path, CheckpointState state, nn.Module model, OptimizerHelper optimizer) =>
+        Save(path, state, model, [optimizer]);
+
+    /// <summary>Writes a checkpoint of a model trained by several optimisers (one per parameter group) atomically.</summary>
+    public static void Save(string path, CheckpointState state, nn.Module model, IReadOnlyList<OptimizerHelper> optimizers)
     {
+        ArgumentNullException.ThrowIfNull(optimizers);
+        if (optimizers.Count == 0) throw new ArgumentException("Checkpoint: at least one optimiser is required.", nameof(optimizers));
         using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(Magic);
+            w.Write(optimizers.Count == 1 ? Magic : MagicGroups);
+            if (optimizers.Count > 1) w.Write(optimizers.Count);
             WriteBlock(w, JsonSerializer.SerializeToUtf8Bytes(state));
             WriteBlock(w, Serialize(bw => model.save(bw)));
-            WriteBlock(w, Serialize(bw => optimizer.save_state_dict(bw)));
+            foreach (var optimizer in optimizers) WriteBlock(w, Serialize(bw => optimizer.save_state_dict(bw)));
             using var rng = torch.get_rng_state();
             WriteBlock(w, rng.bytes.ToArray());
         }
@@ -42,14 +51,18 @@ public static class Checkpoint
     /// Loads the newest valid checkpoint (the file, else its <c>.prev</c>) into the model and optimiser; returns null
     /// when neither exists. Corrupt files are reported through <paramref name="onCorrupt"/> and skipped.
     /// </summary>
-    public static CheckpointState? TryLoad(string path, nn.Module model, OptimizerHelper optimizer, Action<string>? onCorrupt = null)
+    public static CheckpointState? TryLoad(string path, nn.Module model, OptimizerHelper optimizer, Action<string>? onCorrupt = null) =>
+        TryLoad(path, model, [optimizer], onCorrupt);
+
+    /// <summary>As <see cref="TryLoad(string, nn.Module, OptimizerHelper, Action{string}?)"/> for several optimisers (one per parameter group).</summary>
+    public static CheckpointState? TryLoad(string path, nn.Module model, IReadOnlyList<OptimizerHelper> optimizers, Action<string>? onCorrupt = null)
     {
         foreach (var candidate in new[] { path, path + ".prev" })
         {
             if (!File.Exists(candidate)) continue;
             try
             {
-                return Load(candidate, model, optimizer);
+                return Load(candidate, model, optimizers);
             }
             catch (InvalidDataException e)
             {
@@ -61,20 +74,31 @@ public static class Checkpoint
 
     /// <summary>Loads one checkpoint file, verifying its checksum first.</summary>
     /// <exception cref="InvalidDataException">The file is truncated, not a checkpoint, or fails its checksum.</exception>
-    public static CheckpointState Load(string path, nn.Module model, OptimizerHelper optimizer)
+    public static CheckpointState Load(string path, nn.Module model, OptimizerHelper optimizer) => Load(path, model, [optimizer]);
+
+    /// <summary>Loads one checkpoint file of a model trained by several optimisers, verifying its checksum first.</summary>
+    /// <exception cref="InvalidDataException">The file is truncated, not a checkpoint, fails its checksum, or holds a different number of optimisers.</exception>
+    public static CheckpointState Load(string path, nn.Module model, IReadOnlyList<OptimizerHelper> optimizers)
     {
+        ArgumentNullException.ThrowIfNull(optimizers);
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        bool single = bytes.Length >= Magic.Length + 32 && bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic);
+        bool groups = bytes.Length >= MagicGroups.Length + 36 && bytes.AsSpan(0, MagicGroups.Length).SequenceEqual(MagicGroups);
+        if (!single && !groups)
             throw new InvalidDataException($"{path}: not a BilateralNeuro checkpoint (bad magic or only {bytes.Length} bytes).");
         var expected = bytes.AsSpan(bytes.Length - 32);
         var actual = SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32));
         if (!expected.SequenceEqual(actual))
             throw new InvalidDataException($"{path}: checkpoint checksum mismatch (file corrupt or partially written).");
         using var r = new BinaryReader(new MemoryStream(bytes, Magic.Length, bytes.Length - 32 - Magic.Length));
+        int count = single ? 1 : r.ReadInt32();
+        if (count != optimizers.Count)
+            throw new InvalidDataException($"{path}: the checkpoint holds {count} optimiser state(s) but the run has {optimizers.Count} parameter group(s).");
         var state = JsonSerializer.Deserialize<CheckpointState>(ReadBlock(r, path))
             ?? throw new InvalidDataException($"{path}: empty trainer state.");
         using (var ms = new BinaryReader(new MemoryStream(ReadBlock(r, path)))) model.load(ms);
-        using (var ms = new BinaryReader(new MemoryStream(ReadBlock(r, path)))) optimizer.load_state_dict(ms);
+        foreach (var optimizer in optimizers)
+            using (var ms = new BinaryReader(new MemoryStream(ReadBlock(r, path)))) optimizer.load_state_dict(ms);
         var rng = ReadBlock(r, path);
         using var rngTensor = torch.tensor(rng, ScalarType.Byte);
         torch.set_rng_state(rngTensor);

@@ -18,6 +18,12 @@ public enum HeadLoss
 /// <param name="Loss">Loss type.</param>
 public sealed record HeadSpec(string Output, string Label, double Weight = 1.0, HeadLoss Loss = HeadLoss.CrossEntropy)
 {
-    /// <summary>A cross-entropy head whose output and label share one name.</summary>
-    public static HeadSpec Classification(string name, double weight = 1.0) => new(name, name, weight);
+    /// <summary>
+    /// Size of the head (classes, or labels of a multi-label head), or null when unknown. The trainer checks the data's
+    /// labels against it before training; when null it reads the size off one forward pass.
+    /// </summary>
+    public int? Classes { get; init; }
+
+    /// <summary>A cross-entropy head whose output and label share one name, optionally with its number of classes.</summary>
+    public static HeadSpec Classification(string name, double weight = 1.0, int? classes = null) => new(name, name, weight) { Classes = classes };
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,28 +10,31 @@ using static TorchSharp.torch;
 namespace BilateralNeuro.Training;
 
 /// <summary>
-/// The one training loop every paper uses: several heads with weighted losses, Adam/AdamW/SGD, weight decay, cosine
-/// or step schedules, gradient clipping, validation-based model selection (never the test set), per-head metrics,
-/// non-finite policies, progress events, cancellation and atomic checkpoints that resume exactly. Every step runs
-/// inside its own dispose scope.
+/// The one training loop of the library: the only place where a loss meets an optimiser. What varies between papers
+/// is a hook of a <see cref="TrainingRun"/> (batch source, objective, parameter groups, selection, callbacks); the loop
+/// owns steps in their own dispose scopes, gradient clipping, non-finite policies, validation-based model selection
+/// (never the test set), atomic checkpoints that resume exactly, progress, logging, cancellation and the seeds of the
+/// objective's generator (derived through <see cref="StableSeed"/>).
 /// </summary>
 public sealed class Trainer
 {
+    private const long GeneratorSalt = 0x0b7ec7;
+    private const long EvaluationSalt = 0xe7a1;
     private readonly TrainerOptions options;
     private readonly ILogger logger;
 
     /// <summary>Creates a trainer; the options are validated here.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
-    public Trainer(TrainerOptions options, ILogger<Trainer>? logger = null)
+    public Trainer(TrainerOptions options, ILogger? logger = null)
     {
         this.options = TrainerOptionsValidator.Check(options ?? throw new ArgumentNullException(nameof(options)));
-        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        this.logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>The validated options.</summary>
     public TrainerOptions Options => options;
 
-    /// <summary>Trains the trainable parameters of <paramref name="model"/> (those with requires_grad).</summary>
+    /// <summary>Trains the trainable parameters of <paramref name="model"/> (those with requires_grad) on weighted head losses.</summary>
     /// <param name="model">A module mapping images to named outputs (see <see cref="SingleHead"/> for plain modules).</param>
     /// <param name="train">Training batches (augmented).</param>
     /// <param name="validation">Validation batches carved from the training set, or null.</param>
@@ -42,13 +46,31 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
-        CheckHeads(heads, train.Data);
-        if (validation is not null) CheckHeads(heads, validation.Data);
-        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        if (parameters.Count == 0)
-            throw new ArgumentException("Trainer: the model has no trainable parameters (all are frozen).", nameof(model));
-        var optimizer = CreateOptimizer(parameters);
-        string selection = options.SelectionMetric ?? $"{heads[0].Output}/accuracy";
+        return Fit(new TrainingRun { Model = model, Objective = new HeadObjective(model, heads), Train = train, Validation = validation }, progress, cancellationToken);
+    }
+
+    /// <summary>Runs a training run: every epoch's steps, validation, selection and checkpoint.</summary>
+    /// <param name="run">The hooks: model, objective, batches, parameter groups, selection, callbacks.</param>
+    /// <param name="progress">Receives step and epoch reports.</param>
+    /// <param name="cancellationToken">Stops after the current step; the last epoch checkpoint stays valid.</param>
+    /// <exception cref="ArgumentException">The data does not fit the objective (missing label level, labels beyond a head's size), or nothing is trainable.</exception>
+    public TrainingResult Fit(TrainingRun run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var model = run.Model;
+        var objective = run.Objective;
+        var train = run.Train;
+        var validation = run.Validation;
+        objective.Check(train);
+        if (validation is not null) objective.Check(validation);
+        var groups = run.Groups ?? [new ParameterGroup("parameters", model.parameters().Where(p => p.requires_grad).ToList(), OptimizerSettings.From(options))];
+        if (groups.Count == 0 || groups.All(g => g.Parameters.Count == 0))
+            throw new ArgumentException("Trainer: the model has no trainable parameters (all are frozen).", nameof(run));
+        groups = groups.Where(g => g.Parameters.Count > 0).ToList();
+        var optimizers = groups.Select(g => g.Optimizer.Create(g.Parameters)).ToList();
+        var clipped = ClipOrder(model, groups);
+        var selection = run.Selection ?? Selection.Metric(options.SelectionMetric ?? objective.PrimaryMetric
+            ?? throw new ArgumentException("Trainer: the objective has no primary metric; set a Selection or TrainerOptions.SelectionMetric.", nameof(run)));
         var clock = Stopwatch.StartNew();
 
         var history = new List<EpochMetrics>();
@@ -57,234 +79,276 @@ public sealed class Trainer
         Dictionary<string, Tensor>? best = null;
         string? checkpointPath = options.CheckpointDirectory is null ? null : Path.Combine(options.CheckpointDirectory, "checkpoint.bnck");
         string? bestPath = options.CheckpointDirectory is null ? null : Path.Combine(options.CheckpointDirectory, "best.weights");
+        using var generator = new Generator((ulong)StableSeed.Of(options.Seed, 0, GeneratorSalt));
 
-        if (checkpointPath is not null && options.Resume)
+        try
         {
-            var state = Checkpoint.TryLoad(checkpointPath, model, optimizer,
-                msg => logger.LogWarning("Skipping unusable checkpoint: {Message}", msg));
-            if (state is not null)
+            if (checkpointPath is not null && options.Resume)
             {
-                startEpoch = state.Epoch;
-                bestEpoch = state.BestEpoch;
-                bestScore = state.BestScore;
-                history.AddRange(state.History);
-                skipped = state.SkippedBatches;
-                rollBacks = state.RollBacks;
-                lrScale = state.LearningRate / Math.Max(1e-300, ScheduledRate(Math.Max(0, startEpoch - 1), 1.0));
-                logger.LogInformation("Resumed from {Path} after epoch {Epoch}", checkpointPath, startEpoch);
-            }
-        }
-        else if (checkpointPath is not null) Directory.CreateDirectory(options.CheckpointDirectory!);
-
-        int steps = train.BatchesPerEpoch;
-        for (int epoch = startEpoch + 1; epoch <= options.Epochs; epoch++)
-        {
-            var epochClock = Stopwatch.StartNew();
-            double lr = ScheduledRate(epoch - 1, lrScale);
-            SetRate(optimizer, lr);
-            model.train();
-            Dictionary<string, Tensor>? rollBackPoint = options.NonFinite == NonFinitePolicy.RollBack ? Snapshot(model) : null;
-            double lossSum = 0;
-            long seen = 0;
-            var correct = new long[heads.Count];
-            int step = 0;
-            foreach (var indices in train.IndexBatches(epoch))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                step++;
-                using var scope = NewDisposeScope();
-                var batch = train.Load(indices, augment: true);
-                var outputs = model.call(batch.Images);
-                Tensor? loss = null;
-                for (int h = 0; h < heads.Count; h++)
+                var state = Checkpoint.TryLoad(checkpointPath, model, optimizers,
+                    msg => logger.LogWarning("Skipping unusable checkpoint: {Message}", msg));
+                if (state is not null)
                 {
-                    var head = heads[h];
-                    if (!outputs.TryGetValue(head.Output, out var logits))
-                        throw new InvalidOperationException($"Trainer: the model returned outputs [{string.Join(", ", outputs.Keys)}] but head '{head.Output}' was requested.");
-                    var target = batch.Labels[head.Label];
-                    if (head.Weight != 0)
-                    {
-                        var l = Losses.Loss(head, logits, target) * head.Weight;
-                        loss = loss is null ? l : loss + l;
-                    }
-                    using (no_grad()) correct[h] += Losses.Correct(head, logits, target).sum().item<long>();
-                }
-                if (loss is null) throw new InvalidOperationException("Trainer: every head has weight 0; nothing to train.");
-                optimizer.zero_grad();
-                float lossValue = loss.item<float>();
-                bool finite = float.IsFinite(lossValue);
-                if (finite)
-                {
-                    loss.backward();
-                    // The global gradient norm is computed only when clipping (it costs a pass over every gradient).
-                    // Without clipping, a non-finite gradient makes the weights, and so the next step's loss, non-finite,
-                    // which the loss check catches one step later.
-                    if (options.GradientClipNorm is { } maxNorm)
-                    {
-                        finite = double.IsFinite(nn.utils.clip_grad_norm_(parameters, maxNorm));
-                        if (!finite) lossValue = float.NaN;
-                    }
-                }
-                if (!finite)
-                {
-                    string what = float.IsFinite(loss.item<float>()) ? "the gradient norm" : "the loss";
-                    switch (options.NonFinite)
-                    {
-                        case NonFinitePolicy.Stop:
-                            throw new NonFiniteLossException(epoch, step, what);
-                        case NonFinitePolicy.SkipBatch:
-                            skipped++;
-                            optimizer.zero_grad();
-                            logger.LogWarning("Skipped batch {Step} of epoch {Epoch}: {What} is not finite", step, epoch, what);
-                            continue;
-                        case NonFinitePolicy.RollBack:
-                            rollBacks++;
-                            Restore(model, rollBackPoint!);
-                            optimizer.zero_grad();
-                            lrScale *= 0.5;
-                            lr = ScheduledRate(epoch - 1, lrScale);
-                            SetRate(optimizer, lr);
-                            logger.LogWarning("Rolled back to the start of epoch {Epoch} and halved the learning rate to {Rate} ({What} not finite at step {Step})", epoch, lr, what, step);
-                            continue;
-                    }
-                }
-                optimizer.step();
-                lossSum += lossValue * batch.Size;
-                seen += batch.Size;
-                if (progress is not null && step % options.ProgressEvery == 0)
-                    progress.Report(new TrainingProgress(epoch, options.Epochs, step, steps, lossSum / Math.Max(1, seen), correct[0] / (double)Math.Max(1, seen), null));
-            }
-
-            var trainMetrics = new Dictionary<string, double> { ["loss"] = lossSum / Math.Max(1, seen) };
-            for (int h = 0; h < heads.Count; h++) trainMetrics[$"{heads[h].Output}/accuracy"] = correct[h] / (double)Math.Max(1, seen);
-            var valMetrics = validation is null ? new Dictionary<string, double>() : Evaluate(model, validation, heads);
-            var metrics = new EpochMetrics(epoch, lr, trainMetrics["loss"], trainMetrics, valMetrics, epochClock.Elapsed);
-            history.Add(metrics);
-            if (rollBackPoint is not null) foreach (var t in rollBackPoint.Values) t.Dispose();
-
-            if (validation is not null)
-            {
-                if (!valMetrics.TryGetValue(selection, out var score))
-                    throw new InvalidOperationException($"Trainer: selection metric '{selection}' is not among the validation metrics [{string.Join(", ", valMetrics.Keys)}].");
-                if (score > bestScore)
-                {
-                    bestScore = score;
-                    bestEpoch = epoch;
-                    if (options.RestoreBest)
-                    {
-                        if (bestPath is not null) AtomicFile.Write(bestPath, s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, true); model.save(w); });
-                        else { if (best is not null) foreach (var t in best.Values) t.Dispose(); best = Snapshot(model); }
-                    }
+                    startEpoch = state.Epoch;
+                    bestEpoch = state.BestEpoch;
+                    bestScore = state.BestScore;
+                    history.AddRange(state.History);
+                    skipped = state.SkippedBatches;
+                    rollBacks = state.RollBacks;
+                    lrScale = state.LearningRate / Math.Max(1e-300, groups[0].Optimizer.RateAt(Math.Max(0, startEpoch - 1), options.Epochs));
+                    logger.LogInformation("Resumed from {Path} after epoch {Epoch}", checkpointPath, startEpoch);
                 }
             }
-            else bestEpoch = epoch;
+            else if (checkpointPath is not null) Directory.CreateDirectory(options.CheckpointDirectory!);
 
-            logger.LogInformation("Epoch {Epoch}/{Epochs}: train {Train}; validation {Validation}; lr {Rate:G3}; {Seconds:F1}s",
-                epoch, options.Epochs, Format(trainMetrics), Format(valMetrics), lr, metrics.Duration.TotalSeconds);
-            progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, metrics.TrainLoss, trainMetrics.GetValueOrDefault($"{heads[0].Output}/accuracy"), metrics));
-            if (checkpointPath is not null)
-                Checkpoint.Save(checkpointPath, new CheckpointState(epoch, lr, bestEpoch, bestScore, history, skipped, rollBacks), model, optimizer);
+            int steps = train.BatchesPerEpoch;
+            string? primary = objective.PrimaryMetric;
+            for (int epoch = startEpoch + 1; epoch <= options.Epochs; epoch++)
+            {
+                var epochClock = Stopwatch.StartNew();
+                double lr = SetRates(optimizers, groups, epoch - 1, lrScale);
+                model.train();
+                generator.manual_seed(StableSeed.Of(options.Seed, epoch, GeneratorSalt));
+                Dictionary<string, Tensor>? rollBackPoint = options.NonFinite == NonFinitePolicy.RollBack ? Snapshot(model) : null;
+                double lossSum = 0;
+                long seen = 0;
+                var sums = new Dictionary<string, (double Sum, double Weight)>();
+                int step = 0;
+                foreach (var indices in train.IndexBatches(epoch))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    step++;
+                    using var scope = NewDisposeScope();
+                    var batch = train.Load(indices, augment: run.Augment);
+                    var context = new StepContext
+                    {
+                        Epoch = epoch, Epochs = options.Epochs, Step = step, StepsPerEpoch = steps,
+                        GlobalStep = (long)(epoch - 1) * steps + step, Training = true, Generator = generator,
+                    };
+                    var result = objective.Compute(batch, context);
+                    var loss = result.Loss;
+                    foreach (var o in optimizers) o.zero_grad();
+                    float lossValue = loss.item<float>();
+                    bool finite = float.IsFinite(lossValue);
+                    if (finite)
+                    {
+                        loss.backward();
+                        // The global gradient norm is computed only when clipping (it costs a pass over every gradient).
+                        // Without clipping, a non-finite gradient makes the weights, and so the next step's loss, non-finite,
+                        // which the loss check catches one step later.
+                        if (options.GradientClipNorm is { } maxNorm)
+                        {
+                            finite = double.IsFinite(nn.utils.clip_grad_norm_(clipped, maxNorm));
+                            if (!finite) lossValue = float.NaN;
+                        }
+                    }
+                    if (!finite)
+                    {
+                        string what = float.IsFinite(loss.item<float>()) ? "the gradient norm" : "the loss";
+                        switch (options.NonFinite)
+                        {
+                            case NonFinitePolicy.Stop:
+                                throw new NonFiniteLossException(epoch, step, what);
+                            case NonFinitePolicy.SkipBatch:
+                                skipped++;
+                                foreach (var o in optimizers) o.zero_grad();
+                                logger.LogWarning("Skipped batch {Step} of epoch {Epoch}: {What} is not finite", step, epoch, what);
+                                continue;
+                            case NonFinitePolicy.RollBack:
+                                rollBacks++;
+                                Restore(model, rollBackPoint!);
+                                foreach (var o in optimizers) o.zero_grad();
+                                lrScale *= 0.5;
+                                lr = SetRates(optimizers, groups, epoch - 1, lrScale);
+                                logger.LogWarning("Rolled back to the start of epoch {Epoch} and halved the learning rate to {Rate} ({What} not finite at step {Step})", epoch, lr, what, step);
+                                continue;
+                        }
+                    }
+                    foreach (var o in optimizers) o.step();
+                    lossSum += lossValue * batch.Size;
+                    seen += batch.Size;
+                    foreach (var (k, v) in result.Metrics)
+                    {
+                        var (s, w) = sums.GetValueOrDefault(k);
+                        sums[k] = (s + v.Sum, w + v.Weight);
+                    }
+                    if (run.Callbacks.Count > 0)
+                    {
+                        var report = new StepReport(epoch, options.Epochs, step, steps, lossValue, result.Metrics.ToDictionary(kv => kv.Key, kv => kv.Value.Value));
+                        foreach (var c in run.Callbacks) c.OnStep(report);
+                    }
+                    if (progress is not null && step % options.ProgressEvery == 0)
+                        progress.Report(new TrainingProgress(epoch, options.Epochs, step, steps, lossSum / Math.Max(1, seen), Primary(sums, primary), null));
+                }
+
+                var trainMetrics = new Dictionary<string, double> { ["loss"] = lossSum / Math.Max(1, seen) };
+                foreach (var (k, (s, w)) in sums) trainMetrics[k] = w > 0 ? s / w : double.NaN;
+                objective.Summarize(trainMetrics);
+                var valMetrics = validation is null ? new Dictionary<string, double>() : Evaluate(model, objective, validation, options.Seed);
+                var metrics = new EpochMetrics(epoch, lr, trainMetrics["loss"], trainMetrics, valMetrics, epochClock.Elapsed);
+                history.Add(metrics);
+                if (rollBackPoint is not null) foreach (var t in rollBackPoint.Values) t.Dispose();
+                foreach (var c in run.Callbacks) c.OnEpoch(metrics);
+
+                if (validation is not null)
+                {
+                    double score = selection.Score(valMetrics);
+                    if (score > bestScore)
+                    {
+                        bestScore = score;
+                        bestEpoch = epoch;
+                        if (options.RestoreBest)
+                        {
+                            if (bestPath is not null) AtomicFile.Write(bestPath, s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, true); model.save(w); });
+                            else { Dispose(best); best = Snapshot(model); }
+                        }
+                    }
+                }
+                else bestEpoch = epoch;
+
+                logger.Log(options.EpochLogLevel, "Epoch {Epoch}/{Epochs}: train {Train}; validation {Validation}; lr {Rate:G3}; {Seconds:F1}s",
+                    epoch, options.Epochs, Format(trainMetrics), Format(valMetrics), lr, metrics.Duration.TotalSeconds);
+                progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, metrics.TrainLoss, primary is null ? double.NaN : trainMetrics.GetValueOrDefault(primary, double.NaN), metrics));
+                if (checkpointPath is not null)
+                    Checkpoint.Save(checkpointPath, new CheckpointState(epoch, lr, bestEpoch, bestScore, history, skipped, rollBacks), model, optimizers);
+            }
+
+            if (validation is not null && options.RestoreBest && bestEpoch > 0)
+            {
+                if (bestPath is not null && File.Exists(bestPath)) { using var r = new BinaryReader(File.OpenRead(bestPath)); model.load(r); }
+                else if (best is not null) Restore(model, best);
+                logger.LogInformation("Restored the weights of epoch {Epoch} (best validation {Metric} = {Score:F4})", bestEpoch, selection.Name, bestScore);
+            }
         }
-
-        if (validation is not null && options.RestoreBest && bestEpoch > 0)
+        finally
         {
-            if (bestPath is not null && File.Exists(bestPath)) { using var r = new BinaryReader(File.OpenRead(bestPath)); model.load(r); }
-            else if (best is not null) { Restore(model, best); foreach (var t in best.Values) t.Dispose(); }
-            logger.LogInformation("Restored the weights of epoch {Epoch} (best validation {Metric} = {Score:F4})", bestEpoch, selection, bestScore);
+            Dispose(best);
+            foreach (var o in optimizers) o.Dispose();
         }
-        optimizer.Dispose();
-        return new TrainingResult(history, bestEpoch, selection, clock.Elapsed, startEpoch, skipped, rollBacks);
+        return new TrainingResult(history, bestEpoch, selection.Name, clock.Elapsed, startEpoch, skipped, rollBacks);
     }
 
     /// <summary>Loss and accuracy per head over a whole set, in eval mode without autograd.</summary>
     public static Dictionary<string, double> Evaluate(nn.Module<Tensor, Dictionary<string, Tensor>> model, BatchSource data, IReadOnlyList<HeadSpec> heads)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        return Evaluate(model, new HeadObjective(model, heads), data);
+    }
+
+    /// <summary>
+    /// The objective's metrics (and <c>loss</c>) over a whole set in evaluation mode without autograd; the objective's
+    /// generator is seeded from <paramref name="seed"/> through <see cref="StableSeed"/>, the same for every call.
+    /// </summary>
+    public static Dictionary<string, double> Evaluate(nn.Module model, ITrainingObjective objective, IBatchSource data, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(data);
         bool wasTraining = model.training;
         model.eval();
-        var lossSums = new double[heads.Count];
-        var correct = new long[heads.Count];
+        using var generator = new Generator((ulong)StableSeed.Of(seed, 0, EvaluationSalt));
+        var sums = new Dictionary<string, (double Sum, double Weight)>();
+        double lossSum = 0;
         long seen = 0;
-        using (no_grad())
+        int step = 0;
+        try
         {
+            using var _ = no_grad();
             foreach (var indices in data.IndexBatches(0))
             {
                 using var scope = NewDisposeScope();
                 var batch = data.Load(indices, augment: false);
-                var outputs = model.call(batch.Images);
-                for (int h = 0; h < heads.Count; h++)
-                {
-                    var logits = outputs[heads[h].Output];
-                    var target = batch.Labels[heads[h].Label];
-                    lossSums[h] += Losses.Loss(heads[h], logits, target).item<float>() * batch.Size;
-                    correct[h] += Losses.Correct(heads[h], logits, target).sum().item<long>();
-                }
+                var result = objective.Compute(batch, new StepContext { Step = ++step, StepsPerEpoch = data.BatchesPerEpoch, Training = false, Generator = generator });
+                lossSum += result.Loss.item<float>() * batch.Size;
                 seen += batch.Size;
+                foreach (var (k, v) in result.Metrics)
+                {
+                    var (s, w) = sums.GetValueOrDefault(k);
+                    sums[k] = (s + v.Sum, w + v.Weight);
+                }
             }
         }
-        if (wasTraining) model.train();
-        var result = new Dictionary<string, double>();
-        double total = 0;
-        for (int h = 0; h < heads.Count; h++)
+        finally
         {
-            result[$"{heads[h].Output}/loss"] = lossSums[h] / Math.Max(1, seen);
-            result[$"{heads[h].Output}/accuracy"] = correct[h] / (double)Math.Max(1, seen);
-            total += heads[h].Weight * lossSums[h] / Math.Max(1, seen);
+            if (wasTraining) model.train();
         }
-        result["loss"] = total;
-        return result;
+        var metrics = sums.ToDictionary(kv => kv.Key, kv => kv.Value.Weight > 0 ? kv.Value.Sum / kv.Value.Weight : double.NaN);
+        metrics["loss"] = lossSum / Math.Max(1, seen);
+        objective.Summarize(metrics);
+        return metrics;
     }
 
     /// <summary>All outputs of the model over a set, concatenated on the CPU (eval mode, no autograd).</summary>
     public static Dictionary<string, Tensor> Predict(nn.Module<Tensor, Dictionary<string, Tensor>> model, BatchSource data)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        return Predict(model, data, b => model.call(b.Images));
+    }
+
+    /// <summary>
+    /// The one prediction routine: <paramref name="forward"/> over every batch of <paramref name="data"/> in order, with
+    /// <paramref name="model"/> in evaluation mode and no autograd, each output detached and concatenated.
+    /// </summary>
+    /// <param name="model">The module behind <paramref name="forward"/> (put in eval mode for the pass).</param>
+    /// <param name="data">Batches in order (a shuffling source is refused: rows would not match the set).</param>
+    /// <param name="forward">Named outputs of a batch.</param>
+    /// <param name="toCpu">Concatenate on the CPU (default) or where the outputs are.</param>
+    public static Dictionary<string, Tensor> Predict(nn.Module model, IBatchSource data, Func<Batch, IReadOnlyDictionary<string, Tensor>> forward, bool toCpu = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(forward);
+        if (data.Shuffle)
+            throw new ArgumentException($"Trainer.Predict: the batch source of '{data.Name}' shuffles; predictions must come in the set's order (create it with shuffle: false).", nameof(data));
         bool wasTraining = model.training;
         model.eval();
         var parts = new Dictionary<string, List<Tensor>>();
-        using (no_grad())
+        try
         {
-            foreach (var indices in data.IndexBatches(0))
+            using (no_grad())
             {
-                using var scope = NewDisposeScope();
-                var batch = data.Load(indices, augment: false);
-                foreach (var (k, v) in model.call(batch.Images))
+                foreach (var indices in data.IndexBatches(0))
                 {
-                    if (!parts.TryGetValue(k, out var list)) parts[k] = list = new List<Tensor>();
-                    list.Add(v.cpu().DetachFromDisposeScope());
+                    using var scope = NewDisposeScope();
+                    var batch = data.Load(indices, augment: false);
+                    foreach (var (k, v) in forward(batch))
+                    {
+                        if (!parts.TryGetValue(k, out var list)) parts[k] = list = new List<Tensor>();
+                        list.Add((toCpu ? v.detach().cpu() : v.detach()).DetachFromDisposeScope());
+                    }
                 }
             }
+            return parts.ToDictionary(kv => kv.Key, kv => torch.cat(kv.Value, 0));
         }
-        if (wasTraining) model.train();
-        return parts.ToDictionary(kv => kv.Key, kv =>
+        finally
         {
-            var cat = torch.cat(kv.Value, 0);
-            foreach (var t in kv.Value) t.Dispose();
-            return cat;
-        });
+            foreach (var t in parts.Values.SelectMany(l => l)) t.Dispose();
+            if (wasTraining) model.train();
+        }
     }
 
-    private double ScheduledRate(int epochIndex, double scale)
+    private double SetRates(List<OptimizerHelper> optimizers, IReadOnlyList<ParameterGroup> groups, int epochIndex, double scale)
     {
-        double lr0 = options.LearningRate * scale;
-        return options.Schedule switch
+        for (int i = 0; i < optimizers.Count; i++)
         {
-            LearningRateSchedule.Cosine => lr0 * 0.5 * (1 + Math.Cos(Math.PI * epochIndex / options.Epochs)),
-            LearningRateSchedule.Step => lr0 * Math.Pow(options.StepGamma, epochIndex / options.StepSize),
-            _ => lr0,
-        };
+            double rate = groups[i].Optimizer.RateAt(epochIndex, options.Epochs, scale);
+            foreach (var g in optimizers[i].ParamGroups) g.LearningRate = rate;
+        }
+        return groups[0].Optimizer.RateAt(epochIndex, options.Epochs, scale);
     }
 
-    private OptimizerHelper CreateOptimizer(List<Parameter> parameters) => options.Optimizer switch
+    private static List<Parameter> ClipOrder(nn.Module model, IReadOnlyList<ParameterGroup> groups)
     {
-        OptimizerKind.Adam => optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
-        OptimizerKind.AdamW => optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
-    };
-
-    private static void SetRate(OptimizerHelper optimizer, double lr)
-    {
-        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+        // Clip in the model's parameter order (the norm's summation order), then anything not in the model.
+        var all = groups.SelectMany(g => g.Parameters).ToList();
+        var members = new HashSet<IntPtr>(all.Select(p => p.Handle));
+        var ordered = model.parameters().Where(p => members.Remove(p.Handle)).ToList();
+        ordered.AddRange(all.Where(p => members.Remove(p.Handle)));
+        return ordered;
     }
+
+    private static double Primary(Dictionary<string, (double Sum, double Weight)> sums, string? primary) =>
+        primary is not null && sums.TryGetValue(primary, out var v) && v.Weight > 0 ? v.Sum / v.Weight : double.NaN;
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module model)
     {
@@ -300,12 +364,10 @@ public sealed class Trainer
         foreach (var (k, v) in model.state_dict()) v.copy_(snapshot[k]);
     }
 
-    private static void CheckHeads(IReadOnlyList<HeadSpec> heads, LabeledImages data)
+    private static void Dispose(Dictionary<string, Tensor>? state)
     {
-        if (heads is null || heads.Count == 0) throw new ArgumentException("Trainer: at least one head is required.", nameof(heads));
-        foreach (var h in heads)
-            if (!data.Labels.ContainsKey(h.Label))
-                throw new ArgumentException($"Trainer: head '{h.Output}' needs label level '{h.Label}', but '{data.Name}' has [{string.Join(", ", data.Labels.Keys)}].", nameof(heads));
+        if (state is null) return;
+        foreach (var t in state.Values) t.Dispose();
     }
 
     private static string Format(IReadOnlyDictionary<string, double> m) =>

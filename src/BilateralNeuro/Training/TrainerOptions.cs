@@ -35,8 +35,11 @@ public enum NonFinitePolicy
     RollBack,
 }
 
-/// <summary>Options of the <see cref="Trainer"/>. Validate with <see cref="TrainerOptionsValidator"/>.</summary>
-public sealed class TrainerOptions
+/// <summary>
+/// Options of the <see cref="Trainer"/>. Validate with <see cref="TrainerOptionsValidator"/>. Protocols derive their
+/// stage options from it (e.g. <c>Bilateral.Training.StageOptions</c>) instead of copying fields.
+/// </summary>
+public class TrainerOptions
 {
     /// <summary>Passes over the training set.</summary>
     public int Epochs { get; set; } = 10;
@@ -72,6 +75,11 @@ public sealed class TrainerOptions
     public string? SelectionMetric { get; set; }
     /// <summary>Report progress every this many steps (epoch ends are always reported).</summary>
     public int ProgressEvery { get; set; } = 10;
+    /// <summary>Level of the one log line per epoch (e.g. <see cref="Microsoft.Extensions.Logging.LogLevel.Debug"/> for many short runs).</summary>
+    public Microsoft.Extensions.Logging.LogLevel EpochLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>A shallow copy (of the same type).</summary>
+    public TrainerOptions Clone() => (TrainerOptions)MemberwiseClone();
 }
 
 /// <summary>Validates <see cref="TrainerOptions"/>, listing every problem at once.</summary>
@@ -80,8 +88,19 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, TrainerOptions o)
     {
+        var errors = Problems(o ?? throw new ArgumentNullException(nameof(o)));
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem of <paramref name="o"/>, each message prefixed with <paramref name="prefix"/> (e.g. <c>Stage1.</c>).</summary>
+    /// <param name="o">The options.</param>
+    /// <param name="prefix">Prefix of every message.</param>
+    /// <param name="minEpochs">Smallest valid number of epochs (0 lets a stage be switched off).</param>
+    public static List<string> Problems(TrainerOptions o, string prefix = "", int minEpochs = 1)
+    {
+        ArgumentNullException.ThrowIfNull(o);
         var errors = new List<string>();
-        if (o.Epochs < 1) errors.Add($"Epochs must be at least 1 (got {o.Epochs}).");
+        if (o.Epochs < minEpochs) errors.Add($"Epochs must be at least {minEpochs} (got {o.Epochs}).");
         if (o.BatchSize < 1) errors.Add($"BatchSize must be at least 1 (got {o.BatchSize}).");
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) errors.Add($"LearningRate must be a positive finite number (got {o.LearningRate}).");
         if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) errors.Add($"WeightDecay must be >= 0 (got {o.WeightDecay}).");
@@ -90,7 +109,11 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
         if (o.StepGamma is <= 0 or > 1) errors.Add($"StepGamma must lie in (0, 1] (got {o.StepGamma}).");
         if (o.GradientClipNorm is { } c && !(c > 0)) errors.Add($"GradientClipNorm must be positive when set (got {c}).");
         if (o.ProgressEvery < 1) errors.Add($"ProgressEvery must be at least 1 (got {o.ProgressEvery}).");
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        if (!Enum.IsDefined(o.Optimizer)) errors.Add($"Optimizer is unknown (got {o.Optimizer}).");
+        if (!Enum.IsDefined(o.Schedule)) errors.Add($"Schedule is unknown (got {o.Schedule}).");
+        if (!Enum.IsDefined(o.NonFinite)) errors.Add($"NonFinite is unknown (got {o.NonFinite}).");
+        if (!Enum.IsDefined(o.EpochLogLevel)) errors.Add($"EpochLogLevel is unknown (got {o.EpochLogLevel}).");
+        return prefix.Length == 0 ? errors : errors.Select(e => prefix + e).ToList();
     }
 
     /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>

@@ -2,7 +2,7 @@ using BilateralNeuro.Backbones;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;
-using FaceModels = BilateralNeuro.Attention.Attention;
+using BilateralNeuro.Attention;
 
 namespace BilateralNeuro.Tests.Attention;
 
@@ -101,7 +101,7 @@ public class BackboneTests
             using (var source = new AlexNet(1000, width: 0.125)) source.save(path);
             using var reference = new AlexNet(1000, width: 0.125);
             reference.load(path);
-            using var model = FaceModels.AlexNet().Width(0.125).Pretrained(path).Classes(2).Build();
+            using var model = TransferModels.AlexNet().Width(0.125).Pretrained(path).Classes(2).Build();
             var a = model.state_dict()["features.3.weight"];
             a.allclose(reference.state_dict()["features.3.weight"]).Should().BeTrue();
             model.state_dict()["classifier.4.weight"].allclose(reference.state_dict()["classifier.4.weight"]).Should().BeTrue();

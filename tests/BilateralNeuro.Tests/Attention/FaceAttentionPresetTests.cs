@@ -1,5 +1,6 @@
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Backbones;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using FluentAssertions;
@@ -34,7 +35,7 @@ public class FaceAttentionPresetTests
     public void Cpu_preset_runs_all_five_models_on_both_pretrainings_with_at_least_3x3_alexnet_maps()
     {
         var o = FaceAttentionExperimentOptions.CpuPreset();
-        FaceAttentionExperimentOptionsValidator.Check(o);
+        OptionsValidation.ThrowIfInvalid(o, new FaceAttentionExperimentOptionsValidator());
         o.Models.Should().BeEquivalentTo(FaceAttentionExperimentOptionsValidator.KnownModels);
         o.Pretrainings.Should().BeEquivalentTo([FacePretraining.Object, FacePretraining.Face]);
         AlexNet.FinalMapSize(o.ImageSize).Should().BeGreaterThanOrEqualTo(3);

@@ -3,7 +3,6 @@ using FluentAssertions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using Xunit;
-using FaceModels = BilateralNeuro.Attention.Attention;
 
 namespace BilateralNeuro.Tests.Attention;
 
@@ -59,7 +58,7 @@ public class FaceAttentionTests
     public void Insertion_points_gate_the_expected_layer(string point, int channels)
     {
         torch.manual_seed(2);
-        var builder = FaceModels.AlexNet().Width(0.125).Classes(2).WithFaceAttention(a =>
+        var builder = TransferModels.AlexNet().Width(0.125).Classes(2).WithFaceAttention(a =>
         {
             a.Reduction(4);
             if (point == "before-fc6") a.Before("fc6");
@@ -82,7 +81,7 @@ public class FaceAttentionTests
     [Fact]
     public void FeAlexNet_puts_r16_attention_before_fc6_and_freezes_features_sticky()
     {
-        using var model = FaceModels.FeAlexNet().Width(0.25).Classes(2).Build();
+        using var model = TransferModels.FeAlexNet().Width(0.25).Classes(2).Build();
         model.FaceAttention.Should().NotBeNull();
         model.Insertion.Should().Be(InsertionKind.BeforeFc6);
         model.FaceAttention!.Options.Reduction.Should().Be(16);
@@ -98,10 +97,10 @@ public class FaceAttentionTests
     [Fact]
     public void Vgg_features_unfrozen_when_asked_and_batch_norm_frozen_when_frozen()
     {
-        using var frozen = FaceModels.Vgg11().Width(0.125).WithBatchNorm().Build();
+        using var frozen = TransferModels.Vgg11().Width(0.125).WithBatchNorm().Build();
         frozen.train();
         frozen.Features.modules().OfType<TorchSharp.Modules.BatchNorm2d>().Should().OnlyContain(b => !b.training);
-        using var open = FaceModels.Vgg11().Width(0.125).FreezeFeatures(false).Build();
+        using var open = TransferModels.Vgg11().Width(0.125).FreezeFeatures(false).Build();
         open.train();
         open.Features.training.Should().BeTrue();
         open.Features.parameters().Should().OnlyContain(p => p.requires_grad);
@@ -110,7 +109,7 @@ public class FaceAttentionTests
     [Fact]
     public void Builder_lists_every_problem()
     {
-        var act = () => FaceModels.Vgg16().Width(-1).Classes(0).WithFaceAttention(a => a.Reduction(0).After("conv3")).Build();
+        var act = () => TransferModels.Vgg16().Width(-1).Classes(0).WithFaceAttention(a => a.Reduction(0).After("conv3")).Build();
         var ex = act.Should().Throw<OptionsValidationException>().Which;
         ex.Failures.Should().HaveCount(4);
         ex.Message.Should().Contain("Width").And.Contain("Classes").And.Contain("Reduction").And.Contain("conv3");

@@ -3,7 +3,7 @@ using BilateralNeuro.Experiments;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;
-using FaceModels = BilateralNeuro.Attention.Attention;
+using BilateralNeuro.Attention;
 
 namespace BilateralNeuro.Tests.Attention;
 
@@ -18,7 +18,7 @@ public class SaliencyTests
         var nu = Enumerable.Repeat(FaceNuisance.Canonical, 3).ToList();
         using var images = gen.Render(ids, [0.0, 0.5, 1.0], nu);
         var x = (images - 0.5f) / 0.25f;
-        using var model = FaceModels.FeAlexNet().Width(0.125).Classes(2).Build();
+        using var model = TransferModels.FeAlexNet().Width(0.125).Classes(2).Build();
         var masks = new[] { FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth }.ToDictionary(r => r, r => gen.RegionMasks(ids, nu, r));
         var shares = FaceAttentionSaliency.RegionShares(model, x, masks);
         shares.Keys.Should().BeEquivalentTo(masks.Keys);

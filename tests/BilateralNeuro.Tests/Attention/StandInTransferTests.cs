@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FaceModels = BilateralNeuro.Attention.Attention;
+using FaceModels = BilateralNeuro.Attention.TransferModels;
 
 namespace BilateralNeuro.Tests.Attention;
 

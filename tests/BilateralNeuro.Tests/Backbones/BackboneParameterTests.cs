@@ -60,7 +60,7 @@ public class BackboneParameterTests
     public void Backbones_map_28_and_32_pixel_images_to_their_feature_size()
     {
         TorchRuntime.EnsureLoaded();
-        using var vgg = new Vgg11(1, 0.25);
+        using var vgg = Vgg.CreateFeatureExtractor(11, inputChannels: 1, width: 0.25);
         using var r18 = ResNetCifar.ResNet18(3, 0.125);
         using var x28 = torch.randn(2, 1, 28, 28);
         using var x32 = torch.randn(2, 3, 32, 32);
@@ -70,6 +70,6 @@ public class BackboneParameterTests
         f1.shape.Should().Equal(2, 128);
         f2.shape.Should().Equal(2, 64);
         var bad = () => vgg.call(x32);
-        bad.Should().Throw<ArgumentException>().WithMessage("*Vgg11*1 channels*");
+        bad.Should().Throw<ArgumentException>().WithMessage("*VGG11*1 channels*");
     }
 }

@@ -12,7 +12,7 @@ public class AsymmetricNetworkTests
 {
     internal static AsymmetricBilateralNetwork NarrowDeepWideShallow(Func<BeyondBuilder, BeyondBuilder>? links = null)
     {
-        var b = BilateralNeuro.Beyond.Beyond.Create()
+        var b = AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet18(0.0625).Specialize(LabelLevel.Fine))
             .Right(h => h.WideShallow(24, 48).Specialize(LabelLevel.Coarse))
             .Heads(fine: 6, coarse: 3, dropout: 0.2);
@@ -64,7 +64,7 @@ public class AsymmetricNetworkTests
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(3);
-        using var net = BilateralNeuro.Beyond.Beyond.Create()
+        using var net = AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125).Specialize(LabelLevel.Fine))
             .Right(h => h.Lattice(l => l.MaxLayers(3).MaxChannels(8).MaxSteps(3).Pressure(time: 0.05), features: 20).Specialize(LabelLevel.Coarse))
             .Heads(fine: 6, coarse: 3).Build();
@@ -91,14 +91,14 @@ public class AsymmetricNetworkTests
     public void Build_lists_every_problem()
     {
         TorchRuntime.EnsureLoaded();
-        var act = () => BilateralNeuro.Beyond.Beyond.Create()
+        var act = () => AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125))
             .Right(h => h.Lattice(l => l.MaxSteps(0)).Specialize(LabelLevel.Coarse))
             .Heads(fine: 6, coarse: 3).Build();
         act.Should().Throw<OptionsValidationException>()
             .Which.Failures.Should().Contain(f => f.Contains("Left: no objective")).And.Contain(f => f.Contains("MaxSteps"));
 
-        var links = () => BilateralNeuro.Beyond.Beyond.Create()
+        var links = () => AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125).Specialize(LabelLevel.Fine))
             .Right(h => h.Lattice(l => l.MaxLayers(2).MaxChannels(4).MaxSteps(2)).Specialize(LabelLevel.Coarse))
             .LinkLeftToRight(0, 0).LinkRightToLeft(0, 5).Heads(fine: 6, coarse: 3).Build();
@@ -108,7 +108,7 @@ public class AsymmetricNetworkTests
         var cycle = () => NarrowDeepWideShallow(b => b.LinkLeftToRight(1, 0).LinkRightToLeft(0, 0));
         cycle.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("cycle"));
 
-        var missingHead = () => BilateralNeuro.Beyond.Beyond.Create()
+        var missingHead = () => AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125).Specialize(LabelLevel.Fine))
             .Right(h => h.ResNet9(0.125).Specialize(LabelLevel.Coarse))
             .Heads(new HeadDefinition("fine", 6)).Build();

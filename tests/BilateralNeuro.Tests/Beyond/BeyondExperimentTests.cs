@@ -61,7 +61,7 @@ public sealed class BeyondExperimentTests : IDisposable
     [Fact]
     public void Variant_tokens_are_validated()
     {
-        var ok = () => BeyondExperimentOptionsValidator.Check(Tiny("paper", "sync", "coupled", "contrastive", "sync+callosal", "asymmetric+sync", "sync+contrastive"));
+        var ok = () => OptionsValidation.ThrowIfInvalid(Tiny("paper", "sync", "coupled", "contrastive", "sync+callosal", "asymmetric+sync", "sync+contrastive"), new BeyondExperimentOptionsValidator());
         ok.Should().NotThrow();
         TorchRuntime.EnsureLoaded();
         var experiment = new BeyondExperiment(Tiny("paper"));
@@ -75,7 +75,7 @@ public sealed class BeyondExperimentTests : IDisposable
             net.PhaseCoupling.Should().Be(v.Contains("coupled") ? 100 : 0, v);
             net.call(x)["fine"].shape.Should().Equal([2, 6], v);
         }
-        var bad = () => BeyondExperimentOptionsValidator.Check(Tiny("lattice+sync", "coupled+callosal", "synch", "frozenphase+sync"));
+        var bad = () => OptionsValidation.ThrowIfInvalid(Tiny("lattice+sync", "coupled+callosal", "synch", "frozenphase+sync"), new BeyondExperimentOptionsValidator());
         bad.Should().Throw<OptionsValidationException>().Where(e =>
             e.Failures.Any(f => f.Contains("cannot be synchronised")) && e.Failures.Any(f => f.Contains("deadlock")) && e.Failures.Any(f => f.Contains("'synch'"))
             && e.Failures.Any(f => f.Contains("frozenphase is the unsynchronised control")));

@@ -64,7 +64,7 @@ public class BeyondProtocolTests
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(9);
-        using var net = BilateralNeuro.Beyond.Beyond.Create()
+        using var net = AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125).Specialize(LabelLevel.Fine))
             .Right(h => h.Lattice(l => l.MaxLayers(3).MaxChannels(8).MaxSteps(3).Pressure(breadth: 1e-3, depth: 1e-3, time: 0.1), features: 16).Specialize(LabelLevel.Coarse))
             .Heads(fine: 6, coarse: 3, dropout: 0.2).Build();
@@ -87,7 +87,7 @@ public class BeyondProtocolTests
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(10);
         var objective = kind == ObjectiveKind.Reconstruction ? HemisphereObjective.Reconstruct() : HemisphereObjective.Contrast();
-        using var net = BilateralNeuro.Beyond.Beyond.Create()
+        using var net = AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125).Specialize(LabelLevel.Fine))
             .Right(h => h.ResNet9(0.125).SelfSupervised(objective))
             .Heads(fine: 6, coarse: 3, dropout: 0.2).Build();

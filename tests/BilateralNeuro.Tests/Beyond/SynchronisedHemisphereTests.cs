@@ -13,7 +13,7 @@ public class SynchronisedHemisphereTests
 {
     private static AsymmetricBilateralNetwork Synchronised(double kappa = 0, int steps = 3, Func<BeyondBuilder, BeyondBuilder>? more = null)
     {
-        var b = BilateralNeuro.Beyond.Beyond.Create()
+        var b = AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9(0.125).Synchronize(afterStage: 1, steps: steps, kernelSize: 3).Specialize(LabelLevel.Fine))
             .Right(h => h.ResNet9(0.125).Synchronize(afterStage: 1, steps: steps, kernelSize: 3).Specialize(LabelLevel.Coarse))
             .PhaseCoupling(kappa)
@@ -140,13 +140,13 @@ public class SynchronisedHemisphereTests
     [Fact]
     public void Build_lists_synchrony_problems()
     {
-        var act = () => BilateralNeuro.Beyond.Beyond.Create()
+        var act = () => AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9().Synchronize(afterStage: 3).Specialize(LabelLevel.Fine))
             .Right(h => h.Lattice(l => l.MaxLayers(2).MaxChannels(4).MaxSteps(2)).Synchronize().Specialize(LabelLevel.Coarse))
             .Heads(6, 3).Build();
         act.Should().Throw<OptionsValidationException>()
             .Where(e => e.Failures.Any(f => f.Contains("afterStage must lie in [0, 2]")) && e.Failures.Any(f => f.Contains("lattice hemisphere cannot be synchronised")));
-        var coupling = () => BilateralNeuro.Beyond.Beyond.Create()
+        var coupling = () => AsymmetricBilateralNetwork.Create()
             .Left(h => h.ResNet9().Synchronize().Specialize(LabelLevel.Fine))
             .Right(h => h.ResNet9().Specialize(LabelLevel.Coarse)).PhaseCoupling(1).Heads(6, 3).Build();
         coupling.Should().Throw<OptionsValidationException>().Where(e => e.Failures.Any(f => f.Contains("both hemispheres must be synchronised")));

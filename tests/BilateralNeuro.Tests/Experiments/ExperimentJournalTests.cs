@@ -2,6 +2,7 @@ using BilateralNeuro.Bilateral.Training;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Tests.Bilateral;
 using FluentAssertions;
 using Xunit;

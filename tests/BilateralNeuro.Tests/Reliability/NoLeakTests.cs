@@ -6,9 +6,8 @@ using FluentAssertions;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using Lattices = BilateralNeuro.Resources.Resources;
-using FaceModels = BilateralNeuro.Attention.Attention;
-using SynchronyModels = BilateralNeuro.Synchrony.Synchrony;
+using BilateralNeuro.Attention;
+using BilateralNeuro.Synchrony;
 
 namespace BilateralNeuro.Tests.Reliability;
 
@@ -50,7 +49,7 @@ public class NoLeakTests
     [Fact]
     public void Bilateral_network_200_steps_leak_nothing()
     {
-        using var net = BilateralNeuro.Bilateral.Bilateral.Create()
+        using var net = BilateralNetwork.Create()
             .Left(h => h.ResNet9().Width(0.125).InputChannels(1)).Right(h => h.ResNet9().Width(0.125).InputChannels(1))
             .Heads(fine: 4, coarse: 2).Build();
         AssertFlat(LiveCounts(net, Images(100, 1, 12, 4, false), [HeadSpec.Classification("fine"), HeadSpec.Classification("coarse")]));
@@ -66,14 +65,14 @@ public class NoLeakTests
     [Fact]
     public void Lattice_network_200_steps_leak_nothing()
     {
-        using var net = Lattices.Lattice().InputChannels(1).Classes(4).MaxLayers(2).MaxChannels(6).MaxSteps(3).Build();
+        using var net = LatticeNetwork.Create().InputChannels(1).Classes(4).MaxLayers(2).MaxChannels(6).MaxSteps(3).Build();
         AssertFlat(LiveCounts(net, Images(100, 1, 12, 4, false), [new HeadSpec(LatticeOutputs.Label, "fine")]));
     }
 
     [Fact]
     public void FE_AlexNet_200_steps_leak_nothing()
     {
-        using var net = FaceModels.AlexNet().Width(0.125).Classes(2).WithFaceAttention(a => a.Reduction(16).Before("fc6")).Build();
+        using var net = TransferModels.AlexNet().Width(0.125).Classes(2).WithFaceAttention(a => a.Reduction(16).Before("fc6")).Build();
         AssertFlat(LiveCounts(net, Images(100, 3, 64, 2, false), [new HeadSpec("valence", "coarse")]));
     }
 

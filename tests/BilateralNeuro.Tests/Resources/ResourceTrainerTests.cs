@@ -1,10 +1,10 @@
 using BilateralNeuro.Data;
 using BilateralNeuro.Resources;
+using BilateralNeuro.Resources.Training;
 using FluentAssertions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using Xunit;
-using Builder = BilateralNeuro.Resources.Resources;
 
 namespace BilateralNeuro.Tests.Resources;
 
@@ -14,12 +14,12 @@ public class ResourceTrainerTests
     {
         torch.manual_seed(seed);
         using var data = SyntheticBars.Create(96, seed, size: 10);
-        var (net, penalty) = Builder.Lattice().Classes(2).MaxLayers(2).MaxChannels(8).MaxSteps(3)
+        var (net, penalty) = LatticeNetwork.Create().Classes(2).MaxLayers(2).MaxChannels(8).MaxSteps(3)
             .Pressure(breadth: pressure, depth: pressure, time: pressure).ActiveThreshold(0.05).BuildWithPenalty();
         using (net)
         {
             var source = new BatchSource(data, 32, seed: seed);
-            var history = new ResourceTrainer(new ResourceTrainerOptions { Epochs = 5, LearningRate = 0.02, GateLearningRate = 0.1, PressureWarmupEpochs = 0, RecalibrationBatches = 3 }).Fit(net, penalty, source);
+            var history = new ResourceProtocol(new ResourceTrainerOptions { Epochs = 5, LearningRate = 0.02, GateLearningRate = 0.1, PressureWarmupEpochs = 0, RecalibrationBatches = 3 }).Train(net, penalty, source);
             var eval = LatticeEvaluator.Evaluate(net, new BatchSource(data, 64, shuffle: false));
             return (penalty.Measure(net), eval.Accuracy, history);
         }
@@ -40,7 +40,7 @@ public class ResourceTrainerTests
     [Fact]
     public void Builder_sets_options_and_lists_every_problem()
     {
-        var (net, penalty) = Builder.Lattice().MaxLayers(2).MaxChannels(5).MaxSteps(3).Connections(Connections.BL)
+        var (net, penalty) = LatticeNetwork.Create().MaxLayers(2).MaxChannels(5).MaxSteps(3).Connections(Connections.BL)
             .Time(TimeMode.FixedMixing).Pressure(breadth: 1e-2, time: 0).BuildWithPenalty();
         using (net)
         {
@@ -53,9 +53,9 @@ public class ResourceTrainerTests
             penalty.Options.DepthPressure.Should().Be(1e-3);
             penalty.Options.TimePressure.Should().Be(0);
         }
-        var act = () => Builder.Lattice().MaxChannels(0).Classes(1).HaltThreshold(2).Build();
+        var act = () => LatticeNetwork.Create().MaxChannels(0).Classes(1).HaltThreshold(2).Build();
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(3);
-        var bad = () => new ResourceTrainer(new ResourceTrainerOptions { Epochs = 0, LearningRate = -1 });
+        var bad = () => new ResourceProtocol(new ResourceTrainerOptions { Epochs = 0, LearningRate = -1 });
         bad.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(2);
     }
 }

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using S = BilateralNeuro.Synchrony.Synchrony;
 
 namespace BilateralNeuro.Tests.Synchrony;
 
@@ -19,19 +18,19 @@ public class KomplexNetTests
         TorchRuntime.EnsureLoaded();
         // Reference: real 107,467; KomplexNet 114,696; feedback 122,920. The reference readout also allocates an
         // unused LayerNorm(10) (20 parameters) that this implementation does not create.
-        Count(S.RealBaseline()).Should().Be(107_467);
-        Count(S.KomplexNet().Build()).Should().Be(114_696 - 20);
-        Count(S.KomplexNet().WithFeedback().Build()).Should().Be(122_920 - 20);
+        Count(SynchronyModels.RealBaseline()).Should().Be(107_467);
+        Count(SynchronyModels.KomplexNet().Build()).Should().Be(114_696 - 20);
+        Count(SynchronyModels.KomplexNet().WithFeedback().Build()).Should().Be(122_920 - 20);
     }
 
     [Fact]
     public void Fluent_builder_sets_options_and_lists_every_problem()
     {
         TorchRuntime.EnsureLoaded();
-        var net = S.KomplexNet().Oscillators(k => k.Kernel(13).Steps(4)).WithFeedback().Build();
+        var net = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(13).Steps(4)).WithFeedback().Build();
         net.Timesteps.Should().Be(4);
         net.Options.Feedback.Should().BeTrue();
-        var act = () => S.KomplexNet().Oscillators(k => k.Kernel(12).Steps(0)).RandomPhases().WithFeedback().Build();
+        var act = () => SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(12).Steps(0)).RandomPhases().WithFeedback().Build();
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(3);
     }
 
@@ -42,7 +41,7 @@ public class KomplexNetTests
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(0);
-        var b = S.KomplexNet().Oscillators(k => k.Steps(3));
+        var b = SynchronyModels.KomplexNet().Oscillators(k => k.Steps(3));
         if (feedback) b = b.WithFeedback();
         var net = b.Build();
         var x = torch.rand(2, 1, 32, 32).requires_grad_(true);
@@ -61,7 +60,7 @@ public class KomplexNetTests
     public void Ideal_phases_need_masks_and_follow_them()
     {
         TorchRuntime.EnsureLoaded();
-        var net = S.KomplexNet().IdealPhases().Oscillators(k => k.Steps(2)).Build();
+        var net = SynchronyModels.KomplexNet().IdealPhases().Oscillators(k => k.Steps(2)).Build();
         var x = torch.rand(1, 1, 32, 32);
         var masks = torch.zeros(1, 2, 32, 32);
         masks[0, 0, 0..10, 0..10] = torch.tensor(1f);

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using S = BilateralNeuro.Synchrony.Synchrony;
 
 namespace BilateralNeuro.Tests.Synchrony;
 
@@ -96,15 +95,15 @@ public class KuramotoRegimeTests
     {
         TorchRuntime.EnsureLoaded();
         var log = new ListLogger();
-        S.KomplexNet().Oscillators(k => k.Kernel(5).Steps(3)).Build(log);
+        SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(5).Steps(3)).Build(log);
         log.Lines.Should().Contain(l => l.Level == LogLevel.Information && l.Text.Contains("ratio 0.11"));
         log.Lines.Should().ContainSingle(l => l.Level == LogLevel.Warning).Which.Text.Should().Contain("leaves the regime");
         var quiet = new ListLogger();
-        S.KomplexNet().Build(quiet);
+        SynchronyModels.KomplexNet().Build(quiet);
         quiet.Lines.Should().NotContain(l => l.Level == LogLevel.Warning);
         quiet.Lines.Should().Contain(l => l.Text.Contains("inside the reference regime"));
         var none = new ListLogger();
-        S.KomplexNet().RandomPhases().Build(none);
+        SynchronyModels.KomplexNet().RandomPhases().Build(none);
         none.Lines.Should().BeEmpty("random phases have no oscillators");
     }
 

@@ -1,11 +1,12 @@
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Synchrony.Training;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using S = BilateralNeuro.Synchrony.Synchrony;
+using BilateralNeuro.Synchrony;
 
 namespace BilateralNeuro.Tests.Synchrony;
 
@@ -59,7 +60,7 @@ public class MultiObjectComposerTests
             torch.manual_seed(0);
             using var digits = MultiObjectComposer.SyntheticDigits(6, seed: 1);
             using var set = MultiObjectComposer.Compose(digits, 48, new MultiObjectOptions(), seed: 2);
-            var net = S.KomplexNet().Oscillators(k => k.Kernel(3).Steps(2)).Build();
+            var net = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(3).Steps(2)).Build();
             float Loss()
             {
                 using var _ = no_grad();

@@ -1,6 +1,7 @@
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Synchrony;
 using FluentAssertions;
 using Microsoft.Extensions.Logging;

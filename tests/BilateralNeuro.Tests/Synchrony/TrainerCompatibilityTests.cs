@@ -4,7 +4,7 @@ using BilateralNeuro.Training;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;
-using S = BilateralNeuro.Synchrony.Synchrony;
+using BilateralNeuro.Synchrony;
 
 namespace BilateralNeuro.Tests.Synchrony;
 
@@ -25,7 +25,7 @@ public class TrainerCompatibilityTests
         using var digits = MultiObjectComposer.SyntheticDigits(6, seed: 1);
         using var set = MultiObjectComposer.Compose(digits, 48, new MultiObjectOptions(), seed: 2);
         using var images = set.ToLabeledImages();
-        var net = S.KomplexNet().Oscillators(k => k.Kernel(3).Steps(2)).Build();
+        var net = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(3).Steps(2)).Build();
         var heads = new[] { new HeadSpec("labels", "labels", Loss: HeadLoss.MultiLabel) };
         var source = new BatchSource(images, 16, seed: 1);
         var eval = new BatchSource(images, 48, shuffle: false);

@@ -1,11 +1,12 @@
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Synchrony.Training;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using S = BilateralNeuro.Synchrony.Synchrony;
+using BilateralNeuro.Synchrony;
 
 namespace BilateralNeuro.Tests.Synchrony;
 
@@ -29,7 +30,7 @@ public class TrainingRegressionTests
             using var _ = test;
             using var __ = train;
             using var set = MultiObjectComposer.Compose(train, 64, new MultiObjectOptions(), seed: 3);
-            var net = S.RealBaseline();
+            var net = SynchronyModels.RealBaseline();
             var before = SynchronyTraining.Evaluate(net, set, phaseMetrics: false);
             var fit = SynchronyTraining.Fit(net, set, set, new SynchronyTrainingOptions { Epochs = 30, BatchSize = 16, LearningRate = 3e-3 });
             var after = SynchronyTraining.Evaluate(net, set, phaseMetrics: false);

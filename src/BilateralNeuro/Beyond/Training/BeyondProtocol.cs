@@ -7,6 +7,7 @@ using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -44,10 +45,11 @@ public sealed record BeyondResult(IReadOnlyList<BeyondEpoch> Stage1, int BestEpo
 /// information and gradients between them), each on its own objective: cross-entropy on its label level through a
 /// stage-1 classifier, or a self-supervised loss (reconstruction, contrastive); a lattice hemisphere adds its own
 /// <see cref="ResourceCostPenalty"/> (ramped up over <see cref="BeyondTrainingOptions.PressureWarmupEpochs"/>), its gates
-/// trained by SGD as in <see cref="ResourceTrainer"/>. Without links the joint loss is the sum of two independent
+/// trained by their own SGD parameter group as in the resource protocol. Without links the joint loss is the sum of two independent
 /// losses, i.e. the paper's separate stage 1. The epoch with the best mean validation accuracy of the classification
 /// objectives is kept, batch-norm statistics are recomputed, then stage 2 freezes hemispheres and links and trains the
-/// paper's heads on cached features (<see cref="CachedHeadTrainer"/>). Model selection uses the validation set only.
+/// paper's heads on cached features (<see cref="BilateralProtocol.TrainHeads"/>). Both stages are <see cref="Trainer"/>
+/// runs; model selection uses the validation set only.
 /// </summary>
 public sealed class BeyondProtocol
 {
@@ -105,11 +107,11 @@ public sealed class BeyondProtocol
         network.FreezeHemispheres();
         var (leftSize, rightSize) = Sizes(network, validation);
         clock.Restart();
-        using var trainCache = FeatureCache.Compute(network, x => Pair(network.Features(x)), EvalSource(train));
-        using var valCache = FeatureCache.Compute(network, x => Pair(network.Features(x)), EvalSource(validation));
+        var heads = new BilateralProtocol(B, Device, loggers);
+        using var trainCache = heads.CacheFeatures(network, x => Pair(network.Features(x)), train);
+        using var valCache = heads.CacheFeatures(network, x => Pair(network.Features(x)), validation);
         double cacheSeconds = clock.Elapsed.TotalSeconds;
-        var stage2 = new CachedHeadTrainer(B.Stage2, B.Seed, loggers.CreateLogger<CachedHeadTrainer>())
-            .Fit(network.Head, trainCache, valCache, HeadSpecs(network.Head.Definitions), cancellationToken);
+        var stage2 = heads.TrainHeads(network.Head, trainCache, valCache, cancellationToken);
         if (stage2.History.Count > 0)
         {
             var last = stage2.History[^1];
@@ -130,136 +132,117 @@ public sealed class BeyondProtocol
             .Concat(network.Right.named_parameters().Select(p => ("right." + p.name, p.parameter)))
             .Concat(network.Links.SelectMany(l => l.parameters()).Select(p => ("link", p)))
             .Concat(heads.parameters().Select(p => ("stage1", p))).Where(p => p.Item2.requires_grad).ToList();
-        var gates = named.Where(p => p.Item1.EndsWith("gate", StringComparison.Ordinal)).Select(p => p.Item2).ToList();
-        var weights = named.Where(p => !p.Item1.EndsWith("gate", StringComparison.Ordinal)).Select(p => p.Item2).ToList();
-        var all = named.Select(p => p.Item2).ToList();
-        var stage = B.Stage1;
-        using var optimizer = optim.Adam(weights, stage.LearningRate, weight_decay: stage.WeightDecay);
-        using var gateOptimizer = gates.Count > 0 ? optim.SGD(gates, options.GateLearningRate, momentum: options.GateMomentum) : null;
+        bool IsGate((string Name, Parameter P) p) => p.Name.EndsWith("gate", StringComparison.Ordinal);
+        var stage = B.Stage1.Clone();
+        stage.Seed = B.Seed;
+        stage.GradientClipNorm = options.GradientClipNorm;
+        stage.CheckpointDirectory = null;
+        stage.RestoreBest = true;
+        stage.ProgressEvery = 1;
+        var groups = new List<ParameterGroup>
+        {
+            new("weights", named.Where(p => !IsGate(p)).Select(p => p.Item2).ToList(), OptimizerSettings.From(stage)),
+            new("gates", named.Where(IsGate).Select(p => p.Item2).ToList(), new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = options.GateLearningRate, Momentum = options.GateMomentum }),
+        };
         var source = TrainSource(train, stage.BatchSize);
-        var generator = new Generator((ulong)(B.Seed * 7919 + 3));
-        bool twoViews = network.Left.Objective.Kind == ObjectiveKind.Contrastive || network.Right.Objective.Kind == ObjectiveKind.Contrastive;
-        double warmup = options.PressureWarmupEpochs * source.BatchesPerEpoch;
-        long step = 0;
-        var history = new List<BeyondEpoch>();
-        double bestScore = double.NegativeInfinity;
-        int bestEpoch = 0;
-        Dictionary<string, Tensor>? best = null;
-        try
+        var objective = new Stage1Objective(network, heads, options, source.BatchesPerEpoch);
+        var selection = Selection.Of("mean validation accuracy", Stage1Objective.Score);
+        // The group module is not disposed: it only joins the network and the heads, which are disposed by their owners.
+        var model = new ModuleGroup(network, heads);
+        var result = new Trainer(stage, loggers.CreateLogger<Trainer>()).Fit(new TrainingRun
         {
-            for (int epoch = 1; epoch <= stage.Epochs; epoch++)
-            {
-                var epochClock = Stopwatch.StartNew();
-                network.train();
-                heads.train();
-                double leftSum = 0, rightSum = 0, costSum = 0;
-                long seen = 0;
-                int batches = 0;
-                foreach (var indices in source.IndexBatches(epoch))
-                {
-                    token.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var batch = source.Load(indices, augment: true);
-                    double ramp = warmup <= 0 ? 1 : Math.Min(1, ++step / warmup);
-                    var (l, r, cost) = Losses(network, heads, batch, twoViews, generator, ramp);
-                    var loss = l + r + cost;
-                    optimizer.zero_grad();
-                    gateOptimizer?.zero_grad();
-                    loss.backward();
-                    if (options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(all, clip);
-                    optimizer.step();
-                    gateOptimizer?.step();
-                    leftSum += l.item<float>() * batch.Size;
-                    rightSum += r.item<float>() * batch.Size;
-                    costSum += cost.item<float>();
-                    seen += batch.Size;
-                    batches++;
-                    progress?.Report(new TrainingProgress(epoch, stage.Epochs, batches, source.BatchesPerEpoch, (leftSum + rightSum) / seen, double.NaN, null));
-                }
-                var val = Validate(network, heads, EvalSource(validation), twoViews);
-                var scores = val.Where(kv => kv.Key.EndsWith("/accuracy", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
-                double score = scores.Count > 0 ? scores.Average() : -val["left/loss"] - val["right/loss"];
-                var e = new BeyondEpoch(epoch, leftSum / seen, rightSum / seen, costSum / batches, val, score, epochClock.Elapsed);
-                history.Add(e);
-                logger.LogInformation("Stage 1 epoch {Epoch}/{Epochs}: left {Left:F4}, right {Right:F4}, cost {Cost:F4}, validation score {Score:F4}, {Seconds:F1}s",
-                    epoch, stage.Epochs, e.LeftLoss, e.RightLoss, e.ResourceCost, score, e.Duration.TotalSeconds);
-                if (score > bestScore)
-                {
-                    bestScore = score;
-                    bestEpoch = epoch;
-                    Dispose(best);
-                    using (no_grad()) best = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
-                }
-            }
-            if (best is not null)
-                using (no_grad()) foreach (var (k, v) in network.state_dict()) v.copy_(best[k]);
-        }
-        finally
-        {
-            Dispose(best);
-        }
-        if (options.RecalibrationBatches > 0) ResourceTrainer.RecalibrateNorms(network, source, options.RecalibrationBatches);
+            Model = model, Objective = objective, Train = source, Validation = EvalSource(validation), Groups = groups, Selection = selection,
+        }, progress, token);
+        var history = result.History.Select(e => new BeyondEpoch(e.Epoch, e.Train.GetValueOrDefault("left/loss"), e.Train.GetValueOrDefault("right/loss"),
+            e.Train.GetValueOrDefault("cost"), e.Validation, selection.Score(e.Validation), e.Duration)).ToList();
+        if (options.RecalibrationBatches > 0) NormRecalibration.RecalibrateNorms(network, source, options.RecalibrationBatches);
         network.eval();
-        return (history, bestEpoch);
+        return (history, result.BestEpoch);
     }
 
-    private (Tensor Left, Tensor Right, Tensor Cost) Losses(AsymmetricBilateralNetwork network, Stage1Heads heads, Batch batch,
-        bool twoViews, Generator generator, double ramp)
+    /// <summary>
+    /// Stage 1's objective: each hemisphere's own loss (cross-entropy through its stage-1 head, reconstruction, or
+    /// contrastive over two views) plus a lattice hemisphere's pressure-weighted resource cost, ramped up over
+    /// <see cref="BeyondTrainingOptions.PressureWarmupEpochs"/>. Validation reports each side's loss and, for
+    /// classification objectives, its accuracy on clean images.
+    /// </summary>
+    private sealed class Stage1Objective(AsymmetricBilateralNetwork network, Stage1Heads heads, BeyondTrainingOptions options, int stepsPerEpoch) : ITrainingObjective
     {
-        var views = twoViews
-            ? new[] { SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator), SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator) }
-            : new[] { batch.Images };
-        var readouts = views.Select(network.Features).ToArray();
-        return Losses(network, heads, batch, views, readouts, ramp);
-    }
+        private readonly bool twoViews = network.Left.Objective.Kind == ObjectiveKind.Contrastive || network.Right.Objective.Kind == ObjectiveKind.Contrastive;
 
-    private (Tensor Left, Tensor Right, Tensor Cost) Losses(AsymmetricBilateralNetwork network, Stage1Heads heads, Batch batch,
-        Tensor[] views, (HemisphereReadout Left, HemisphereReadout Right)[] readouts, double ramp)
-    {
-        Tensor Side(StagedHemisphere h, nn.Module<Tensor, Tensor> head, Func<(HemisphereReadout Left, HemisphereReadout Right), HemisphereReadout> pick)
+        public string? PrimaryMetric => null;
+
+        /// <summary>Mean validation accuracy of the classification objectives, else minus the summed losses.</summary>
+        public static double Score(IReadOnlyDictionary<string, double> val)
         {
-            var o = h.Objective;
-            Tensor loss = o.Kind switch
+            var scores = val.Where(kv => kv.Key.EndsWith("/accuracy", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
+            return scores.Count > 0 ? scores.Average() : -val["left/loss"] - val["right/loss"];
+        }
+
+        public void Check(IBatchSource source)
+        {
+            foreach (var h in new[] { network.Left, network.Right })
+                if (h.Objective.Level is { } level && !source.Labels.ContainsKey(level.Key()))
+                    throw new ArgumentException($"BeyondProtocol: a hemisphere specialises in '{level.Key()}' but '{source.Name}' has [{string.Join(", ", source.Labels.Keys)}].", nameof(source));
+        }
+
+        public ObjectiveResult Compute(Batch batch, StepContext context)
+        {
+            if (context.Training)
             {
-                ObjectiveKind.Classification => stack(readouts.Select(r => F.cross_entropy(head.call(pick(r).Features), batch.Labels[o.Level!.Value.Key()])).ToList()).mean(),
-                ObjectiveKind.Reconstruction => stack(readouts.Select((r, i) => F.mse_loss(head.call(pick(r).Features), views[i].flatten(1))).ToList()).mean() * options.SelfSupervisedWeight,
-                _ => SelfSupervision.Contrastive(head.call(pick(readouts[0]).Features), head.call(pick(readouts[1]).Features), o.Temperature) * options.SelfSupervisedWeight,
+                double warmup = options.PressureWarmupEpochs * stepsPerEpoch;
+                double ramp = warmup <= 0 ? 1 : Math.Min(1, context.GlobalStep / warmup);
+                var (l, r, cost) = Losses(batch, context.Generator, ramp);
+                return new ObjectiveResult(l + r + cost, new Dictionary<string, MetricValue>
+                {
+                    ["left/loss"] = MetricValue.Mean(l.item<float>(), batch.Size),
+                    ["right/loss"] = MetricValue.Mean(r.item<float>(), batch.Size),
+                    ["cost"] = MetricValue.Mean(cost.item<float>(), batch.Size),
+                });
+            }
+            var clean = network.Features(batch.Images);
+            var (vl, vr, _) = twoViews ? Losses(batch, context.Generator, 0) : Losses(batch, [batch.Images], [clean], 0);
+            var metrics = new Dictionary<string, MetricValue>
+            {
+                ["left/loss"] = MetricValue.Mean(vl.item<float>(), batch.Size),
+                ["right/loss"] = MetricValue.Mean(vr.item<float>(), batch.Size),
             };
-            return loss;
+            var (fl, fr) = clean;
+            if (network.Left.Objective.UsesLabels)
+                metrics["left/accuracy"] = MetricValue.Fraction(network.Left.Objective.Level is { } ll ? heads.Left.call(fl.Features).argmax(1).eq(batch.Labels[ll.Key()]).sum().item<long>() : 0, batch.Size);
+            if (network.Right.Objective.UsesLabels)
+                metrics["right/accuracy"] = MetricValue.Fraction(network.Right.Objective.Level is { } rl ? heads.Right.call(fr.Features).argmax(1).eq(batch.Labels[rl.Key()]).sum().item<long>() : 0, batch.Size);
+            return new ObjectiveResult(vl + vr, metrics);
         }
-        var left = Side(network.Left, heads.Left, r => r.Left);
-        var right = Side(network.Right, heads.Right, r => r.Right);
-        var cost = zeros(1, device: left.device).squeeze();
-        if (network.Left is LatticeHemisphere ll) cost = cost + ll.Cost(readouts[0].Left.Time).Total * ramp;
-        if (network.Right is LatticeHemisphere rl) cost = cost + rl.Cost(readouts[0].Right.Time).Total * ramp;
-        return (left, right, cost);
-    }
 
-    private Dictionary<string, double> Validate(AsymmetricBilateralNetwork network, Stage1Heads heads, BatchSource data, bool twoViews)
-    {
-        network.eval();
-        heads.eval();
-        var generator = new Generator((ulong)(B.Seed + 11));
-        double leftLoss = 0, rightLoss = 0;
-        long leftCorrect = 0, rightCorrect = 0, seen = 0;
-        using (no_grad())
-            foreach (var indices in data.IndexBatches(0))
+        private (Tensor Left, Tensor Right, Tensor Cost) Losses(Batch batch, Generator generator, double ramp)
+        {
+            var views = twoViews
+                ? new[] { SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator), SelfSupervision.View(batch.Images, options.ViewShift, options.ViewNoise, generator) }
+                : new[] { batch.Images };
+            var readouts = views.Select(network.Features).ToArray();
+            return Losses(batch, views, readouts, ramp);
+        }
+
+        private (Tensor Left, Tensor Right, Tensor Cost) Losses(Batch batch, Tensor[] views, (HemisphereReadout Left, HemisphereReadout Right)[] readouts, double ramp)
+        {
+            Tensor Side(StagedHemisphere h, nn.Module<Tensor, Tensor> head, Func<(HemisphereReadout Left, HemisphereReadout Right), HemisphereReadout> pick)
             {
-                using var scope = NewDisposeScope();
-                var batch = data.Load(indices, augment: false);
-                var clean = network.Features(batch.Images);
-                var (l, r, _) = twoViews ? Losses(network, heads, batch, true, generator, 0) : Losses(network, heads, batch, [batch.Images], [clean], 0);
-                leftLoss += l.item<float>() * batch.Size;
-                rightLoss += r.item<float>() * batch.Size;
-                var (fl, fr) = clean;
-                if (network.Left.Objective.Level is { } ll) leftCorrect += heads.Left.call(fl.Features).argmax(1).eq(batch.Labels[ll.Key()]).sum().item<long>();
-                if (network.Right.Objective.Level is { } rl) rightCorrect += heads.Right.call(fr.Features).argmax(1).eq(batch.Labels[rl.Key()]).sum().item<long>();
-                seen += batch.Size;
+                var o = h.Objective;
+                return o.Kind switch
+                {
+                    ObjectiveKind.Classification => stack(readouts.Select(r => F.cross_entropy(head.call(pick(r).Features), batch.Labels[o.Level!.Value.Key()])).ToList()).mean(),
+                    ObjectiveKind.Reconstruction => stack(readouts.Select((r, i) => F.mse_loss(head.call(pick(r).Features), views[i].flatten(1))).ToList()).mean() * options.SelfSupervisedWeight,
+                    _ => SelfSupervision.Contrastive(head.call(pick(readouts[0]).Features), head.call(pick(readouts[1]).Features), o.Temperature) * options.SelfSupervisedWeight,
+                };
             }
-        var result = new Dictionary<string, double> { ["left/loss"] = leftLoss / seen, ["right/loss"] = rightLoss / seen };
-        if (network.Left.Objective.UsesLabels) result["left/accuracy"] = (double)leftCorrect / seen;
-        if (network.Right.Objective.UsesLabels) result["right/accuracy"] = (double)rightCorrect / seen;
-        return result;
+            var left = Side(network.Left, heads.Left, r => r.Left);
+            var right = Side(network.Right, heads.Right, r => r.Right);
+            var cost = zeros(1, device: left.device).squeeze();
+            if (network.Left is LatticeHemisphere ll) cost = cost + ll.Cost(readouts[0].Left.Time).Total * ramp;
+            if (network.Right is LatticeHemisphere rl) cost = cost + rl.Cost(readouts[0].Right.Time).Total * ramp;
+            return (left, right, cost);
+        }
     }
 
     /// <summary>
@@ -272,24 +255,29 @@ public sealed class BeyondProtocol
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         if (network.Left.Sync is null || network.Right.Sync is null) return null;
-        network.eval();
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var gl = new List<Tensor>();
-        var gr = new List<Tensor>();
-        var sl = new List<Tensor>();
-        var sr = new List<Tensor>();
-        var source = EvalSource(data);
-        foreach (var indices in source.IndexBatches(0))
+        var phases = Trainer.Predict(network, EvalSource(data), b =>
         {
-            var (l, r) = network.Features(source.Load(indices, augment: false).Images);
-            gl.Add(Analysis.HemisphereCoherence.GlobalPhase(l.Sync!.Phase, l.Sync.Amplitude));
-            gr.Add(Analysis.HemisphereCoherence.GlobalPhase(r.Sync!.Phase, r.Sync.Amplitude));
-            sl.Add(Analysis.HemisphereCoherence.PooledPhase(l.Sync.Phase, l.Sync.Amplitude, spatialSize));
-            sr.Add(Analysis.HemisphereCoherence.PooledPhase(r.Sync.Phase, r.Sync.Amplitude, spatialSize));
+            var (l, r) = network.Features(b.Images);
+            return new Dictionary<string, Tensor>
+            {
+                ["gl"] = Analysis.HemisphereCoherence.GlobalPhase(l.Sync!.Phase, l.Sync.Amplitude),
+                ["gr"] = Analysis.HemisphereCoherence.GlobalPhase(r.Sync!.Phase, r.Sync.Amplitude),
+                ["sl"] = Analysis.HemisphereCoherence.PooledPhase(l.Sync.Phase, l.Sync.Amplitude, spatialSize),
+                ["sr"] = Analysis.HemisphereCoherence.PooledPhase(r.Sync.Phase, r.Sync.Amplitude, spatialSize),
+            };
+        }, toCpu: false);
+        network.eval();
+        try
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            return (Analysis.HemisphereCoherence.PhaseLocking(phases["gl"], phases["gr"]).item<float>(),
+                    Analysis.HemisphereCoherence.PhaseLocking(phases["sl"], phases["sr"]).mean().item<float>());
         }
-        return (Analysis.HemisphereCoherence.PhaseLocking(cat(gl), cat(gr)).item<float>(),
-                Analysis.HemisphereCoherence.PhaseLocking(cat(sl), cat(sr)).mean().item<float>());
+        finally
+        {
+            foreach (var t in phases.Values) t.Dispose();
+        }
     }
 
     private (ResourceReport?, ResourceReport?) Sizes(AsymmetricBilateralNetwork network, LabeledImages validation)
@@ -303,9 +291,4 @@ public sealed class BeyondProtocol
         return ((network.Left as LatticeHemisphere)?.Measure(l.Time), (network.Right as LatticeHemisphere)?.Measure(r.Time));
     }
 
-    private static void Dispose(Dictionary<string, Tensor>? state)
-    {
-        if (state is null) return;
-        foreach (var t in state.Values) t.Dispose();
-    }
 }

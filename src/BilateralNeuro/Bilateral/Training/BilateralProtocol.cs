@@ -29,7 +29,8 @@ public sealed record SpecializedResult(TrainingResult LeftStage1, TrainingResult
 /// Training protocols of the bilateral paper over the shared <see cref="Trainer"/>: the specialised two-stage
 /// protocol (stage 1 trains each hemisphere alone on its own label level; stage 2 freezes them and trains the heads
 /// on the weighted sum of fine and coarse cross-entropy, on cached features by default; optional stage 3 fine-tunes
-/// everything), and end-to-end training for the baselines. Model selection uses the validation set only.
+/// everything), and end-to-end training for the baselines. Each stage is one <see cref="Trainer"/> run with the
+/// stage's <see cref="StageOptions"/>. Model selection uses the validation set only.
 /// </summary>
 public sealed class BilateralProtocol
 {
@@ -52,9 +53,17 @@ public sealed class BilateralProtocol
     /// <summary>Where training runs.</summary>
     public Device Device { get; }
 
-    /// <summary>The head specs of a set of heads with the configured loss weights.</summary>
-    public IReadOnlyList<HeadSpec> HeadSpecs(IEnumerable<HeadDefinition> heads) => heads.Select(h => new HeadSpec(h.Name, h.Name,
-        h.Name == LabelLevels.Fine ? options.FineWeight : h.Name == LabelLevels.Coarse ? options.CoarseWeight : 1.0)).ToList();
+    /// <summary>The head specs of a set of heads with the configured loss weights and the heads' sizes.</summary>
+    public IReadOnlyList<HeadSpec> HeadSpecs(IEnumerable<HeadDefinition> heads) => HeadSpecs(heads, options);
+
+    /// <summary>The head specs of a set of heads with the loss weights of <paramref name="options"/> and the heads' sizes.</summary>
+    public static IReadOnlyList<HeadSpec> HeadSpecs(IEnumerable<HeadDefinition> heads, BilateralTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        ArgumentNullException.ThrowIfNull(options);
+        return heads.Select(h => new HeadSpec(h.Name, h.Name,
+            h.Name == LabelLevels.Fine ? options.FineWeight : h.Name == LabelLevels.Coarse ? options.CoarseWeight : 1.0) { Classes = h.Classes }).ToList();
+    }
 
     /// <summary>Training batches (shuffled, augmented by the trainer).</summary>
     public BatchSource TrainSource(LabeledImages data, int batchSize, int seedOffset = 0) =>
@@ -83,12 +92,11 @@ public sealed class BilateralProtocol
         if (options.CacheFeatures)
         {
             var clock = Stopwatch.StartNew();
-            using var trainCache = FeatureCache.Compute(network, EvalSource(train));
-            using var valCache = FeatureCache.Compute(network, EvalSource(validation));
+            using var trainCache = CacheFeatures(network, network.Features, train);
+            using var valCache = CacheFeatures(network, network.Features, validation);
             cacheSeconds = clock.Elapsed.TotalSeconds;
             logger.LogInformation("Cached hemisphere features of {Train} training and {Validation} validation images in {Seconds:F1}s", trainCache.Count, valCache.Count, cacheSeconds);
-            stage2 = new CachedHeadTrainer(options.Stage2, options.Seed, loggers.CreateLogger<CachedHeadTrainer>())
-                .Fit(network.Head, trainCache, valCache, HeadSpecs(heads), cancellationToken);
+            stage2 = TrainHeads(network.Head, trainCache, valCache, cancellationToken);
         }
         else
         {
@@ -122,7 +130,7 @@ public sealed class BilateralProtocol
         var classifier = new UnilateralNetwork(hemisphere, [head], dropout);
         classifier.to(Device);
         logger.LogInformation("Stage 1: training the {Name} hemisphere on '{Level}' ({Classes} classes)", name, head.Name, head.Classes);
-        var result = Fit(classifier, train, validation, [HeadSpec.Classification(head.Name)], options.Stage1, 1, progress, cancellationToken, $"stage1-{name}");
+        var result = Fit(classifier, train, validation, [HeadSpec.Classification(head.Name, classes: head.Classes)], options.Stage1, 1, progress, cancellationToken, $"stage1-{name}");
         return (classifier, result);
     }
 
@@ -143,20 +151,63 @@ public sealed class BilateralProtocol
         return Fit(model, train, validation, HeadSpecs(heads), options.EndToEnd, 10 + seedOffset, progress, cancellationToken, $"end-to-end-{name ?? seedOffset.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
+    /// <summary>
+    /// The two hemispheres' features of <paramref name="data"/> (key <c>left</c>, <c>right</c>), computed once in
+    /// evaluation mode without autograd or augmentation, with the labels; for stage 2 on frozen hemispheres.
+    /// </summary>
+    /// <param name="network">The module behind <paramref name="features"/> (put in eval mode for the pass).</param>
+    /// <param name="features">The two hemispheres' features of a batch of images.</param>
+    /// <param name="data">The images.</param>
+    public CachedSource CacheFeatures(nn.Module network, Func<Tensor, (Tensor Left, Tensor Right)> features, LabeledImages data)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return CachedSource.Compute(network, x =>
+        {
+            var (l, r) = features(x);
+            return new Dictionary<string, Tensor> { [LeftInput] = l, [RightInput] = r };
+        }, EvalSource(data));
+    }
+
+    /// <summary>Input name of the left hemisphere's cached features.</summary>
+    public const string LeftInput = "left";
+    /// <summary>Input name of the right hemisphere's cached features.</summary>
+    public const string RightInput = "right";
+
+    /// <summary>
+    /// Stage 2 on cached features: trains <paramref name="head"/> on the weighted head losses with the
+    /// <see cref="BilateralTrainingOptions.Stage2"/> settings and keeps its best validation epoch.
+    /// </summary>
+    /// <param name="head">The bilateral head.</param>
+    /// <param name="train">Cached training features (<see cref="CacheFeatures"/>).</param>
+    /// <param name="validation">Cached validation features.</param>
+    /// <param name="cancellationToken">Stops after the current step.</param>
+    /// <param name="progress">Receives step and epoch reports.</param>
+    public TrainingResult TrainHeads(BilateralHead head, CachedSource train, CachedSource validation, CancellationToken cancellationToken = default,
+        IProgress<TrainingProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        var heads = HeadSpecs(head.Definitions);
+        var objective = new HeadObjective(b => head.call(b.Input(LeftInput), b.Input(RightInput)), heads, head);
+        var batches = train.Batched(options.Stage2.BatchSize, shuffle: true, seed: options.Seed);
+        var trainer = new Trainer(StageTrainerOptions(options.Stage2, heads, "stage2-cached"), loggers.CreateLogger<Trainer>());
+        return trainer.Fit(new TrainingRun { Model = head, Objective = objective, Train = batches, Validation = validation }, progress, cancellationToken);
+    }
+
+    private TrainerOptions StageTrainerOptions(StageOptions stage, IReadOnlyList<HeadSpec> heads, string run)
+    {
+        var o = stage.Clone();
+        o.Seed = options.Seed;
+        o.SelectionMetric ??= $"{heads[0].Output}/accuracy";
+        o.CheckpointDirectory = options.CheckpointDirectory is { } root ? Path.Combine(root, Core.FileNames.Slug(run)) : null;
+        return o;
+    }
+
     private TrainingResult Fit(nn.Module<Tensor, Dictionary<string, Tensor>> model, LabeledImages train, LabeledImages validation,
         IReadOnlyList<HeadSpec> heads, StageOptions stage, int seedOffset, IProgress<TrainingProgress>? progress, CancellationToken token, string run)
     {
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = stage.Epochs,
-            BatchSize = stage.BatchSize,
-            Optimizer = OptimizerKind.Adam,
-            LearningRate = stage.LearningRate,
-            WeightDecay = stage.WeightDecay,
-            Seed = options.Seed,
-            SelectionMetric = $"{heads[0].Output}/accuracy",
-            CheckpointDirectory = options.CheckpointDirectory is { } root ? Path.Combine(root, Core.FileNames.Slug(run)) : null,
-        }, loggers.CreateLogger<Trainer>());
+        var trainer = new Trainer(StageTrainerOptions(stage, heads, run), loggers.CreateLogger<Trainer>());
         return trainer.Fit(model, TrainSource(train, stage.BatchSize, seedOffset), EvalSource(validation), heads, progress, token);
     }
 }

@@ -1,22 +1,27 @@
 using BilateralNeuro.Data;
+using BilateralNeuro.Training;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Bilateral.Training;
 
-/// <summary>Optimiser settings of one training stage (Adam with L2 weight decay, constant rate).</summary>
-public sealed class StageOptions
+/// <summary>
+/// Trainer settings of one training stage: a <see cref="TrainerOptions"/> with the paper's defaults (Adam with L2
+/// weight decay 1e-3, rate 1e-4, constant, batch 256, 180 epochs). Every trainer option (schedule, clipping, optimiser)
+/// applies per stage; the protocol sets the seed, the selection metric and the checkpoint folder of each run.
+/// </summary>
+public sealed class StageOptions : TrainerOptions
 {
-    /// <summary>Passes over the training set.</summary>
-    public int Epochs { get; set; } = 180;
-    /// <summary>Adam learning rate (paper: 1e-4).</summary>
-    public double LearningRate { get; set; } = 1e-4;
-    /// <summary>Weight decay (paper: 1e-3 in stage 1, 1e-5 in stage 2).</summary>
-    public double WeightDecay { get; set; } = 1e-3;
-    /// <summary>Samples per step (paper: 256).</summary>
-    public int BatchSize { get; set; } = 256;
+    /// <summary>Creates stage options with the paper's defaults.</summary>
+    public StageOptions()
+    {
+        Epochs = 180;
+        LearningRate = 1e-4;
+        WeightDecay = 1e-3;
+        BatchSize = 256;
+    }
 
     /// <summary>A copy.</summary>
-    public StageOptions Clone() => (StageOptions)MemberwiseClone();
+    public new StageOptions Clone() => (StageOptions)MemberwiseClone();
 }
 
 /// <summary>
@@ -117,9 +122,6 @@ public sealed class BilateralTrainingOptionsValidator : IValidateOptions<Bilater
     private static void Stage(StageOptions? s, string name, int minEpochs, List<string> errors)
     {
         if (s is null) { errors.Add($"{name} must not be null."); return; }
-        if (s.Epochs < minEpochs) errors.Add($"{name}.Epochs must be at least {minEpochs} (got {s.Epochs}).");
-        if (!(s.LearningRate > 0) || double.IsInfinity(s.LearningRate)) errors.Add($"{name}.LearningRate must be a positive finite number (got {s.LearningRate}).");
-        if (!(s.WeightDecay >= 0) || double.IsInfinity(s.WeightDecay)) errors.Add($"{name}.WeightDecay must be >= 0 (got {s.WeightDecay}).");
-        if (s.BatchSize < 1) errors.Add($"{name}.BatchSize must be at least 1 (got {s.BatchSize}).");
+        errors.AddRange(TrainerOptionsValidator.Problems(s, name + ".", minEpochs));
     }
 }

@@ -1,9 +1,10 @@
+using BilateralNeuro.Core;
 using Microsoft.Extensions.Logging;
 
 namespace BilateralNeuro.Synchrony;
 
-/// <summary>Entry points of the synchrony models, e.g. <c>Synchrony.KomplexNet().Oscillators(k => k.Kernel(13).Steps(15)).WithFeedback().Build()</c>.</summary>
-public static class Synchrony
+/// <summary>Entry points of the synchrony models, e.g. <c>SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(13).Steps(15)).WithFeedback().Build()</c>.</summary>
+public static class SynchronyModels
 {
     /// <summary>A builder of KomplexNet with the reference defaults.</summary>
     public static KomplexNetBuilder KomplexNet() => new();
@@ -56,7 +57,7 @@ public sealed class KomplexNetBuilder
         var o = options.Clone();
         o.Kuramoto = oscillators.Options.Clone();
         o.Kuramoto.Channels = o.Channels;
-        return KomplexNetOptionsValidator.Check(o);
+        return OptionsValidation.ThrowIfInvalid(o, new KomplexNetOptionsValidator());
     }
 
     /// <summary>Validates every option and creates the model.</summary>

@@ -12,6 +12,8 @@ namespace BilateralNeuro.Attention;
 /// gate). Accepts feature maps (N, C, H, W) or feature vectors (N, C) (then only the channel gate applies). The last
 /// forward's gates are kept for inspection: <see cref="LastChannelWeights"/> (N, C) and <see cref="LastSpatialMap"/>
 /// (N, H, W), both in [0, 1] on the CPU. state_dict keys: <c>fc1.*</c>, <c>fc2.*</c>, <c>spatial.*</c>.
+/// With <see cref="AttentionMode.ResidualMlp"/> the same two layers instead add <c>fc2(relu(fc1(pool(x))))</c> to every
+/// position of channel c (the parameter-matched ungated control; no gates are recorded).
 /// </summary>
 public sealed class FaceAttention : Module<Tensor, Tensor>
 {
@@ -27,8 +29,8 @@ public sealed class FaceAttention : Module<Tensor, Tensor>
         Options = OptionsValidation.ThrowIfInvalid(options ?? new FaceAttentionOptions(), new FaceAttentionOptionsValidator());
         Channels = channels;
         Hidden = Math.Max(1, channels / Options.Reduction);
-        fc1 = Linear(channels, Hidden);
-        fc2 = Linear(Hidden, channels);
+        fc1 = Linear(channels, Hidden, hasBias: Options.Bias);
+        fc2 = Linear(Hidden, channels, hasBias: Options.Bias);
         if (Options.Spatial) spatial = Conv2d(2, 1, Options.SpatialKernel, padding: Options.SpatialKernel / 2);
         RegisterComponents();
     }
@@ -56,7 +58,14 @@ public sealed class FaceAttention : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         bool map = input.dim() == 4;
         var squeezed = map ? input.mean([2, 3]) : input;
-        var gate = functional.sigmoid(fc2.call(functional.relu(fc1.call(squeezed))));
+        var excitation = fc2.call(functional.relu(fc1.call(squeezed)));
+        if (Options.Mode == AttentionMode.ResidualMlp)
+        {
+            // the ungated control: the same layers add a per-channel shift; nothing is rescaled
+            var shifted = map ? input + excitation.unsqueeze(-1).unsqueeze(-1) : input + excitation;
+            return shifted.MoveToOuterDisposeScope();
+        }
+        var gate = functional.sigmoid(excitation);
         var y = map ? input * gate.unsqueeze(-1).unsqueeze(-1) : input * gate;
         Tensor? spatialGate = null;
         if (spatial is not null && map)

@@ -7,6 +7,18 @@ using static TorchSharp.torch.nn;
 
 namespace BilateralNeuro.Attention;
 
+/// <summary>Which of a pretrained backbone's weights a <see cref="TransferModel"/> carries over.</summary>
+public enum TransferredLayers
+{
+    /// <summary>Conv features and fc6/fc7 are inherited; only the output layer is new.</summary>
+    ConvAndFullyConnected,
+    /// <summary>
+    /// Only the conv features are carried; fc6, fc7 and the output layer are freshly initialised (PyTorch's default
+    /// Linear init), as the stand-in lab's <c>load_weights</c> does (JyBmegan/SE-AlexNet, <c>3_Ablation(Codes)/train.py</c>).
+    /// </summary>
+    ConvOnly,
+}
+
 /// <summary>
 /// A torchvision-layout network (AlexNet or VGG) set up for transfer: the conv <c>features</c> optionally frozen
 /// (parameters without gradients, batch norm kept in eval mode even under <c>.train()</c>), the output layer replaced
@@ -31,8 +43,13 @@ public sealed class TransferModel : Module<Tensor, Dictionary<string, Tensor>>
     /// <param name="attentionOptions">Attention block and where it goes, or null for none.</param>
     /// <param name="freezeFeatures">Freeze the conv features.</param>
     /// <param name="newOutputLayer">Replace the output Linear with a freshly initialised one for <paramref name="classes"/>.</param>
+    /// <param name="transferred">
+    /// Carry conv and fc6/fc7 weights (default) or only the conv weights: fc6/fc7 are then replaced by fresh layers and
+    /// the backbone's old ones disposed (at width 1, fc6 alone is 150 MB), so do not run <paramref name="backbone"/> itself afterwards.
+    /// </param>
     public TransferModel(ITorchvisionConvNet backbone, int classes, string head = "valence",
-        FaceAttentionOptions? attentionOptions = null, bool freezeFeatures = true, bool newOutputLayer = true)
+        FaceAttentionOptions? attentionOptions = null, bool freezeFeatures = true, bool newOutputLayer = true,
+        TransferredLayers transferred = TransferredLayers.ConvAndFullyConnected)
         : base("Transfer" + (backbone ?? throw new ArgumentNullException(nameof(backbone))).Architecture)
     {
         if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "TransferModel: classes must be at least 1.");
@@ -43,8 +60,24 @@ public sealed class TransferModel : Module<Tensor, Dictionary<string, Tensor>>
         features = backbone.Features;
         avgpool = backbone.AvgPool;
         var children = backbone.Classifier.named_children().Select(c => (c.name, (Module<Tensor, Tensor>)c.module)).ToList();
-        if (newOutputLayer || classes != backbone.Classes)
-            children[backbone.OutputIndex] = (children[backbone.OutputIndex].Item1, Linear(backbone.HiddenFeatures, classes));
+        if (!Enum.IsDefined(transferred))
+            throw new ArgumentOutOfRangeException(nameof(transferred), transferred, "TransferModel: transferred must be ConvAndFullyConnected or ConvOnly.");
+        if (transferred == TransferredLayers.ConvOnly)
+            for (int j = 0; j < children.Count; j++)
+                if (j != backbone.OutputIndex && children[j].Item2 is Linear old)
+                {
+                    var fresh = Linear(old.weight!.shape[1], old.weight.shape[0], hasBias: old.bias is not null);
+                    fresh.to(old.weight.device);
+                    children[j] = (children[j].Item1, fresh);
+                    old.Dispose();
+                }
+        if (newOutputLayer || classes != backbone.Classes || transferred == TransferredLayers.ConvOnly)
+        {
+            var fresh = Linear(backbone.HiddenFeatures, classes);
+            if (children[backbone.OutputIndex].Item2 is Linear old) fresh.to(old.weight!.device);
+            children[backbone.OutputIndex] = (children[backbone.OutputIndex].Item1, fresh);
+        }
+        Transferred = transferred;
         classifier = Sequential(children);
         attentionAfterFeature = -1;
         if (attentionOptions is not null)
@@ -81,6 +114,8 @@ public sealed class TransferModel : Module<Tensor, Dictionary<string, Tensor>>
     public string Head { get; }
     /// <summary>Output classes.</summary>
     public int Classes { get; }
+    /// <summary>Which pretrained weights were carried over.</summary>
+    public TransferredLayers Transferred { get; }
     /// <summary>Whether the conv features are frozen.</summary>
     public bool FeaturesFrozen { get; }
     /// <summary>The attention block, or null.</summary>

@@ -25,15 +25,33 @@ public static class TransferModels
     /// <see cref="BackboneRegistry.Parse"/>); another architecture is reported by <see cref="TransferModelBuilder.Build"/>.
     /// </summary>
     public static TransferModelBuilder Create(BackboneKind architecture) => new(architecture);
+
+    /// <summary>
+    /// FE-AlexNet as the stand-in lab builds it (JyBmegan/SE-AlexNet): only the conv weights carried, fc6/fc7 fresh,
+    /// SE without biases, reduction 2, before fc6 on the last conv map (<see cref="FaceAttentionOptions.StandIn"/>).
+    /// </summary>
+    public static TransferModelBuilder SeAlexNet() =>
+        new TransferModelBuilder(BackboneKind.AlexNet).CarryOver(TransferredLayers.ConvOnly).WithFaceAttention(FaceAttentionOptions.StandIn());
+
+    /// <summary>
+    /// The parameter-matched ungated control of <see cref="SeAlexNet"/>: the same two linear layers at the same place,
+    /// applied as a residual MLP on the pooled channels without the sigmoid gate (<see cref="FaceAttentionOptions.UngatedControl"/>).
+    /// </summary>
+    public static TransferModelBuilder UngatedAlexNet() =>
+        new TransferModelBuilder(BackboneKind.AlexNet).CarryOver(TransferredLayers.ConvOnly).WithFaceAttention(FaceAttentionOptions.UngatedControl());
 }
 
 /// <summary>Configures the attention block of a <see cref="TransferModelBuilder"/>.</summary>
 public sealed class FaceAttentionBuilder
 {
-    internal FaceAttentionOptions Options { get; } = new();
+    internal FaceAttentionOptions Options { get; init; } = new();
 
     /// <summary>Squeeze-excitation reduction ratio r (default 16).</summary>
     public FaceAttentionBuilder Reduction(int r) { Options.Reduction = r; return this; }
+    /// <summary>Linear layers without biases (as the stand-in's SELayer).</summary>
+    public FaceAttentionBuilder WithoutBias() { Options.Bias = false; return this; }
+    /// <summary>The ungated parameter-matched control (<see cref="AttentionMode.ResidualMlp"/>) instead of the SE gate.</summary>
+    public FaceAttentionBuilder Ungated() { Options.Mode = AttentionMode.ResidualMlp; return this; }
     /// <summary>Adds a CBAM-style spatial map with a k×k kernel.</summary>
     public FaceAttentionBuilder WithSpatialMap(int kernel = 7) { Options.Spatial = true; Options.SpatialKernel = kernel; return this; }
     /// <summary>Inserts the block before a layer; only <c>fc6</c> is supported (the pooled map).</summary>
@@ -73,6 +91,7 @@ public sealed class TransferModelBuilder
     private string head = "valence";
     private bool freeze = true;
     private double dropout = 0.5;
+    private TransferredLayers transferred = TransferredLayers.ConvAndFullyConnected;
 
     internal TransferModelBuilder(BackboneKind architecture) => this.architecture = architecture;
 
@@ -88,14 +107,35 @@ public sealed class TransferModelBuilder
     public TransferModelBuilder Pretrained(string path, int classes = 1000) { pretrainedPath = path; pretrainedClasses = classes; return this; }
     /// <summary>Starts from an existing (e.g. face- or object-pretrained) backbone; its modules are taken over.</summary>
     public TransferModelBuilder FromBackbone(ITorchvisionConvNet network) { backbone = network; return this; }
-    /// <summary>Adds a FaceAttention block (default: r = 16 before fc6).</summary>
+    /// <summary>
+    /// Adds a FaceAttention block (default: r = 16 before fc6), or adjusts the one already configured (e.g. by
+    /// <see cref="TransferModels.SeAlexNet"/>): <paramref name="configure"/> starts from the current settings.
+    /// </summary>
     public TransferModelBuilder WithFaceAttention(Action<FaceAttentionBuilder>? configure = null)
     {
-        var b = new FaceAttentionBuilder();
+        var b = new FaceAttentionBuilder { Options = attention is null ? new FaceAttentionOptions() : Copy(attention) };
         configure?.Invoke(b);
         attention = b.Options;
         return this;
     }
+    /// <summary>Starts the attention block from a copy of <paramref name="options"/> (e.g. <see cref="FaceAttentionOptions.StandIn"/>).</summary>
+    public TransferModelBuilder WithFaceAttention(FaceAttentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        attention = Copy(options);
+        return this;
+    }
+
+    private static FaceAttentionOptions Copy(FaceAttentionOptions o) => new()
+    {
+        Reduction = o.Reduction, Spatial = o.Spatial, SpatialKernel = o.SpatialKernel, Insertion = o.Insertion,
+        Block = o.Block, RecordWeights = o.RecordWeights, Mode = o.Mode, Bias = o.Bias,
+    };
+    /// <summary>
+    /// Which pretrained weights are carried: conv and fc6/fc7 (default) or only the conv weights, with fc6/fc7
+    /// re-initialised as the stand-in lab does.
+    /// </summary>
+    public TransferModelBuilder CarryOver(TransferredLayers layers) { transferred = layers; return this; }
     /// <summary>Removes the attention block.</summary>
     public TransferModelBuilder WithoutFaceAttention() { attention = null; return this; }
     /// <summary>Classes of the new output layer (2 for negative/positive valence).</summary>
@@ -120,6 +160,7 @@ public sealed class TransferModelBuilder
         if (pretrainedPath is not null && backbone is not null) errors.Add("Choose either Pretrained(path) or FromBackbone(network), not both.");
         if (pretrainedPath is not null && !File.Exists(pretrainedPath)) errors.Add($"Pretrained weights file '{pretrainedPath}' does not exist.");
         if (pretrainedClasses < 1) errors.Add($"Pretrained classes must be at least 1 (got {pretrainedClasses}).");
+        if (!Enum.IsDefined(transferred)) errors.Add($"CarryOver must be ConvAndFullyConnected or ConvOnly (got {(int)transferred}).");
         bool known = BackboneRegistry.TorchvisionClassifiers.Contains(architecture);
         if (!known) errors.Add($"Architecture {architecture} is not a transfer-model architecture; use one of {string.Join(", ", BackboneRegistry.TorchvisionClassifiers)}.");
         if (batchNorm && architecture == BackboneKind.AlexNet) errors.Add("AlexNet has no batch-norm variant.");
@@ -144,7 +185,7 @@ public sealed class TransferModelBuilder
 
         var net = backbone ?? Create(pretrainedPath is null ? classes : pretrainedClasses);
         if (pretrainedPath is not null) ((TorchSharp.torch.nn.Module)net).load(pretrainedPath);
-        return new TransferModel(net, classes, head, attention, freeze);
+        return new TransferModel(net, classes, head, attention, freeze, transferred: transferred);
     }
 
     private ITorchvisionConvNet Create(int outputs) => architecture == BackboneKind.AlexNet

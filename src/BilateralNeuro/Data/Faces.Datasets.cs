@@ -109,19 +109,158 @@ public static class FaceDatasets
             new Dictionary<string, IReadOnlyList<string>> { [Valence] = ["negative", "positive"] }, "procedural faces"), grid, occlusion);
     }
 
+    /// <summary>
+    /// The identity task of <see cref="IdentitySet"/> as a plan rendered on demand: only the per-image parameters are
+    /// held (a few hundred bytes per image instead of 3·S² bytes), and <see cref="FaceRenderPlan.Render"/> draws any batch
+    /// of indices. For face pre-training over hundreds of identities at 128 px (16,000 images would hold 786 MB as uint8).
+    /// </summary>
+    /// <param name="generator">The renderer.</param>
+    /// <param name="identities">Identities; label = position in this list.</param>
+    /// <param name="perIdentity">Images per identity (random expression and nuisance each).</param>
+    /// <param name="seed">Seed of expressions, nuisance and pixel noise.</param>
+    public static FaceRenderPlan IdentityPlan(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int perIdentity, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (identities.Count == 0) throw new ArgumentException("FaceDatasets: no identities.", nameof(identities));
+        if (perIdentity < 1) throw new ArgumentOutOfRangeException(nameof(perIdentity), perIdentity, "FaceDatasets: at least 1 image per identity.");
+        var rng = new Random(seed);
+        var ids = new List<FaceIdentity>();
+        var val = new List<double>();
+        var who = new List<long>();
+        for (int i = 0; i < identities.Count; i++)
+            for (int k = 0; k < perIdentity; k++) { ids.Add(identities[i]); val.Add(rng.NextDouble()); who.Add(i); }
+        var nuisance = ids.Select(_ => generator.SampleNuisance(rng)).ToList();
+        return new FaceRenderPlan(generator, ids, val, nuisance, who.ToArray(), seed);
+    }
+
+    /// <summary>
+    /// The lab's canonical morph (JyBmegan/SE-AlexNet <c>1_Codes/predict.py</c>: 21 images <c>bm_ave_1..21</c> of one
+    /// averaged face from sad to happy): one <see cref="FaceIdentity.Average"/> of <paramref name="identities"/>, centred
+    /// with flat light (<see cref="FaceNuisance.Canonical"/>), at <paramref name="levels"/> evenly spaced valences
+    /// 0 (sad) .. 1 (happy), one image per level. Labels as in <see cref="Continuum"/>; identity is 0.
+    /// </summary>
+    /// <param name="generator">The renderer (its size and pixel noise apply; noise is seeded by <paramref name="seed"/>).</param>
+    /// <param name="identities">Identities averaged into the one face (e.g. the held-out test identities).</param>
+    /// <param name="seed">Seed of the pixel noise.</param>
+    /// <param name="occlusion">Region hidden in every image.</param>
+    /// <param name="levels">Morph levels (21 in the lab).</param>
+    public static MorphContinuum AveragedContinuum(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int seed = 0,
+        FaceOcclusion occlusion = FaceOcclusion.None, int levels = 21)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (levels < 3) throw new ArgumentOutOfRangeException(nameof(levels), levels, "FaceDatasets: at least 3 morph levels.");
+        var average = FaceIdentity.Average(identities);
+        var grid = Enumerable.Range(0, levels).Select(l => l / (double)(levels - 1)).ToArray();
+        var ids = Enumerable.Repeat(average, levels).ToList();
+        var nuisance = Enumerable.Repeat(FaceNuisance.Canonical, levels).ToList();
+        var images = RenderBytes(generator, ids, grid.ToList(), nuisance, occlusion, seed);
+        var labels = new Dictionary<string, Tensor>
+        {
+            [Morph] = torch.arange(levels, dtype: ScalarType.Int64),
+            [Valence] = torch.tensor(grid.Select(v => v > 0.5 ? 1L : 0L).ToArray()),
+            [Identity] = torch.zeros(levels, dtype: ScalarType.Int64),
+        };
+        return new MorphContinuum(new LabeledImages($"faces/averaged-continuum/{occlusion.ToString().ToLowerInvariant()}", images, labels,
+            new Dictionary<string, IReadOnlyList<string>> { [Valence] = ["negative", "positive"] }, "procedural faces (averaged identity)"), grid, occlusion);
+    }
+
+    /// <summary>
+    /// Images rendered per call of the float renderer at <paramref name="size"/> px. Rendering keeps about 75 float
+    /// (S, S) planes per image alive until a chunk is converted to bytes, so the chunk is sized to hold that transient
+    /// near <see cref="RenderBudgetBytes"/> (13 images at 128 px, 54 at 64 px, 4 at 224 px) instead of a fixed 256.
+    /// </summary>
+    public static int RenderChunk(int size) =>
+        Math.Clamp((int)(RenderBudgetBytes / (RenderIntermediates * 4L * size * size)), 1, 256);
+
+    /// <summary>Target bytes of the renderer's transient float intermediates per chunk (64 MB).</summary>
+    public const long RenderBudgetBytes = 64L << 20;
+
+    // Live (S, S) float32 planes per image while FaceGenerator.Render runs. Measured (peak RSS above a warmed-up baseline,
+    // 512 faces at 128 px): one scope over the whole face and 256-image chunks, 4.0 GB (~240 planes per image); with a
+    // scope per face part, 1.24 GB at 256 per chunk, 0.43 GB at 53, 0.28 GB at 32, 0.19 GB at 8 (~70 planes per image
+    // plus a fixed ~0.15 GB).
+    internal const int RenderIntermediates = 75;
+
+    internal static int? ChunkOverride { get; set; }
+
     private static Tensor RenderBytes(FaceGenerator g, List<FaceIdentity> ids, List<double> val, List<FaceNuisance> nuisance, FaceOcclusion occlusion, int seed)
     {
-        const int chunk = 256;
-        var parts = new List<Tensor>();
+        int chunk = ChunkOverride ?? RenderChunk(g.Size);
+        // one preallocated uint8 result filled chunk by chunk (no list of parts + cat: that held the bytes twice)
+        var all = torch.empty([ids.Count, 3, g.Size, g.Size], dtype: ScalarType.Byte);
         for (int start = 0; start < ids.Count; start += chunk)
         {
             int len = Math.Min(chunk, ids.Count - start);
             using var scope = NewDisposeScope();
             var img = g.Render(ids.GetRange(start, len), val.GetRange(start, len), nuisance.GetRange(start, len), occlusion, unchecked(seed * 7919 + start));
-            parts.Add(img.mul(255).round().to(ScalarType.Byte).DetachFromDisposeScope());
+            all.narrow(0, start, len).copy_(img.mul(255).round().to(ScalarType.Byte));
         }
-        var all = torch.cat(parts, 0);
-        foreach (var p in parts) p.Dispose();
         return all;
+    }
+}
+
+/// <summary>
+/// Faces to render on demand: identity, valence and nuisance per image, plus identity labels. Rendering image i always
+/// gives the same bytes (its pixel noise is seeded by the plan's seed and i), whatever batch it is drawn in.
+/// </summary>
+public sealed class FaceRenderPlan
+{
+    private readonly FaceGenerator generator;
+    private readonly List<FaceIdentity> ids;
+    private readonly List<double> valence;
+    private readonly List<FaceNuisance> nuisance;
+    private readonly long[] identity;
+    private readonly int seed;
+
+    internal FaceRenderPlan(FaceGenerator generator, List<FaceIdentity> ids, List<double> valence, List<FaceNuisance> nuisance, long[] identity, int seed)
+    {
+        this.generator = generator;
+        this.ids = ids;
+        this.valence = valence;
+        this.nuisance = nuisance;
+        this.identity = identity;
+        this.seed = seed;
+    }
+
+    /// <summary>Images in the plan.</summary>
+    public int Count => ids.Count;
+    /// <summary>Number of identity classes.</summary>
+    public int Identities => (int)identity.Max() + 1;
+    /// <summary>Image side.</summary>
+    public int Size => generator.Size;
+    /// <summary>Identity label of every image (N).</summary>
+    public Tensor IdentityLabels() => torch.tensor(identity);
+
+    /// <summary>Renders the images at <paramref name="indices"/> as uint8 (n, 3, S, S), in that order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index outside [0, Count).</exception>
+    public Tensor Render(long[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        foreach (var i in indices)
+            if (i < 0 || i >= Count) throw new ArgumentOutOfRangeException(nameof(indices), i, $"FaceRenderPlan: index must lie in [0, {Count}).");
+        var result = torch.empty([indices.Length, 3, Size, Size], dtype: ScalarType.Byte);
+        if (generator.Options.Noise > 0)
+        {
+            // per-image noise seed: the same image renders identically in any batch
+            for (int j = 0; j < indices.Length; j++)
+            {
+                using var scope = NewDisposeScope();
+                long i = indices[j];
+                var img = generator.Render([ids[(int)i]], [valence[(int)i]], [nuisance[(int)i]], FaceOcclusion.None, unchecked(seed * 7919 + (int)i));
+                result.narrow(0, j, 1).copy_(img.mul(255).round().to(ScalarType.Byte));
+            }
+            return result;
+        }
+        int chunk = FaceDatasets.RenderChunk(Size);
+        for (int start = 0; start < indices.Length; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var part = indices.Skip(start).Take(chunk).Select(i => (int)i).ToList();
+            var img = generator.Render(part.Select(i => ids[i]).ToList(), part.Select(i => valence[i]).ToList(), part.Select(i => nuisance[i]).ToList());
+            result.narrow(0, start, part.Count).copy_(img.mul(255).round().to(ScalarType.Byte));
+        }
+        return result;
     }
 }

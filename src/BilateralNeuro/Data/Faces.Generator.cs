@@ -82,22 +82,27 @@ public sealed class FaceGenerator
         var hair = C(i => id[i].Hair);
         var fw = P(i => id[i].FaceWidth);
         var fh = P(i => id[i].FaceHeight);
-
-        // hair behind the head (longer hair reaches lower)
-        var hairEllipse = Ellipse(u, vv, 0, P(_ => -0.08), fw * 1.15, fh * 1.08, edge);
-        var hairBottom = P(i => -0.1 + 0.75 * id[i].HairLength);
-        Paint(canvas, hair, hairEllipse * Fn.sigmoid((hairBottom - vv) / edge));
-        // ears
         var eyeH = P(i => id[i].EyeHeight);
-        foreach (var s in new[] { -1.0, 1.0 })
-            Paint(canvas, skin * 0.9f, Ellipse(u, vv, fw * (float)(s * 0.97), eyeH + 0.1f, P(_ => 0.08), P(_ => 0.14), edge));
-        // face with a narrowing jaw
-        var rx = fw * (1 - P(i => id[i].Jaw) * (vv / fh).clamp(0, 1));
-        var face = Fn.sigmoid((1 - ((u / rx).square() + (vv / fh).square()).sqrt()) * fw / edge);
-        Paint(canvas, skin, face);
-        // fringe above the hairline
-        Paint(canvas, hair, hairEllipse * Fn.sigmoid((P(i => id[i].Hairline) + 0.04f * (u * 9).cos() - vv) / edge));
 
+        // Each part is painted inside its own dispose scope: canvas changes in place, and a part's (n, S, S) temporaries
+        // are freed before the next part (one scope over the whole face kept ~240 planes per image alive: 4 GB for
+        // 256 faces at 128 px).
+        using (NewDisposeScope())
+        {
+            // hair behind the head (longer hair reaches lower)
+            var hairEllipse = Ellipse(u, vv, 0, P(_ => -0.08), fw * 1.15, fh * 1.08, edge);
+            var hairBottom = P(i => -0.1 + 0.75 * id[i].HairLength);
+            Paint(canvas, hair, hairEllipse * Fn.sigmoid((hairBottom - vv) / edge));
+            // ears
+            foreach (var s in new[] { -1.0, 1.0 })
+                Paint(canvas, skin * 0.9f, Ellipse(u, vv, fw * (float)(s * 0.97), eyeH + 0.1f, P(_ => 0.08), P(_ => 0.14), edge));
+            // face with a narrowing jaw
+            var rx = fw * (1 - P(i => id[i].Jaw) * (vv / fh).clamp(0, 1));
+            var face = Fn.sigmoid((1 - ((u / rx).square() + (vv / fh).square()).sqrt()) * fw / edge);
+            Paint(canvas, skin, face);
+            // fringe above the hairline
+            Paint(canvas, hair, hairEllipse * Fn.sigmoid((P(i => id[i].Hairline) + 0.04f * (u * 9).cos() - vv) / edge));
+        }
         var val = P(i => valence[i]);
         var es = P(i => id[i].EyeSpacing);
         var eyeSize = P(i => id[i].EyeSize);
@@ -105,6 +110,7 @@ public sealed class FaceGenerator
         var tilt = (1 - val) * 0.5f;
         foreach (var s in new[] { -1f, 1f })
         {
+            using var part = NewDisposeScope();
             var du = u - es * s;
             var dv = vv - (eyeH - 0.13f - 0.03f * val);
             var dist = (dv - tilt * s * du).abs() / (1 + tilt.square()).sqrt();
@@ -115,31 +121,38 @@ public sealed class FaceGenerator
         var open = 0.5f + 0.5f * val;
         foreach (var s in new[] { -1f, 1f })
         {
+            using var part = NewDisposeScope();
             var ex = es * s;
             var white = Ellipse(u, vv, ex, eyeH, eyeSize, eyeSize * 0.62f * open, edge);
             Paint(canvas, Colour(n, 0.97, 0.97, 0.95), white);
             Paint(canvas, C(i => id[i].Iris), Ellipse(u, vv, ex, eyeH, eyeSize * 0.5f, eyeSize * 0.5f, edge) * white);
             Paint(canvas, Colour(n, 0.05, 0.05, 0.05), Ellipse(u, vv, ex, eyeH, eyeSize * 0.22f, eyeSize * 0.22f, edge) * white);
         }
-        // nose: shaded triangle and nostrils
-        var noseTop = eyeH + 0.06f;
-        var noseLen = P(i => id[i].NoseLength);
-        var nw = P(i => id[i].NoseWidth);
-        var noseBottom = noseTop + noseLen;
-        var t = ((vv - noseTop) / noseLen).clamp(0, 1);
-        var tri = Fn.sigmoid((nw * (0.3f + 0.7f * t) - u.abs()) / edge) * Fn.sigmoid((vv - noseTop) / edge) * Fn.sigmoid((noseBottom - vv) / edge);
-        Paint(canvas, skin * 0.8f, tri * 0.6f);
-        foreach (var s in new[] { -1f, 1f })
-            Paint(canvas, skin * 0.45f, Ellipse(u, vv, nw * (0.5f * s), noseBottom - 0.01f, nw * 0.3f, P(_ => 0.022), edge));
-        // mouth: a lip band along a parabola whose corners rise with valence
-        var curv = 2 * val - 1;
-        var mw = P(i => id[i].MouthWidth) * (1 + 0.15f * curv);
-        var r = u / mw;
-        var centre = P(i => id[i].MouthHeight) - curv * 0.13f * (r.square() - 0.33f);
-        var ends = Fn.sigmoid((1 - r.abs()) * mw / edge);
-        var lipColour = skin * 0.35f + Colour(n, 0.7, 0.22, 0.22) * 0.65f;
-        Paint(canvas, lipColour, Fn.sigmoid((0.04f + 0.01f * curv.abs() - (vv - centre).abs()) / edge) * ends);
-        Paint(canvas, Colour(n, 0.25, 0.08, 0.08), Fn.sigmoid((0.012f - (vv - centre).abs()) / edge) * ends);
+        using (NewDisposeScope())
+        {
+            // nose: shaded triangle and nostrils
+            var noseTop = eyeH + 0.06f;
+            var noseLen = P(i => id[i].NoseLength);
+            var nw = P(i => id[i].NoseWidth);
+            var noseBottom = noseTop + noseLen;
+            var t = ((vv - noseTop) / noseLen).clamp(0, 1);
+            var tri = Fn.sigmoid((nw * (0.3f + 0.7f * t) - u.abs()) / edge) * Fn.sigmoid((vv - noseTop) / edge) * Fn.sigmoid((noseBottom - vv) / edge);
+            Paint(canvas, skin * 0.8f, tri * 0.6f);
+            foreach (var s in new[] { -1f, 1f })
+                Paint(canvas, skin * 0.45f, Ellipse(u, vv, nw * (0.5f * s), noseBottom - 0.01f, nw * 0.3f, P(_ => 0.022), edge));
+        }
+        using (NewDisposeScope())
+        {
+            // mouth: a lip band along a parabola whose corners rise with valence
+            var curv = 2 * val - 1;
+            var mw = P(i => id[i].MouthWidth) * (1 + 0.15f * curv);
+            var r = u / mw;
+            var centre = P(i => id[i].MouthHeight) - curv * 0.13f * (r.square() - 0.33f);
+            var ends = Fn.sigmoid((1 - r.abs()) * mw / edge);
+            var lipColour = skin * 0.35f + Colour(n, 0.7, 0.22, 0.22) * 0.65f;
+            Paint(canvas, lipColour, Fn.sigmoid((0.04f + 0.01f * curv.abs() - (vv - centre).abs()) / edge) * ends);
+            Paint(canvas, Colour(n, 0.25, 0.08, 0.08), Fn.sigmoid((0.012f - (vv - centre).abs()) / edge) * ends);
+        }
 
         if (occlusion != FaceOcclusion.None)
         {

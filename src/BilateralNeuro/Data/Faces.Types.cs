@@ -9,7 +9,25 @@ namespace BilateralNeuro.Data;
 public sealed record FaceIdentity(
     int Id, double FaceWidth, double FaceHeight, double Jaw, double EyeSpacing, double EyeHeight, double EyeSize,
     double NoseLength, double NoseWidth, double MouthHeight, double MouthWidth,
-    double[] Skin, double[] Hair, double HairLength, double Hairline, double[] Iris);
+    double[] Skin, double[] Hair, double HairLength, double Hairline, double[] Iris)
+{
+    /// <summary>
+    /// The average face of <paramref name="identities"/>: every shape parameter and colour averaged (the procedural
+    /// counterpart of the lab's averaged photograph, <c>bm_ave_*.jpg</c> in JyBmegan/SE-AlexNet's <c>0_InputImages/Full</c>).
+    /// </summary>
+    /// <param name="identities">At least one identity.</param>
+    /// <param name="id">Id given to the average.</param>
+    public static FaceIdentity Average(IReadOnlyList<FaceIdentity> identities, int id = -1)
+    {
+        ArgumentNullException.ThrowIfNull(identities);
+        if (identities.Count == 0) throw new ArgumentException("FaceIdentity.Average: no identities to average.", nameof(identities));
+        double M(Func<FaceIdentity, double> f) => identities.Average(f);
+        double[] V(Func<FaceIdentity, double[]> f) => Enumerable.Range(0, 3).Select(c => identities.Average(i => f(i)[c])).ToArray();
+        return new FaceIdentity(id, M(i => i.FaceWidth), M(i => i.FaceHeight), M(i => i.Jaw), M(i => i.EyeSpacing), M(i => i.EyeHeight),
+            M(i => i.EyeSize), M(i => i.NoseLength), M(i => i.NoseWidth), M(i => i.MouthHeight), M(i => i.MouthWidth),
+            V(i => i.Skin), V(i => i.Hair), M(i => i.HairLength), M(i => i.Hairline), V(i => i.Iris));
+    }
+}
 
 /// <summary>Nuisance of one image: position, scale, lighting, background and noise.</summary>
 /// <param name="Dx">Horizontal offset in image units ([-1, 1] spans the image).</param>

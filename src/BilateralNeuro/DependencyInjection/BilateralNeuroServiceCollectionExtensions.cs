@@ -45,6 +45,7 @@ public static class BilateralNeuroServiceCollectionExtensions
         services.AddValidated<FaceGeneratorOptions, FaceGeneratorOptionsValidator>(section);
         // Analysis
         services.AddValidated<PsychometricCurveOptions, PsychometricCurveOptionsValidator>(section);
+        services.AddValidated<LinearProbeOptions, LinearProbeOptionsValidator>(section);
         // Paper modules
         services.AddValidated<HemisphereOptions, HemisphereOptionsValidator>(section);
         services.AddValidated<BilateralOptions, BilateralOptionsValidator>(section);

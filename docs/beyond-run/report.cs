@@ -64,6 +64,13 @@ void PrintFamily(string title, List<(string Candidate, string Reference, PairedC
     Console.WriteLine();
 }
 
+string Coherence(string name)
+{
+    var g = Metric(name, "phase coherence", 1).Values.ToList();
+    var sp = Metric(name, "spatial phase coherence", 1).Values.ToList();
+    return g.Count == 0 ? "" : $"{Ci(g, "0.000")} / {Ci(sp, "0.000")}";
+}
+
 string Ci(IReadOnlyList<double> v, string format)
 {
     var m = Statistics.MeanCi(v);
@@ -76,14 +83,14 @@ Console.WriteLine($"### Every row (docs/beyond-run/{limit})");
 Console.WriteLine();
 Console.WriteLine("Means over seeds with 95 % t CIs (percent).");
 Console.WriteLine();
-Console.WriteLine("| variant | seeds | parameters | fine acc % | coarse acc % | validation fine % |");
-Console.WriteLine("|---|---|---|---|---|---|");
+Console.WriteLine("| variant | seeds | parameters | fine acc % | coarse acc % | validation fine % | phase coherence global / spatial |");
+Console.WriteLine("|---|---|---|---|---|---|---|");
 foreach (var (name, byseed) in rows)
 {
     var fine = Metric(name, "fine accuracy").Values.ToList();
     var coarse = Metric(name, "coarse accuracy").Values.ToList();
     var val = Metric(name, "validation fine accuracy").Values.ToList();
-    Console.WriteLine($"| {name} | {Seeds(byseed.Keys)} | {byseed.Values.First()["parameters"].ToString("N0", ic)} | {Ci(fine, "0.00")} | {Ci(coarse, "0.00")} | {(val.Count > 0 ? Ci(val, "0.00") : "-")} |");
+    Console.WriteLine($"| {name} | {Seeds(byseed.Keys)} | {byseed.Values.First()["parameters"].ToString("N0", ic)} | {Ci(fine, "0.00")} | {Ci(coarse, "0.00")} | {(val.Count > 0 ? Ci(val, "0.00") : "-")} | {Coherence(name)} |");
 }
 Console.WriteLine();
 

@@ -95,8 +95,10 @@ public sealed class BeyondExperiment
         var t = variant.Split('+').ToHashSet();
         var o = options;
         var right = t.Contains("selfsup") ? HemisphereObjective.Reconstruct() : t.Contains("contrastive") ? HemisphereObjective.Contrast() : null;
+        bool labelFree = t.Contains("labelfree");
+        if (labelFree) right ??= HemisphereObjective.Reconstruct();
         StagedHemisphereBuilder Objective(StagedHemisphereBuilder h, LabelLevel level, bool isRight) =>
-            (isRight && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
+            ((isRight || labelFree) && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
         int steps = t.Contains("t1") ? 1 : o.Lattice.Steps;
         StagedHemisphereBuilder Lattice(StagedHemisphereBuilder h, (double B, double D, double T) p) =>
             h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(steps).InputPool(2).Pressure(p.B, p.D, p.T), features: 64);
@@ -196,6 +198,9 @@ public sealed class BeyondExperiment
                         metrics[$"{side} layers"] = size.Depth;
                         metrics[$"{side} steps"] = size.Time;
                     }
+                if (options.ProbeFeatures || variant.Split('+').Contains("labelfree"))
+                    foreach (var (key, acc) in HemisphereProbe.Accuracies(net, protocol, trainSplit, test))
+                        metrics[key] = acc;
                 var coherence = protocol.Coherence(net, test);
                 if (coherence is { } c)
                 {
@@ -213,7 +218,7 @@ public sealed class BeyondExperiment
         }
         var summary = table.Summarize().Select(s => new BeyondSummaryRow(s.Model, descriptions[s.Model], (long)s.Metrics["parameters"].Mean,
             s.Metrics["fine accuracy"], s.Metrics["coarse accuracy"], s.Metrics["train seconds"],
-            s.Metrics.Where(kv => kv.Key.StartsWith("left ") || kv.Key.StartsWith("right ") || kv.Key.StartsWith("left pressure") || kv.Key.EndsWith("phase coherence")).ToDictionary(kv => kv.Key, kv => kv.Value.Mean), s.Seeds.Count)
+            s.Metrics.Where(kv => kv.Key.StartsWith("left ") || kv.Key.StartsWith("right ") ||  kv.Key.EndsWith("phase coherence")).ToDictionary(kv => kv.Key, kv => kv.Value.Mean), s.Seeds.Count)
             { Validation = s.Metrics["validation fine accuracy"] }).ToList();
         var bestRow = summary.MaxBy(r => r.Validation.Mean)!;
         var b = options.Training.Bilateral;

@@ -26,7 +26,8 @@ public sealed class BeyondExperimentOptions
     /// pressures, budget 2, split learned), <c>fixedsplit</c> (the same budget with the split fixed at 0.5: its
     /// control), <c>equalpressure</c> (both lattices at the mean pressure, no budget), <c>swapped</c> (left gets the
     /// right's pressures and vice versa), <c>t1</c> (one step: the same architecture run feed-forward, the control of
-    /// recurrence). E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
+    /// recurrence). <c>labelfree</c>: both hemispheres self-supervised (reconstruction, or contrastive with
+    /// <c>contrastive</c>); see <see cref="ProbeFeatures"/>. E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
     /// </summary>
     public List<string> Variants { get; set; } = ["paper", "asymmetric", "callosal", "lattice", "selfsup"];
     /// <summary>Channel multiplier of the ResNet-9 hemispheres (bilateral quick preset: 0.125).</summary>
@@ -62,6 +63,12 @@ public sealed class BeyondExperimentOptions
     /// hemispheres' global phases, PLV 0.99, while 1 000 overshoots).
     /// </summary>
     public double PhaseCoupling { get; set; } = 100;
+    /// <summary>
+    /// Fit a ridge probe from each hemisphere's features to every label level (training split → test set) and report
+    /// <c>"{left|right} probe {level}"</c> accuracies (<see cref="Beyond.Training.HemisphereProbe"/>); always done for
+    /// <c>labelfree</c> rows.
+    /// </summary>
+    public bool ProbeFeatures { get; set; }
     /// <summary>Head dropout (paper: 0.6).</summary>
     public double Dropout { get; set; } = 0.6;
     /// <summary>Training settings.</summary>
@@ -81,7 +88,7 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
 {
     /// <summary>Known extension tokens of a variant.</summary>
     public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled", "frozenphase",
-        "budget", "fixedsplit", "equalpressure", "swapped", "t1"];
+        "budget", "fixedsplit", "equalpressure", "swapped", "t1", "labelfree"];
 
     /// <summary>Tokens that modify <c>lattice</c> (at most one pressure modifier per variant, <c>t1</c> combines).</summary>
     public static readonly IReadOnlyList<string> LatticeModifiers = ["budget", "fixedsplit", "equalpressure", "swapped"];

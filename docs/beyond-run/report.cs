@@ -52,6 +52,12 @@ void PrintFamily(string title, List<(string Candidate, string Reference, PairedC
 {
     Console.WriteLine($"### {title}");
     Console.WriteLine();
+    if (family.Count == 0)
+    {
+        Console.WriteLine("No pair of these rows has two or more common seeds in the results files yet (rows not run).");
+        Console.WriteLine();
+        return;
+    }
     Console.WriteLine($"Paired {metric} difference (points, candidate − reference, matched by seed); 95 % t CI and percentile-bootstrap CI (10,000 resamples, seed 0); exact two-sided sign test; paired t test; Holm across the {family.Count} rows of this table (t-test p).");
     Console.WriteLine();
     Console.WriteLine("| candidate | reference | seeds | mean diff | 95 % t CI | bootstrap CI | wins/losses | sign p | t p | Holm p |");

@@ -87,6 +87,9 @@ partial class Program
         usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,sync,coupled,frozenphase,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
                       [--epochs N] [--recalibration BATCHES] [--train-limit N|all] [--test-limit N|all] [--link-mode add|concatproject|gated|attention]
                       [--phase-coupling KAPPA (coupled; default 100)]
+          lattice modifiers: lattice+budget (learned split of one shared budget), lattice+fixedsplit (its control),
+          lattice+equalpressure, lattice+swapped, lattice+t1 (one step); labelfree (both hemispheres self-supervised, with
+          a ridge probe of each hemisphere's features per label level)
                       [--data-dir DIR] [--device auto|cpu|cuda[:n]] [--out DIR]
           default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse), bilateral quick scale (width 0.125, 3 epochs,
           60 cached head epochs, 2 seeds, 2500 training / 1000 test images), variants paper, asymmetric, callosal, lattice, selfsup

@@ -32,6 +32,7 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
     private readonly StagedHemisphere left, right;
     private readonly ModuleList<CallosalLink> links;
     private readonly BilateralHead head;
+    private readonly SharedResourceBudget? budget;
     private double phaseCoupling;
 
     /// <summary>Starts the fluent builder (<see cref="BeyondBuilder"/>), which validates everything once at <see cref="BeyondBuilder.Build"/>.</summary>
@@ -44,7 +45,9 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
     /// <param name="links">Callosal links.</param>
     /// <param name="head">The heads.</param>
     /// <param name="phaseCoupling">Callosal phase coupling κ (see <see cref="PhaseCoupling"/>).</param>
-    public AsymmetricBilateralNetwork(StagedHemisphere left, StagedHemisphere right, IEnumerable<CallosalLink> links, BilateralHead head, double phaseCoupling = 0)
+    /// <param name="budget">A resource budget shared by two lattice hemispheres (see <see cref="Budget"/>), or null.</param>
+    public AsymmetricBilateralNetwork(StagedHemisphere left, StagedHemisphere right, IEnumerable<CallosalLink> links, BilateralHead head, double phaseCoupling = 0,
+        SharedResourceBudget? budget = null)
         : base(nameof(AsymmetricBilateralNetwork))
     {
         this.left = left ?? throw new ArgumentNullException(nameof(left));
@@ -63,6 +66,9 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
                 problems.Add($"link {i} ({list[i].Spec}) maps {list[i].SourceChannels}->{list[i].TargetChannels} channels but the stages have {src.StageChannels[list[i].Spec.SourceStage]}->{dst.StageChannels[list[i].Spec.TargetStage]}.");
         }
         if (problems.Count > 0) throw new ArgumentException("AsymmetricBilateralNetwork: " + string.Join(" ", problems), nameof(links));
+        if (budget is not null && (left is not LatticeHemisphere || right is not LatticeHemisphere))
+            throw new ArgumentException($"AsymmetricBilateralNetwork: a shared resource budget needs two lattice hemispheres (got {left.Description} and {right.Description}).", nameof(budget));
+        this.budget = budget;
         this.links = new ModuleList<CallosalLink>(list);
         RegisterComponents();
     }
@@ -75,6 +81,11 @@ public sealed class AsymmetricBilateralNetwork : nn.Module<Tensor, Dictionary<st
     public IReadOnlyList<CallosalLink> Links => links.ToList();
     /// <summary>The heads.</summary>
     public BilateralHead Head => head;
+    /// <summary>
+    /// The resource budget shared by the two lattice hemispheres (registered as <c>budget</c>, parameter
+    /// <c>budget.split_logit</c>), or null when each hemisphere pays its own penalty.
+    /// </summary>
+    public SharedResourceBudget? Budget => budget;
     /// <summary>
     /// Callosal phase coupling κ ≥ 0: when positive (both hemispheres synchronised), the two hemispheres' oscillators
     /// run in lockstep, each pulled toward the other's amplitude-weighted mean phase with strength κ

@@ -15,6 +15,7 @@ public sealed class BeyondBuilder
     private StagedHemisphereBuilder? leftBuilder, rightBuilder;
     private readonly List<CallosalLinkSpec> links = [];
     private double phaseCoupling;
+    private SharedBudgetOptions? budget;
 
     /// <summary>Configures the left hemisphere.</summary>
     public BeyondBuilder Left(Func<StagedHemisphereBuilder, StagedHemisphereBuilder> configure) { leftBuilder = configure(new StagedHemisphereBuilder()); return this; }
@@ -34,6 +35,21 @@ public sealed class BeyondBuilder
     /// Both hemispheres must call <c>Synchronize(...)</c>.
     /// </summary>
     public BeyondBuilder PhaseCoupling(double kappa) { phaseCoupling = kappa; return this; }
+
+    /// <summary>
+    /// One resource budget shared by the two lattice hemispheres: the budget is fixed, the split σ (the left
+    /// hemisphere's share of the pressure) is trained unless <paramref name="learned"/> is false (the fixed-split
+    /// control). See <see cref="SharedResourceBudget"/>. Both hemispheres must be <c>Lattice(...)</c>.
+    /// </summary>
+    /// <param name="budget">Total pressure multiplier B (2 = each hemisphere its own penalty at an equal split).</param>
+    /// <param name="temperature">Temperature τ of the split's entropy term (cost units).</param>
+    /// <param name="learned">Whether the split is trained.</param>
+    /// <param name="initialLeftShare">Initial (or, if not learned, fixed) left share σ₀.</param>
+    public BeyondBuilder SharedBudget(double budget = 2.0, double temperature = 0.1, bool learned = true, double initialLeftShare = 0.5) =>
+        SharedBudget(new SharedBudgetOptions { Budget = budget, Temperature = temperature, Learned = learned, InitialLeftShare = initialLeftShare });
+
+    /// <summary>One resource budget shared by the two lattice hemispheres, from options (see <see cref="SharedResourceBudget"/>).</summary>
+    public BeyondBuilder SharedBudget(SharedBudgetOptions options) { budget = options ?? throw new ArgumentNullException(nameof(options)); return this; }
 
     /// <summary>Sets the fine and coarse heads and optionally the dropout.</summary>
     public BeyondBuilder Heads(int fine, int coarse, double? dropout = null)
@@ -64,6 +80,13 @@ public sealed class BeyondBuilder
         if (!double.IsFinite(phaseCoupling) || phaseCoupling < 0) errors.Add($"PhaseCoupling: kappa must be a finite number >= 0 (got {phaseCoupling}).");
         else if (phaseCoupling > 0 && !(leftBuilder?.IsSynchronized == true && rightBuilder?.IsSynchronized == true))
             errors.Add("PhaseCoupling: both hemispheres must be synchronised; call Synchronize(...) on the left and on the right.");
+        if (budget is not null)
+        {
+            errors.AddRange(OptionsValidation.Failures(new SharedBudgetOptionsValidator().Validate(null, budget)));
+            foreach (var side in new[] { ("Left", leftBuilder), ("Right", rightBuilder) })
+                if (side.Item2 is { } b && b.Architecture != Backbones.BackboneKind.Lattice)
+                    errors.Add($"SharedBudget: the {side.Item1.ToLowerInvariant()} hemisphere must be a lattice (Lattice(...)) to share a resource budget (got {b.Architecture?.ToString() ?? "none"}).");
+        }
         if (errors.Count > 0) throw new OptionsValidationException(nameof(AsymmetricBilateralNetwork), typeof(BilateralOptions), errors);
         var left = leftBuilder!.BuildUnchecked(1);
         var right = rightBuilder!.BuildUnchecked(2);
@@ -80,6 +103,6 @@ public sealed class BeyondBuilder
             return new CallosalLink(s, src.StageChannels[s.SourceStage], dst.StageChannels[s.TargetStage]);
         }).ToList();
         var head = new BilateralHead(left.FeatureSize, right.FeatureSize, options.Heads, options.Dropout, options.Gated);
-        return new AsymmetricBilateralNetwork(left, right, modules, head, phaseCoupling);
+        return new AsymmetricBilateralNetwork(left, right, modules, head, phaseCoupling, budget is null ? null : new SharedResourceBudget(budget));
     }
 }

@@ -57,6 +57,7 @@ public static class BilateralNeuroServiceCollectionExtensions
         services.AddValidated<ResourceTrainerOptions, ResourceTrainerOptionsValidator>(section);
         services.AddValidated<FaceAttentionOptions, FaceAttentionOptionsValidator>(section);
         services.AddValidated<PhaseSyncOptions, PhaseSyncOptionsValidator>(section);
+        services.AddValidated<SharedBudgetOptions, SharedBudgetOptionsValidator>(section);
         services.AddValidated<BeyondTrainingOptions, BeyondTrainingOptionsValidator>(section);
         // Experiments
         services.AddValidated<BilateralExperimentOptions, BilateralExperimentOptionsValidator>(section);

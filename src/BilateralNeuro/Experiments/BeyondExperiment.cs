@@ -95,10 +95,16 @@ public sealed class BeyondExperiment
         var t = variant.Split('+').ToHashSet();
         var o = options;
         var right = t.Contains("selfsup") ? HemisphereObjective.Reconstruct() : t.Contains("contrastive") ? HemisphereObjective.Contrast() : null;
+        bool labelFree = t.Contains("labelfree");
+        if (labelFree) right ??= HemisphereObjective.Reconstruct();
         StagedHemisphereBuilder Objective(StagedHemisphereBuilder h, LabelLevel level, bool isRight) =>
-            (isRight && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
+            ((isRight || labelFree) && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
+        int steps = t.Contains("t1") ? 1 : o.Lattice.Steps;
         StagedHemisphereBuilder Lattice(StagedHemisphereBuilder h, (double B, double D, double T) p) =>
-            h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(o.Lattice.Steps).InputPool(2).Pressure(p.B, p.D, p.T), features: 64);
+            h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(steps).InputPool(2).Pressure(p.B, p.D, p.T), features: 64);
+        var mean = ((o.LeftPressure.Breadth + o.RightPressure.Breadth) / 2, (o.LeftPressure.Depth + o.RightPressure.Depth) / 2, (o.LeftPressure.Time + o.RightPressure.Time) / 2);
+        bool shared = t.Contains("budget") || t.Contains("fixedsplit") || t.Contains("equalpressure");
+        var (leftPressure, rightPressure) = shared ? (mean, mean) : t.Contains("swapped") ? (o.RightPressure, o.LeftPressure) : (o.LeftPressure, o.RightPressure);
         bool coupled = t.Contains("coupled"), frozen = t.Contains("frozenphase"), sync = coupled || frozen || t.Contains("sync");
         StagedHemisphereBuilder Sync(StagedHemisphereBuilder h, int stage) =>
             sync ? h.Synchronize(stage, o.Sync.Steps, o.Sync.KernelSize, o.Sync.MixKernel, stepSize: frozen ? 0 : null) : h;
@@ -113,8 +119,10 @@ public sealed class BeyondExperiment
         }
         else if (t.Contains("lattice"))
         {
-            b.Left(h => Objective(Lattice(h, o.LeftPressure), LabelLevel.Fine, false))
-             .Right(h => Objective(Lattice(h, o.RightPressure), LabelLevel.Coarse, true));
+            b.Left(h => Objective(Lattice(h, leftPressure), LabelLevel.Fine, false))
+             .Right(h => Objective(Lattice(h, rightPressure), LabelLevel.Coarse, true));
+            if (t.Contains("budget") || t.Contains("fixedsplit"))
+                b.SharedBudget(new SharedBudgetOptions { Budget = 2, Temperature = o.BudgetTemperature, Learned = t.Contains("budget"), LearningRate = o.BudgetLearningRate });
         }
         else
         {
@@ -178,6 +186,11 @@ public sealed class BeyondExperiment
                     ["train seconds"] = r.TotalSeconds,
                     ["stage-1 seconds"] = r.Stage1Seconds,
                 };
+                if (r.BudgetSplit.Count > 0)
+                {
+                    metrics["left pressure share"] = r.BudgetSplit[Math.Min(r.BestEpoch, r.BudgetSplit.Count - 1)];
+                    metrics["left pressure share final"] = r.BudgetSplit[^1];
+                }
                 foreach (var (side, size) in new[] { ("left", r.LeftResources), ("right", r.RightResources) })
                     if (size is not null)
                     {
@@ -185,6 +198,9 @@ public sealed class BeyondExperiment
                         metrics[$"{side} layers"] = size.Depth;
                         metrics[$"{side} steps"] = size.Time;
                     }
+                if (options.ProbeFeatures || variant.Split('+').Contains("labelfree"))
+                    foreach (var (key, acc) in HemisphereProbe.Accuracies(net, protocol, trainSplit, test))
+                        metrics[key] = acc;
                 var coherence = protocol.Coherence(net, test);
                 if (coherence is { } c)
                 {
@@ -202,7 +218,7 @@ public sealed class BeyondExperiment
         }
         var summary = table.Summarize().Select(s => new BeyondSummaryRow(s.Model, descriptions[s.Model], (long)s.Metrics["parameters"].Mean,
             s.Metrics["fine accuracy"], s.Metrics["coarse accuracy"], s.Metrics["train seconds"],
-            s.Metrics.Where(kv => kv.Key.StartsWith("left ") || kv.Key.StartsWith("right ") || kv.Key.EndsWith("phase coherence")).ToDictionary(kv => kv.Key, kv => kv.Value.Mean), s.Seeds.Count)
+            s.Metrics.Where(kv => kv.Key.StartsWith("left ") || kv.Key.StartsWith("right ") ||  kv.Key.EndsWith("phase coherence")).ToDictionary(kv => kv.Key, kv => kv.Value.Mean), s.Seeds.Count)
             { Validation = s.Metrics["validation fine accuracy"] }).ToList();
         var bestRow = summary.MaxBy(r => r.Validation.Mean)!;
         var b = options.Training.Bilateral;

@@ -21,7 +21,13 @@ public sealed class BeyondExperimentOptions
     /// trained by a contrastive loss), <c>sync</c> (both hemispheres synchronised by Kuramoto oscillators after a stage,
     /// no phase coupling), <c>coupled</c> (synchronised hemispheres with the callosal phase coupling
     /// <see cref="PhaseCoupling"/>; implies <c>sync</c>), <c>frozenphase</c> (the control of <c>sync</c>: the same blocks
-    /// with η = 0, so the phases stay at their random initial pattern). E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
+    /// with η = 0, so the phases stay at their random initial pattern). Modifiers of <c>lattice</c> (resource-allocation
+    /// controls): <c>budget</c> (one <see cref="SharedResourceBudget"/> for both lattices at the mean of the two
+    /// pressures, budget 2, split learned), <c>fixedsplit</c> (the same budget with the split fixed at 0.5: its
+    /// control), <c>equalpressure</c> (both lattices at the mean pressure, no budget), <c>swapped</c> (left gets the
+    /// right's pressures and vice versa), <c>t1</c> (one step: the same architecture run feed-forward, the control of
+    /// recurrence). <c>labelfree</c>: both hemispheres self-supervised (reconstruction, or contrastive with
+    /// <c>contrastive</c>); see <see cref="ProbeFeatures"/>. E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
     /// </summary>
     public List<string> Variants { get; set; } = ["paper", "asymmetric", "callosal", "lattice", "selfsup"];
     /// <summary>Channel multiplier of the ResNet-9 hemispheres (bilateral quick preset: 0.125).</summary>
@@ -41,6 +47,10 @@ public sealed class BeyondExperimentOptions
     public (double Breadth, double Depth, double Time) LeftPressure { get; set; } = (3e-3, 1e-2, 1e-3);
     /// <summary>Resource pressures of the right (coarse) lattice: the resource experiments' moderate breadth/depth and their occlusion run's time pressure.</summary>
     public (double Breadth, double Depth, double Time) RightPressure { get; set; } = (3e-2, 1e-1, 6.5e-2);
+    /// <summary>Temperature τ of the <c>budget</c> split's entropy term (see <see cref="SharedBudgetOptions.Temperature"/>).</summary>
+    public double BudgetTemperature { get; set; } = 0.5;
+    /// <summary>Learning rate of the <c>budget</c> split (its own Adam group).</summary>
+    public double BudgetLearningRate { get; set; } = 0.05;
     /// <summary>
     /// Kuramoto block of <c>sync</c>/<c>coupled</c> in each hemisphere: after stage 1 of the ResNet-9 (32 channels at 1/4
     /// resolution at width 0.125) or of the narrow ResNet-18 and after stage 0 of the wide-shallow net (<c>asymmetric</c>);
@@ -53,6 +63,12 @@ public sealed class BeyondExperimentOptions
     /// hemispheres' global phases, PLV 0.99, while 1 000 overshoots).
     /// </summary>
     public double PhaseCoupling { get; set; } = 100;
+    /// <summary>
+    /// Fit a ridge probe from each hemisphere's features to every label level (training split → test set) and report
+    /// <c>"{left|right} probe {level}"</c> accuracies (<see cref="Beyond.Training.HemisphereProbe"/>); always done for
+    /// <c>labelfree</c> rows.
+    /// </summary>
+    public bool ProbeFeatures { get; set; }
     /// <summary>Head dropout (paper: 0.6).</summary>
     public double Dropout { get; set; } = 0.6;
     /// <summary>Training settings.</summary>
@@ -71,7 +87,11 @@ public sealed class BeyondExperimentOptions
 public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondExperimentOptions>
 {
     /// <summary>Known extension tokens of a variant.</summary>
-    public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled", "frozenphase"];
+    public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled", "frozenphase",
+        "budget", "fixedsplit", "equalpressure", "swapped", "t1", "labelfree"];
+
+    /// <summary>Tokens that modify <c>lattice</c> (at most one pressure modifier per variant, <c>t1</c> combines).</summary>
+    public static readonly IReadOnlyList<string> LatticeModifiers = ["budget", "fixedsplit", "equalpressure", "swapped"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, BeyondExperimentOptions o)
@@ -89,6 +109,9 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
                 if (t.Contains("selfsup") && t.Contains("contrastive")) e.AddError($"Variants: '{v}': choose one self-supervised objective.");
                 if (t.Contains("lattice") && (t.Contains("sync") || t.Contains("coupled"))) e.AddError($"Variants: '{v}': lattice hemispheres cannot be synchronised.");
                 if (t.Contains("frozenphase") && (t.Contains("sync") || t.Contains("coupled") || t.Contains("lattice"))) e.AddError($"Variants: '{v}': frozenphase is the unsynchronised control of sync; it cannot be combined with sync, coupled or lattice.");
+                foreach (var m in LatticeModifiers.Append("t1").Where(m => t.Contains(m) && !t.Contains("lattice")))
+                    e.AddError($"Variants: '{v}': '{m}' modifies the lattice hemispheres; write lattice+{m}.");
+                if (t.Count(LatticeModifiers.Contains) > 1) e.AddError($"Variants: '{v}': choose one of {string.Join(", ", LatticeModifiers)}.");
                 if (t.Contains("coupled") && t.Contains("callosal")) e.AddError($"Variants: '{v}': the callosal links would deadlock with lockstep oscillators (a link leaves a synchronised stage); use sync+callosal.");
             }
         if (o.Variants is not null && o.Variants.Distinct().Count() != o.Variants.Count) e.AddError("Variants: variants must be distinct.");
@@ -99,6 +122,8 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
         if (o.Sync.Steps < 1 || o.Sync.KernelSize < 1 || o.Sync.KernelSize % 2 == 0 || o.Sync.MixKernel < 1 || o.Sync.MixKernel % 2 == 0)
             e.AddError($"Sync: steps must be positive and kernel sizes positive odd numbers (got {o.Sync}).");
         if (!double.IsFinite(o.PhaseCoupling) || o.PhaseCoupling <= 0) e.AddError($"PhaseCoupling must be a positive finite number (got {o.PhaseCoupling}).");
+        if (!double.IsFinite(o.BudgetTemperature) || o.BudgetTemperature <= 0) e.AddError($"BudgetTemperature must be a positive finite number (got {o.BudgetTemperature}).");
+        if (!double.IsFinite(o.BudgetLearningRate) || o.BudgetLearningRate <= 0) e.AddError($"BudgetLearningRate must be a positive finite number (got {o.BudgetLearningRate}).");
         if (!(o.Dropout >= 0 && o.Dropout < 1)) e.AddError($"Dropout must lie in [0, 1) (got {o.Dropout}).");
         if (o.Seeds is null || o.Seeds.Count == 0) e.AddError("Seeds: at least one seed is required.");
         else if (o.Seeds.Distinct().Count() != o.Seeds.Count) e.AddError("Seeds: seeds must be distinct.");

@@ -24,6 +24,11 @@ public sealed class ResourceExperimentOptions
     public int BatchSize { get; set; } = 64;
     /// <summary>Seed of data order, occluders and initialisation.</summary>
     public int Seed { get; set; } = 1;
+    /// <summary>
+    /// Seeds of a multi-seed run (<see cref="ResourceSeedSweep"/>): each seed redraws the data subset, the occluders and
+    /// the initialisation, and every statistic is summarised across seeds (quick: 3 seeds, full: 5).
+    /// </summary>
+    public List<int> Seeds { get; set; } = [1, 2, 3];
     /// <summary>The lattice window (layers, channels, steps, connections, time mode); pressures are set per run.</summary>
     public LatticeOptions Lattice { get; set; } = new() { MaxLayers = 4, MaxChannels = 12, MaxSteps = 4, InputPool = 2, PoolEvery = 1, Cost = new() { ActiveThreshold = 0.05 } };
     /// <summary>Training of every run.</summary>
@@ -68,6 +73,7 @@ public sealed class ResourceExperimentOptions
             Grid = grid.ToList(),
             Classes = [2, 3, 4, 6, 8, 10],
             Clutter = [0, 2, 4],
+            Seeds = [1, 2, 3, 4, 5],
         };
     }
 }

@@ -104,4 +104,19 @@ public sealed class BeyondExperimentTests : IDisposable
     {
         public void Report(BilateralNeuro.Training.TrainingProgress value) => onReport();
     }
+
+    [Fact]
+    public void Labelfree_row_reports_a_probe_per_hemisphere_and_level()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var data = SyntheticHierarchy.Create(96, seed: 3);
+        using var test = SyntheticHierarchy.Create(48, seed: 4);
+        var options = Tiny("labelfree");
+        options.Training.Bilateral.Stage2.Epochs = 1;
+        var r = new BeyondExperiment(options).Run(data, test);
+        var m = r.Table.Rows.Single().Metrics;
+        m.Should().ContainKeys("left probe fine", "right probe fine", "left probe coarse", "right probe coarse");
+        m.Where(kv => kv.Key.Contains(" probe ")).Should().OnlyContain(kv => kv.Value >= 0 && kv.Value <= 1);
+        r.Summary.Single().Extra.Should().ContainKey("left probe fine");
+    }
 }

@@ -35,6 +35,13 @@ public sealed record BeyondEpoch(int Epoch, double LeftLoss, double RightLoss, d
 public sealed record BeyondResult(IReadOnlyList<BeyondEpoch> Stage1, int BestEpoch, TrainingResult Stage2,
     double Stage1Seconds, double CacheSeconds, ResourceReport? LeftResources, ResourceReport? RightResources)
 {
+    /// <summary>
+    /// With a <see cref="SharedResourceBudget"/>: the left hemisphere's pressure share σ before training (index 0) and
+    /// after each stage-1 epoch; empty otherwise. The weights kept are those of <see cref="BestEpoch"/>, whose share is
+    /// <c>BudgetSplit[BestEpoch]</c>.
+    /// </summary>
+    public IReadOnlyList<double> BudgetSplit { get; init; } = [];
+
     /// <summary>Total training wall time (stage 1, cache, stage 2).</summary>
     public double TotalSeconds => Stage1Seconds + CacheSeconds + Stage2.Elapsed.TotalSeconds;
 }
@@ -101,7 +108,7 @@ public sealed class BeyondProtocol
                 throw new ArgumentException($"BeyondProtocol: a hemisphere specialises in '{level.Key()}' but the data '{train.Name}' has [{string.Join(", ", train.Labels.Keys)}].", nameof(train));
         network.to(Device);
         var clock = Stopwatch.StartNew();
-        var (history, best) = Stage1(network, train, validation, cancellationToken, progress);
+        var (history, best, split) = Stage1(network, train, validation, cancellationToken, progress);
         double stage1Seconds = clock.Elapsed.TotalSeconds;
 
         network.FreezeHemispheres();
@@ -117,12 +124,12 @@ public sealed class BeyondProtocol
             var last = stage2.History[^1];
             progress?.Report(new TrainingProgress(B.Stage1.Epochs, B.Stage1.Epochs, 1, 1, last.TrainLoss, stage2.BestValidation.GetValueOrDefault("fine/accuracy", double.NaN), last));
         }
-        return new BeyondResult(history, best, stage2, stage1Seconds, cacheSeconds, leftSize, rightSize);
+        return new BeyondResult(history, best, stage2, stage1Seconds, cacheSeconds, leftSize, rightSize) { BudgetSplit = split };
     }
 
     private static (Tensor, Tensor) Pair((HemisphereReadout L, HemisphereReadout R) r) => (r.L.Features, r.R.Features);
 
-    private (List<BeyondEpoch>, int) Stage1(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken token,
+    private (List<BeyondEpoch>, int, IReadOnlyList<double>) Stage1(AsymmetricBilateralNetwork network, LabeledImages train, LabeledImages validation, CancellationToken token,
         IProgress<TrainingProgress>? progress)
     {
         var classes = train.Labels.Keys.ToDictionary(k => k, k => train.ClassCount(k));
@@ -144,6 +151,11 @@ public sealed class BeyondProtocol
             new("weights", named.Where(p => !IsGate(p)).Select(p => p.Item2).ToList(), OptimizerSettings.From(stage)),
             new("gates", named.Where(IsGate).Select(p => p.Item2).ToList(), new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = options.GateLearningRate, Momentum = options.GateMomentum }),
         };
+        // A shared resource budget's split has its own Adam group (a scalar logit; constant rate).
+        var budget = network.Budget;
+        if (budget is not null && budget.SplitLogit.requires_grad)
+            groups.Add(new("split", [budget.SplitLogit], new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = budget.Options.LearningRate }));
+        var splitCallback = budget is null ? null : new BudgetSplitCallback(budget, logger);
         var source = TrainSource(train, stage.BatchSize);
         var objective = new Stage1Objective(network, heads, options, source.BatchesPerEpoch);
         var selection = Selection.Of("mean validation accuracy", Stage1Objective.Score);
@@ -152,12 +164,14 @@ public sealed class BeyondProtocol
         var result = new Trainer(stage, loggers.CreateLogger<Trainer>()).Fit(new TrainingRun
         {
             Model = model, Objective = objective, Train = source, Validation = EvalSource(validation), Groups = groups, Selection = selection,
+            Callbacks = splitCallback is null ? [] : [splitCallback],
         }, progress, token);
         var history = result.History.Select(e => new BeyondEpoch(e.Epoch, e.Train.GetValueOrDefault("left/loss"), e.Train.GetValueOrDefault("right/loss"),
             e.Train.GetValueOrDefault("cost"), e.Validation, selection.Score(e.Validation), e.Duration)).ToList();
         if (options.RecalibrationBatches > 0) NormRecalibration.RecalibrateNorms(network, source, options.RecalibrationBatches);
         network.eval();
-        return (history, result.BestEpoch);
+        IReadOnlyList<double> split = splitCallback is null ? [] : [splitCallback.Initial, .. splitCallback.LeftShares];
+        return (history, result.BestEpoch, split);
     }
 
     /// <summary>
@@ -193,12 +207,14 @@ public sealed class BeyondProtocol
                 double warmup = options.PressureWarmupEpochs * stepsPerEpoch;
                 double ramp = warmup <= 0 ? 1 : Math.Min(1, context.GlobalStep / warmup);
                 var (l, r, cost) = Losses(batch, context.Generator, ramp);
-                return new ObjectiveResult(l + r + cost, new Dictionary<string, MetricValue>
+                var trainMetrics = new Dictionary<string, MetricValue>
                 {
                     ["left/loss"] = MetricValue.Mean(l.item<float>(), batch.Size),
                     ["right/loss"] = MetricValue.Mean(r.item<float>(), batch.Size),
                     ["cost"] = MetricValue.Mean(cost.item<float>(), batch.Size),
-                });
+                };
+                if (network.Budget is { } budget) trainMetrics["budget/left share"] = MetricValue.Mean(budget.LeftShareValue, batch.Size);
+                return new ObjectiveResult(l + r + cost, trainMetrics);
             }
             var clean = network.Features(batch.Images);
             var (vl, vr, _) = twoViews ? Losses(batch, context.Generator, 0) : Losses(batch, [batch.Images], [clean], 0);
@@ -239,8 +255,15 @@ public sealed class BeyondProtocol
             var left = Side(network.Left, heads.Left, r => r.Left);
             var right = Side(network.Right, heads.Right, r => r.Right);
             var cost = zeros(1, device: left.device).squeeze();
-            if (network.Left is LatticeHemisphere ll) cost = cost + ll.Cost(readouts[0].Left.Time).Total * ramp;
-            if (network.Right is LatticeHemisphere rl) cost = cost + rl.Cost(readouts[0].Right.Time).Total * ramp;
+            var costLeft = network.Left is LatticeHemisphere ll ? ll.Cost(readouts[0].Left.Time).Total : null;
+            var costRight = network.Right is LatticeHemisphere rl ? rl.Cost(readouts[0].Right.Time).Total : null;
+            // A shared budget scales each hemisphere's pressure by its share of the budget (the split is trained).
+            if (network.Budget is { } budget && costLeft is not null && costRight is not null) cost = cost + budget.Cost(costLeft, costRight) * ramp;
+            else
+            {
+                if (costLeft is not null) cost = cost + costLeft * ramp;
+                if (costRight is not null) cost = cost + costRight * ramp;
+            }
             return (left, right, cost);
         }
     }

@@ -86,7 +86,7 @@ public sealed class BilateralProtocol
         var (leftClassifier, leftResult) = TrainHemisphere(network.Left, heads, train, validation, "left", network.Head.Dropout, progress, cancellationToken);
         var (rightClassifier, rightResult) = TrainHemisphere(network.Right, heads, train, validation, "right", network.Head.Dropout, progress, cancellationToken);
 
-        network.FreezeHemispheres();
+        network.FreezeHemispheres(layersKeepTraining: options.FrozenNormTraining);
         double cacheSeconds = 0;
         TrainingResult stage2;
         if (options.CacheFeatures)

@@ -60,6 +60,15 @@ public sealed class BilateralExperimentOptions
     /// </summary>
     public BackboneKind Backbone { get; set; } = BackboneKind.ResNet9;
 
+    /// <summary>Parses a hemisphere backbone name: <c>resnet9</c> or <c>vgg11</c> (case-insensitive, dashes ignored).</summary>
+    /// <exception cref="ArgumentException">Anything else; the message names the expected values.</exception>
+    public static BackboneKind ParseBackbone(string? text) => text?.Trim().Replace("-", "", StringComparison.Ordinal).ToLowerInvariant() switch
+    {
+        "resnet9" => BackboneKind.ResNet9,
+        "vgg11" => BackboneKind.Vgg11,
+        _ => throw new ArgumentException($"backbone: '{text}' is not a bilateral hemisphere backbone; expected resnet9 or vgg11."),
+    };
+
     /// <summary>The paper's settings (CIFAR-100, ResNet-9 width 1, 180 epochs, 5 seeds, ensembles of 2 and 5 from 10).</summary>
     public static BilateralExperimentOptions Paper() => new();
 

@@ -21,13 +21,7 @@ try
         "paper" => BilateralExperimentOptions.Paper(),
         _ => throw new ArgumentException($"--preset: '{preset}' is not a preset; expected quick or paper."),
     };
-    var (train, test) = dataset switch
-    {
-        "fashion-mnist" => Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null)),
-        "cifar100" => Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
-            ?? throw new ArgumentException("--dataset cifar100 needs --data-dir ROOT (the folder holding cifar-100-python/ or cifar-100-binary/, that folder itself, or the .tar.gz).")),
-        _ => throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100."),
-    };
+    if (dataset is not ("fashion-mnist" or "cifar100")) throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100.");
     options.Training.Normalization = dataset == "cifar100" ? Normalization.Cifar100 : Normalization.FashionMnist;
     if (opts.TryGetValue("seeds", out var s))
         options.Seeds = s.Contains(',') ? s.Split(',').Select(int.Parse).ToList() : Enumerable.Range(0, int.Parse(s)).ToList();
@@ -51,7 +45,24 @@ try
     if (opts.TryGetValue("protocol", out var pr)) options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(pr);
     if (opts.TryGetValue("backbone", out var bb)) options.Backbone = BilateralExperimentOptions.ParseBackbone(bb);
     if (opts.TryGetValue("compare-protocols", out var cp)) options.CompareProtocols = bool.Parse(cp);
+    if (opts.ContainsKey("dry-run") && dataset == "cifar100" && !opts.ContainsKey("data-dir"))
+    {
+        // CIFAR-100's sizes are known: estimate without the files.
+        Console.WriteLine($"Dry run: preset {options.Preset}, protocol {options.Protocol.ToString().ToLowerInvariant()}, backbone {options.Backbone}, {options.Seeds.Count} seeds, CIFAR-100 (50,000 training / 10,000 test images)");
+        foreach (var line in BilateralCostEstimate.For(options).Lines()) Console.WriteLine($"  {line}");
+        return 0;
+    }
+    var (train, test) = dataset == "fashion-mnist"
+        ? Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null))
+        : Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
+            ?? throw new ArgumentException("--dataset cifar100 needs --data-dir ROOT (the folder holding cifar-100-python/ or cifar-100-binary/, that folder itself, or the .tar.gz); --dry-run works without it."));
     var estimate = BilateralCostEstimate.For(options, train, test);
+    if (opts.ContainsKey("dry-run"))
+    {
+        Console.WriteLine($"Dry run: preset {options.Preset}, protocol {options.Protocol.ToString().ToLowerInvariant()}, backbone {options.Backbone}, {options.Seeds.Count} seeds, {train.Name} ({train.Count} training / {test.Count} test images)");
+        foreach (var line in estimate.Lines()) Console.WriteLine($"  {line}");
+        return 0;
+    }
 
     Console.WriteLine($"Bilateral comparison: {train.Name} ({train.Source}), preset {options.Preset}, device {device}, seeds {string.Join(",", options.Seeds)}");
     string load = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
@@ -121,10 +132,11 @@ partial class Program
         usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir ROOT] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
                          [--protocol clean|original] [--compare-protocols true|false] [--backbone resnet9|vgg11]
                          [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
-                         [--pool N] [--stage3 EPOCHS] [--out DIR]
+                         [--pool N] [--stage3 EPOCHS] [--out DIR] [--dry-run]
           default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.125, 3 epochs, 2 seeds,
           2500 training / 1000 test images, ensembles of 2 and 5 from a pool of 5, clean protocol with the specialised network
           also under the original protocol); ROOT holds cifar-100-python/ or cifar-100-binary/ (or is that folder, or holds
-          the .tar.gz); --out also writes comparisons.csv, Grad-CAM and similarity files
+          the .tar.gz); --out also writes comparisons.csv, Grad-CAM and similarity files; --dry-run prints the estimated
+          compute (GPU/CPU hours at stated throughputs) and exits
         """;
 }

@@ -262,7 +262,7 @@ public sealed class BilateralExperiment
             {
                 if (!on) continue;
                 Seeding.Seed(seed);
-                using var net = new UnilateralNetwork(new HemisphereBuilder().Kind(kind).Width(options.Width).InputChannels(channels).Build().BatchNormMomentum(momentum), heads, options.Dropout);
+                using var net = new UnilateralNetwork(new HemisphereBuilder().Kind(kind).Width(options.Width).InputChannels(channels).Build(), heads, options.Dropout); // default momentum under both protocols (models/resnet.py:84-93 ResNet uses PyTorch's default)
                 status?.Report($"seed {seed}: training {name} ({net.ParameterCount:N0} parameters)");
                 protocol.TrainEndToEnd(net, heads, trainSplit, validation, 0, Bar(name), cancellationToken, name);
                 Record(name, net, net.ParameterCount);
@@ -310,7 +310,7 @@ public sealed class BilateralExperiment
         string selected = effective.EndToEnd.SelectionMetric ?? "fine/accuracy";
         var notes = new List<string>
         {
-            $"preset {options.Preset}, {main.Name()} protocol{(options.CompareProtocols ? $" (specialised network also under the {protocols[1].Name()} protocol)" : "")}, hemispheres {hemi}: width {options.Width}, dropout {options.Dropout}, batch-norm momentum {momentum:G2} (PyTorch convention), {source.Count} training images ({options.ValidationFraction:P0} held out for validation), {test.Count} test images",
+            $"preset {options.Preset}, {main.Name()} protocol{(options.CompareProtocols ? $" (specialised network also under the {protocols[1].Name()} protocol)" : "")}, hemispheres {hemi}: width {options.Width}, dropout {options.Dropout}, batch-norm momentum {momentum:G2} in the ResNet-9 hemispheres (PyTorch convention; ResNet-18/34 keep 0.1), {source.Count} training images ({options.ValidationFraction:P0} held out for validation), {test.Count} test images",
             $"stage 1 {effective.Stage1.Epochs} epochs (Adam {effective.Stage1.LearningRate:G3}, wd {effective.Stage1.WeightDecay:G3}), stage 2 {effective.Stage2.Epochs} epochs on {(effective.CacheFeatures ? "cached features (frozen hemispheres in evaluation mode)" : effective.FrozenNormTraining ? "images through the frozen hemispheres with batch norm in training mode" : "images through the frozen hemispheres in evaluation mode")} (wd {effective.Stage2.WeightDecay:G3}), baselines {effective.EndToEnd.Epochs} epochs (wd {effective.EndToEnd.WeightDecay:G3}), batch {effective.Stage1.BatchSize}, augmentation {(ReferenceEquals(effective.Augmentation, Augmentation.None) ? "none" : "crop+flip")}",
             $"every model: weights of the best validation epoch ({selected}; stage 1: its one head's accuracy); ensembles: " +
                 (main == TrainingProtocol.Original ? "the first k members of the pool in training order" : "top k of the pool by validation fine accuracy") + ", averaged " + combine.ToString().ToLowerInvariant(),

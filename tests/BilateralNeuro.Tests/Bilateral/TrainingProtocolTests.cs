@@ -167,6 +167,8 @@ public class TrainingProtocolTests
         (uni.Wins, uni.Losses, uni.N).Should().Be((0, 3, 3));
         uni.SignP.Should().BeApproximately(0.25, 1e-12);
         double.IsNaN(uni.HolmP).Should().BeFalse();
-        uni.CiHigh.Should().BeLessThan(0);
+        // t CI with 2 degrees of freedom: mean ± 4.303 · sd / √3 (sd of -0.05, -0.04, -0.09 is 0.02646).
+        uni.CiHigh.Should().BeApproximately(uni.Mean + 4.302653 * 0.0264575 / Math.Sqrt(3), 1e-5);
+        uni.CiLow.Should().BeApproximately(uni.Mean - 4.302653 * 0.0264575 / Math.Sqrt(3), 1e-5);
     }
 }

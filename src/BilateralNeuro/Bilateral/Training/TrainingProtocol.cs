@@ -18,7 +18,8 @@ public enum TrainingProtocol
     /// The original code's protocol (Cerenaut/bilateral-brain @214b251) where it is practical: baselines and ensemble
     /// members with weight decay 1e-5, stage 2 on augmented images through the frozen hemispheres with their batch norm
     /// in training mode (running statistics move), selection on fine + coarse validation accuracy, ensembles of the
-    /// first k members in training order (no ranking) averaging logits, batch-norm momentum 0.9 (PyTorch convention).
+    /// first k members in training order (no ranking) averaging logits, batch-norm momentum 0.9 (PyTorch convention) in
+    /// the ResNet-9 hemispheres (the original ResNet-18/34 keep PyTorch's 0.1).
     /// </summary>
     Original,
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace BilateralNeuro.Cli;
 
@@ -16,5 +17,23 @@ public static class CliApp
         root.Subcommands.Add(ExperimentCommands.Beyond());
         root.Subcommands.Add(ReportCommand.Create());
         return root;
+    }
+
+    /// <summary>
+    /// Parses and runs. Parse and validation errors follow the CLI's one rule: every problem of the command line on
+    /// one line ("COMMAND: error: A; B (see COMMAND --help)") on standard error, exit code 2, no stack trace.
+    /// </summary>
+    public static Task<int> InvokeAsync(string[] args, InvocationConfiguration? configuration = null)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            var command = parse.CommandResult.Command;
+            var name = command is RootCommand ? "bilateral-neuro" : $"bilateral-neuro {command.Name}";
+            var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).Distinct().ToList();
+            Console.Error.WriteLine($"{name}: error: {string.Join("; ", problems)}. See {name} --help.");
+            return Task.FromResult(2);
+        }
+        return parse.InvokeAsync(configuration ?? new InvocationConfiguration());
     }
 }

@@ -16,18 +16,20 @@ public static class ExperimentCommands
         return Math.Sign(x) * y;
     }
 
+    /// <summary>A correlation as numbers (the record's own ToString prints its property names).</summary>
+    public static string Format(BilateralNeuro.Analysis.CorrelationResult c) =>
+        System.FormattableString.Invariant($"rho {c.Coefficient:F3} (p {c.PValue:G3}, n {c.N})");
+
     public static Command Bilateral()
     {
-        var width = new Option<double?>("--width") { Description = "Channel width multiplier of every backbone (quick: 0.125, paper: 1)." };
+        var width = new Option<double?>("--width") { Description = "Channel width multiplier of every backbone (quick: 0.125, paper: 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
         var protocol = new Option<string>("--protocol") { Description = "Training protocol: clean (the library's, default) or original (the original code's settings; docs/bilateral.md lists both).", DefaultValueFactory = _ => "clean" };
         var backbone = new Option<string>("--backbone") { Description = "Hemisphere backbone: resnet9 (default) or vgg11 (the original code's VGG-11: no batch norm, fc6/fc7 kept).", DefaultValueFactory = _ => "resnet9" };
         return ExperimentRunner.Create("bilateral", "Specialized bilateral hemispheres vs every baseline (arXiv 2209.06862). Shards split the seeds.", ctx =>
         {
+            var data = ctx.ResolveData("bilateral", CliData.FashionMnist, CliData.Cifar100);
             var options = ctx.Preset == "quick" ? BilateralExperimentOptions.Quick() : BilateralExperimentOptions.Paper();
-            bool cifar = ctx.Dataset is "cifar100" or "cifar-100";
-            var (train, test) = cifar ? Datasets.Cifar100(ctx.DataDir, ctx.Logging.CreateLogger("data"))
-                : ctx.Dataset is "default" or "fashion-mnist" ? Datasets.FashionMnist(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"))
-                : throw new ArgumentException($"--dataset: '{ctx.Dataset}' is not available for bilateral; expected fashion-mnist or cifar100.");
+            bool cifar = data.Dataset == CliData.Cifar100;
             options.Training.Normalization = cifar ? Normalization.Cifar100 : Normalization.FashionMnist;
             if (ctx.Seeds is { } n) options.Seeds = Enumerable.Range(0, n).ToList();
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
@@ -39,6 +41,17 @@ public static class ExperimentCommands
             if (ctx.Parse.GetValue(width) is { } w) options.Width = w;
             options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(ctx.Parse.GetValue(protocol));
             options.Backbone = BilateralExperimentOptions.ParseBackbone(ctx.Parse.GetValue(backbone));
+            ExperimentRunner.Check(options, new BilateralExperimentOptionsValidator().Validate(null, options));
+            var units = options.Seeds.Select(s => $"seed {s}: specialized bilateral and every baseline").ToList();
+            if (cifar)
+            {
+                // CIFAR-100's sizes are known, so --dry-run can print the estimated compute before any data is read.
+                BilateralNeuro.Core.TorchRuntime.EnsureLoaded();
+                units.AddRange(BilateralCostEstimate.For(options).Lines().Select(l => "estimate: " + l));
+            }
+            return new ExperimentPlan(options, data, units, ctx =>
+        {
+            var (train, test) = ctx.LoadData();
             var estimate = BilateralCostEstimate.For(options, train, test);
             foreach (var line in estimate.Lines()) ctx.Status.Report(line);
             var result = new BilateralExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
@@ -49,6 +62,7 @@ public static class ExperimentCommands
                 both.Select(r => (r.Model, new[] { r.FineMean * 100 }, new[] { r.CoarseMean * 100 })));
             result.WriteComparisons(ctx.OutDir);
             return new ExperimentOutput(result.Table, [.. result.Notes, estimate.Lines()[^1], "paired differences: comparisons.csv", "figure: accuracy.png"], options.Seeds);
+        });
         }, width, protocol, backbone);
     }
 
@@ -56,6 +70,7 @@ public static class ExperimentCommands
     {
         return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077). Shards split the models.", ctx =>
         {
+            var data = ctx.ResolveData("synchrony", CliData.Mnist);
             var options = new SynchronyExperimentOptions();
             if (ctx.Preset == "paper")
             {
@@ -67,7 +82,10 @@ public static class ExperimentCommands
             options.Models = ctx.Shard.Select(options.Models).ToArray();
             if (options.Models.Length == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
             options.PhaseMapDirectory = Path.Combine(ctx.OutDir, "phase-maps");
-            var (train, test) = Datasets.MnistDigits(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"));
+            var units = options.Models.SelectMany(m => Enumerable.Range(0, options.Seeds).Select(s => $"{m} seed {s}")).ToList();
+            return new ExperimentPlan(options, data, units, ctx =>
+        {
+            var (train, test) = ctx.LoadData();
             var result = SynchronyExperiment.Run(train, test, options, ctx.Logging.CreateLogger("synchrony"), ctx.Cancel, ctx.Journal, ctx.Stage);
             var table = new ResultTable("synchrony");
             foreach (var r in result.Rows)
@@ -81,6 +99,7 @@ public static class ExperimentCommands
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)" };
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
             return new ExperimentOutput(table, notes, Enumerable.Range(0, options.Seeds).ToList());
+        }) { CpuOnly = true };
         });
     }
 
@@ -88,16 +107,19 @@ public static class ExperimentCommands
     {
         return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). The sweep is seeds x (pressure settings + the occlusion experiment); shards split its points.", ctx =>
         {
+            var data = ctx.ResolveData("resources", CliData.Mnist, CliData.FashionMnist);
             ResourceExperimentOptions Preset() => ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
             var preset = Preset();
+            if (ctx.Epochs is { } epochs) preset.Training.Epochs = epochs;
             var seeds = ctx.Seeds is { } n ? Enumerable.Range(preset.Seed, n).ToList() : [preset.Seed];
             // The sweep: for every seed, each pressure setting of the grid, then the occlusion experiment.
             var points = seeds.SelectMany(seed => preset.Grid.Select(p => (Seed: seed, Point: (object)p)).Append((Seed: seed, Point: "occlusion"))).ToList();
             var mine = ctx.Shard.Select(points).ToList();
             if (mine.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than the {points.Count} sweep points.");
-            var (train, test) = ctx.Dataset == "fashion-mnist"
-                ? Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"))
-                : Datasets.MnistDigits(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
+            var plan = new { Experiment = preset, Seeds = seeds };
+            return new ExperimentPlan(plan, data, mine.Select(m => $"seed {m.Seed} {m.Point}").ToList(), ctx =>
+        {
+            var (train, test) = ctx.LoadData();
             var table = new ResultTable("resources");
             var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {string.Join("; ", mine.Select(m => $"seed {m.Seed} {m.Point}"))}" };
             var tradeOff = new List<TradeOffRow>();
@@ -106,7 +128,7 @@ public static class ExperimentCommands
             {
                 var options = Preset();
                 options.Seed = group.Key;
-                if (ctx.Epochs is { } e) options.Training.Epochs = e;
+                options.Training.Epochs = preset.Training.Epochs;
                 options.Grid = group.Select(m => m.Point).OfType<Pressure>().ToList();
                 var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"))
                 {
@@ -128,8 +150,8 @@ public static class ExperimentCommands
                     {
                         ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
                     });
-                notes.Add($"seed {group.Key}: Spearman(expected steps, occluded fraction) = {occlusion.StepsVsOcclusion}");
-                notes.Add($"seed {group.Key}: Spearman(expected steps, difficulty) = {occlusion.StepsVsDifficulty}");
+                notes.Add($"seed {group.Key}: Spearman(expected steps, occluded fraction) = {Format(occlusion.StepsVsOcclusion)}");
+                notes.Add($"seed {group.Key}: Spearman(expected steps, difficulty) = {Format(occlusion.StepsVsDifficulty)}");
             }
             if (tradeOff.Count > 0)
             {
@@ -148,15 +170,17 @@ public static class ExperimentCommands
                 notes.Add("figure: occlusion-steps.png");
             }
             return new ExperimentOutput(table, notes, mine.Select(m => m.Seed).Distinct().ToList());
+        }) { CpuOnly = true };
         });
     }
 
     public static Command Beyond()
     {
         var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive, sync, coupled, frozenphase (the control of sync); '+' combines (e.g. callosal+selfsup, sync+contrastive). Default: paper, asymmetric, callosal, lattice, selfsup." };
-        var limit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick: 2,500; paper: all)." };
+        var limit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick: 2,500; paper: all).", CustomParser = r => SharedOptions.ParseInt(r) };
         return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice, self-supervised and synchronised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", ctx =>
         {
+            var data = ctx.ResolveData("beyond", CliData.FashionMnist);
             var options = new BeyondExperimentOptions();
             if (ctx.Preset != "quick") options.TrainLimit = options.TestLimit = null;
             if (ctx.Parse.GetValue(variants) is { } v) options.Variants = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
@@ -164,10 +188,15 @@ public static class ExperimentCommands
             if (ctx.Seeds is { } s) options.Seeds = Enumerable.Range(0, s).ToList();
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
             if (ctx.Epochs is { } e) options.Training.Bilateral.Stage1.Epochs = e;
-            var (train, test) = Datasets.FashionMnist(ctx.DataDir ?? (ctx.Preset == "quick" ? DataLocator.EmbeddedKeyword : null), ctx.Logging.CreateLogger("data"));
+            ExperimentRunner.Check(options, new BeyondExperimentOptionsValidator().Validate(null, options));
+            var units = options.Seeds.SelectMany(s => options.Variants.Select(v => $"{v} seed {s}")).ToList();
+            return new ExperimentPlan(options, data, units, ctx =>
+        {
+            var (train, test) = ctx.LoadData();
             var result = new BeyondExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
                 .Run(train, test, ctx.Status, ctx.Cancel);
             return new ExperimentOutput(result.Table, result.Notes, options.Seeds);
+        });
         }, variants, limit);
     }
 
@@ -175,13 +204,19 @@ public static class ExperimentCommands
     {
         return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>
         {
+            var data = ctx.ResolveData("face-attention", CliData.FashionMnist);
+            if (ctx.Seeds is not null)
+                throw new ArgumentException("--seeds: face-attention runs one seed (FaceAttentionExperimentOptions.Seed = 1) per model; it has no seed sweep.");
             var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.CpuPreset() : FaceAttentionExperimentOptions.FullSizeGpu();
-            options.Device = ctx.Device.ToString();
             options.SaliencyDirectory = Path.Combine(ctx.OutDir, "saliency");
             if (ctx.Epochs is { } e) options.TransferEpochs = e;
             options.Models = ctx.Shard.Select(options.Models).ToList();
             if (options.Models.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
-            var (objects, _) = Datasets.FashionMnist(ctx.DataDir ?? DataLocator.EmbeddedKeyword, ctx.Logging.CreateLogger("data"));
+            ExperimentRunner.Check(options, new FaceAttentionExperimentOptionsValidator().Validate(null, options));
+            return new ExperimentPlan(options, data, options.Models.ToList(), ctx =>
+        {
+            options.Device = ctx.Device.ToString();
+            var (objects, _) = ctx.LoadData();
             var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")) { Journal = ctx.Journal, StageProgress = ctx.Stage }
                 .Run(objects, ctx.Status, ctx.Cancel);
             Directory.CreateDirectory(ctx.OutDir);
@@ -197,6 +232,7 @@ public static class ExperimentCommands
             var notes = new List<string> { "psychometric curves: curves.csv, psychometric.png" };
             if (report.Benchmark is { } b) notes.Add($"frozen-feature cache: {b.Model} epoch {b.UncachedEpochSeconds:F2} s uncached vs {b.CachedEpochSeconds:F3} s cached ({b.Speedup:F1}x)");
             return new ExperimentOutput(report.Table, notes, [options.Seed]);
+        });
         });
     }
 }

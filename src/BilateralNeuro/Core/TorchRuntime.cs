@@ -28,6 +28,7 @@ public static class TorchRuntime
             if (loaded) return;
             logger ??= NullLogger.Instance;
             PatchLocalCopies(logger);
+            ApplyOpenMpWaitPolicy(logger);
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -40,6 +41,69 @@ public static class TorchRuntime
             }
             loaded = true;
         }
+    }
+
+    /// <summary>
+    /// The OpenMP wait policy given to LibTorch's worker threads when the environment does not set one
+    /// (<c>OMP_WAIT_POLICY</c>): "PASSIVE" (default) makes idle workers sleep instead of spinning, so a run does not
+    /// steal the cores of other processes (or of its own other threads) while it waits. Null leaves the environment
+    /// alone. LibTorch's OpenMP (GNU libgomp) reads the variable once, when it loads, so this must be set before the
+    /// first torch call; <see cref="EnsureLoaded"/> applies it then.
+    /// </summary>
+    public static string? OpenMpWaitPolicy { get; set; } = "PASSIVE";
+
+    /// <summary>What <see cref="EnsureLoaded"/> did about <c>OMP_WAIT_POLICY</c> (for diagnostics and results files).</summary>
+    public static string WaitPolicyStatus { get; private set; } = "not loaded";
+
+    /// <summary>
+    /// Sets LibTorch's intra-op thread count (<c>torch.set_num_threads</c>), loading the backend first if needed.
+    /// </summary>
+    /// <param name="threads">Threads, at least 1; see <see cref="CpuBudget.Detect"/> for a default that fits the machine.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is below 1.</exception>
+    public static void SetThreads(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "TorchRuntime.SetThreads: threads must be at least 1.");
+        EnsureLoaded();
+        torch.set_num_threads(threads);
+    }
+
+    /// <summary>LibTorch's current intra-op thread count (loads the backend first if needed).</summary>
+    public static int Threads
+    {
+        get
+        {
+            EnsureLoaded();
+            return torch.get_num_threads();
+        }
+    }
+
+    private static void ApplyOpenMpWaitPolicy(ILogger logger)
+    {
+        var existing = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        if (!string.IsNullOrEmpty(existing)) { WaitPolicyStatus = $"OMP_WAIT_POLICY={existing} (from the environment)"; return; }
+        if (OpenMpWaitPolicy is null) { WaitPolicyStatus = "OMP_WAIT_POLICY unset (libgomp default: spin, then sleep)"; return; }
+        // .NET keeps its own copy of the environment on Unix; native getenv (libgomp) only sees libc's setenv.
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            try
+            {
+                if (NativeEnvironment.setenv("OMP_WAIT_POLICY", OpenMpWaitPolicy, 0) != 0) throw new InvalidOperationException("setenv failed");
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+            {
+                WaitPolicyStatus = $"could not set OMP_WAIT_POLICY ({e.Message})";
+                logger.LogWarning("Could not set OMP_WAIT_POLICY={Policy} for LibTorch's OpenMP: {Message}", OpenMpWaitPolicy, e.Message);
+                return;
+            }
+        }
+        Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", OpenMpWaitPolicy);
+        WaitPolicyStatus = $"OMP_WAIT_POLICY={OpenMpWaitPolicy} (set by BilateralNeuro before LibTorch loaded)";
+    }
+
+    private static class NativeEnvironment
+    {
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        internal static extern int setenv(string name, string value, int overwrite);
     }
 
     private static void PatchLocalCopies(ILogger logger)

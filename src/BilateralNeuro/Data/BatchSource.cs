@@ -79,6 +79,15 @@ public sealed class BatchSource : IBatchSource
     /// <summary>Whether a last partial batch is dropped.</summary>
     public bool DropLast { get; }
 
+    /// <summary>
+    /// Optional transform of every loaded batch, applied after augmentation and before normalisation: it receives the
+    /// float32 images (N, C, H, W) in [0, 1] on <see cref="Device"/> and returns (N, C, H', W') (same N and C; the size
+    /// may change). Use <see cref="BatchTransforms.Resize"/> to feed 28-px Fashion-MNIST to a network with a larger
+    /// minimum input (e.g. AlexNet, 63 px), or <see cref="BatchTransforms.PerSample"/> to run any per-image function.
+    /// Evaluation batches go through it too.
+    /// </summary>
+    public Func<Tensor, Tensor>? Transform { get; init; }
+
     /// <summary>Number of batches per epoch.</summary>
     public int BatchesPerEpoch => (int)(DropLast ? Data.Count / BatchSize : (Data.Count + BatchSize - 1) / BatchSize);
 
@@ -102,6 +111,14 @@ public sealed class BatchSource : IBatchSource
         using var idx = torch.tensor(indices, ScalarType.Int64);
         var x = Data.Images.index_select(0, idx).to(Device).to(ScalarType.Float32).div_(255f);
         if (augment && !Augmentation.IsNone) x = Augment(x);
+        if (Transform is { } transform)
+        {
+            var y = transform(x);
+            if (y.dim() != 4 || y.shape[0] != x.shape[0] || y.shape[1] != x.shape[1])
+                throw new InvalidOperationException($"{nameof(BatchSource)}.{nameof(Transform)}: returned shape [{string.Join(", ", y.shape)}] for a batch of shape " +
+                    $"[{string.Join(", ", x.shape)}]; expected (N, C, H', W') with the same N and C.");
+            x = y.to(ScalarType.Float32);
+        }
         x = x.sub_(mean).div_(std);
         var labels = Data.Labels.ToDictionary(kv => kv.Key, kv => kv.Value.index_select(0, idx).to(Device));
         return new Batch(x, labels);
@@ -126,5 +143,28 @@ public sealed class BatchSource : IBatchSource
             x = torch.where(flip, x.flip(3), x);
         }
         return x;
+    }
+}
+
+/// <summary>Ready-made <see cref="BatchSource.Transform"/> functions.</summary>
+public static class BatchTransforms
+{
+    /// <summary>Bilinear resize of every image to <paramref name="height"/> x <paramref name="width"/> (e.g. 28 → 64 px for AlexNet).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    public static Func<Tensor, Tensor> Resize(int height, int width)
+    {
+        if (height < 1) throw new ArgumentOutOfRangeException(nameof(height), height, "BatchTransforms.Resize: height must be at least 1.");
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "BatchTransforms.Resize: width must be at least 1.");
+        return x => F.interpolate(x, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="perImage"/> to each image (C, H, W) of the batch and stacks the results: any per-sample
+    /// transform, at the cost of one call per image. Every result must have the same shape.
+    /// </summary>
+    public static Func<Tensor, Tensor> PerSample(Func<Tensor, Tensor> perImage)
+    {
+        ArgumentNullException.ThrowIfNull(perImage);
+        return x => torch.stack(Enumerable.Range(0, (int)x.shape[0]).Select(i => perImage(x[i])).ToArray());
     }
 }

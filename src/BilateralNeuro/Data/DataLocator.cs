@@ -54,7 +54,10 @@ public static class DataLocator
         if (explicitPath is not null)
         {
             if (Complete(explicitPath, requiredFiles)) return Found(new(DataLocationKind.Explicit, explicitPath, "given explicitly"), dataset, logger);
-            throw new DirectoryNotFoundException($"{dataset}: the folder '{explicitPath}' does not hold {string.Join(", ", requiredFiles)}.");
+            if (TorchvisionRaw(explicitPath, dataset) is { } raw && Complete(raw, requiredFiles))
+                return Found(new(DataLocationKind.Explicit, raw, "given explicitly (torchvision root)"), dataset, logger);
+            throw new DirectoryNotFoundException($"{dataset}: the folder '{explicitPath}' does not hold {string.Join(", ", requiredFiles)}" +
+                (TorchvisionRaw(explicitPath, dataset) is { } r ? $" (nor does its torchvision layout {r})." : "."));
         }
         var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(env))
@@ -62,6 +65,11 @@ public static class DataLocator
             var p = Path.Combine(env, dataset);
             if (Complete(p, requiredFiles)) return Found(new(DataLocationKind.EnvironmentVariable, p, $"${EnvironmentVariable}"), dataset, logger);
             tried.Add(p);
+            if (TorchvisionRaw(env, dataset) is { } raw)
+            {
+                if (Complete(raw, requiredFiles)) return Found(new(DataLocationKind.EnvironmentVariable, raw, $"${EnvironmentVariable} (torchvision root)"), dataset, logger);
+                tried.Add(raw);
+            }
         }
         var cache = CacheFolder(dataset);
         if (Complete(cache, requiredFiles)) return Found(new(DataLocationKind.UserCache, cache, "user cache"), dataset, logger);
@@ -93,6 +101,17 @@ public static class DataLocator
     public static string File(DataLocation location, string required) =>
         required.Split('|').Select(f => Path.Combine(location.Path!, f)).FirstOrDefault(System.IO.File.Exists)
         ?? throw new FileNotFoundException($"{location.Path}: no {required}.");
+
+    /// <summary>
+    /// torchvision's folder for <paramref name="dataset"/> under a data root (<c>ROOT/FashionMNIST/raw</c>,
+    /// <c>ROOT/MNIST/raw</c>), or null when torchvision has no such layout for it.
+    /// </summary>
+    public static string? TorchvisionRaw(string root, string dataset) => dataset switch
+    {
+        "fashion-mnist" => Path.Combine(root, "FashionMNIST", "raw"),
+        "mnist" => Path.Combine(root, "MNIST", "raw"),
+        _ => null,
+    };
 
     private static bool Complete(string folder, IReadOnlyList<string> files) =>
         Directory.Exists(folder) && files.All(f => f.Split('|').Any(alt => System.IO.File.Exists(Path.Combine(folder, alt))));

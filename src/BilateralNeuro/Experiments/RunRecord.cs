@@ -31,7 +31,9 @@ public sealed record RunRecord
     public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
     /// <summary>Wall time in seconds.</summary>
     public double WallSeconds { get; init; }
-    /// <summary>UTC start time.</summary>
+    /// <summary>The data the run read (null in records written before this was recorded).</summary>
+    public DataUsed? Data { get; init; }
+    /// <summary>UTC start time (set it when the run starts; the default, the record's creation time, is only a fallback).</summary>
     public DateTime StartedUtc { get; init; } = DateTime.UtcNow;
     /// <summary>Result rows.</summary>
     public List<ResultRow> Rows { get; init; } = new();
@@ -65,6 +67,7 @@ public sealed record RunRecord
         sb.AppendLine(Table.ToMarkdown());
         sb.AppendLine($"- command: `{Command}`");
         sb.AppendLine($"- seeds: {string.Join(", ", Seeds)}; shard {Shard}; device {Device}; BilateralNeuro {LibraryVersion}");
+        if (Data is { } d) sb.AppendLine($"- data: {d}");
         sb.AppendLine($"- machine: {Machine}; wall time {WallSeconds:F0} s; started {StartedUtc:u}");
         foreach (var n in Notes) sb.AppendLine($"- {n}");
         return sb.ToString();
@@ -96,6 +99,24 @@ public sealed record RunRecord
         Device = string.Join(",", runs.Select(r => r.Device).Distinct()),
         WallSeconds = runs.Sum(r => r.WallSeconds),
         Rows = merged.Rows,
+        Data = runs.Select(r => r.Data).FirstOrDefault(d => d is not null),
+        Options = runs[0].Options.Where(o => o.Key is not ("--shard" or "--out")).ToDictionary(),
+        StartedUtc = runs.Min(r => r.StartedUtc),
         Notes = runs.Select(r => $"part: `{r.Command}` ({r.WallSeconds:F0} s)").ToList(),
     };
+}
+
+/// <summary>The data a run read.</summary>
+/// <param name="Name">Canonical dataset name (fashion-mnist, mnist, cifar100).</param>
+/// <param name="Source">"embedded" or the folder read.</param>
+/// <param name="Location">How the folder was found (Explicit, EnvironmentVariable, UserCache, DebianPackage, Embedded).</param>
+/// <param name="Files">File name → size in bytes of every file read (empty for the embedded subset).</param>
+/// <param name="TrainImages">Images in the training split as loaded (before any limit), if known.</param>
+/// <param name="TestImages">Images in the test split as loaded, if known.</param>
+public sealed record DataUsed(string Name, string Source, string Location, IReadOnlyDictionary<string, long> Files, long? TrainImages, long? TestImages)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Name} from {Source} ({Location}{(TrainImages is { } tr ? $", {tr} train / {TestImages} test images" : "")}" +
+        $"{(Files.Count > 0 ? "; " + string.Join(", ", Files.Select(f => $"{f.Key} {f.Value} B")) : "")})";
 }

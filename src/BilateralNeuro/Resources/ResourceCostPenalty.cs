@@ -20,6 +20,10 @@ public sealed record ResourceReport(IReadOnlyList<int> ChannelsPerLayer, int Bre
 {
     /// <summary>Mean active channels per active layer.</summary>
     public double MeanWidth => Depth == 0 ? 0 : (double)Breadth / Depth;
+
+    /// <summary>One readable line, e.g. <c>breadth 20 channels, depth 3 layers (channels per layer 8, 7, 5, 0), time 2.41 steps</c>.</summary>
+    public override string ToString() =>
+        FormattableString.Invariant($"breadth {Breadth} channels, depth {Depth} layers (channels per layer {string.Join(", ", ChannelsPerLayer)}), time {(double.IsNaN(Time) ? "unknown" : Time.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))} steps");
 }
 
 /// <summary>

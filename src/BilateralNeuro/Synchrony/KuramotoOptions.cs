@@ -104,6 +104,11 @@ public sealed class KuramotoBuilder
     /// <summary>Std of the Gaussian initial profile of K.</summary>
     public KuramotoBuilder KernelInitStd(double std) { Options.KernelInitStd = std; return this; }
 
-    /// <summary>Validates and returns the options.</summary>
+    /// <summary>
+    /// Validates and returns the <b>options</b> (a copy), not a layer: pass them to
+    /// <c>new KuramotoSyncLayer(options)</c> (set <see cref="KuramotoOptions.Channels"/> first when it is not the
+    /// default 8) or to a model builder that takes Kuramoto options.
+    /// </summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid; every problem is listed.</exception>
     public KuramotoOptions Build() => OptionsValidation.ThrowIfInvalid(Options.Clone(), new KuramotoOptionsValidator());
 }

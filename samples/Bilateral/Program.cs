@@ -1,7 +1,7 @@
 // Reproduces "Deep Learning in a Bilateral Brain with Hemispheric Specialization" (arXiv 2209.06862) as one table:
 // the specialised bilateral network against every baseline, test accuracy mean ± std over seeds.
 //   dotnet run -c Release --project samples/Bilateral                       (embedded Fashion-MNIST, minutes)
-//   dotnet run -c Release --project samples/Bilateral -- --dataset cifar100 --data-dir DIR --preset paper
+//   dotnet run -c Release --project samples/Bilateral -- --dataset cifar100 --data-dir ROOT --preset paper --protocol original
 using System.Diagnostics;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
@@ -21,13 +21,7 @@ try
         "paper" => BilateralExperimentOptions.Paper(),
         _ => throw new ArgumentException($"--preset: '{preset}' is not a preset; expected quick or paper."),
     };
-    var (train, test) = dataset switch
-    {
-        "fashion-mnist" => Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null)),
-        "cifar100" => Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
-            ?? throw new ArgumentException("--dataset cifar100 needs --data-dir DIR (the folder holding cifar-100-binary).")),
-        _ => throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100."),
-    };
+    if (dataset is not ("fashion-mnist" or "cifar100")) throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100.");
     options.Training.Normalization = dataset == "cifar100" ? Normalization.Cifar100 : Normalization.FashionMnist;
     if (opts.TryGetValue("seeds", out var s))
         options.Seeds = s.Contains(',') ? s.Split(',').Select(int.Parse).ToList() : Enumerable.Range(0, int.Parse(s)).ToList();
@@ -48,10 +42,32 @@ try
     }
     if (opts.TryGetValue("out", out var o)) options.AnalysisDirectory = Path.Combine(o, "analysis");
     if (opts.TryGetValue("stage3", out var s3)) options.Training.Stage3.Epochs = int.Parse(s3);
+    if (opts.TryGetValue("protocol", out var pr)) options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(pr);
+    if (opts.TryGetValue("backbone", out var bb)) options.Backbone = BilateralExperimentOptions.ParseBackbone(bb);
+    if (opts.TryGetValue("compare-protocols", out var cp)) options.CompareProtocols = bool.Parse(cp);
+    if (opts.ContainsKey("dry-run") && dataset == "cifar100" && !opts.ContainsKey("data-dir"))
+    {
+        // CIFAR-100's sizes are known: estimate without the files.
+        Console.WriteLine($"Dry run: preset {options.Preset}, protocol {options.Protocol.ToString().ToLowerInvariant()}, backbone {options.Backbone}, {options.Seeds.Count} seeds, CIFAR-100 (50,000 training / 10,000 test images)");
+        foreach (var line in BilateralCostEstimate.For(options).Lines()) Console.WriteLine($"  {line}");
+        return 0;
+    }
+    var (train, test) = dataset == "fashion-mnist"
+        ? Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null))
+        : Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
+            ?? throw new ArgumentException("--dataset cifar100 needs --data-dir ROOT (the folder holding cifar-100-python/ or cifar-100-binary/, that folder itself, or the .tar.gz); --dry-run works without it."));
+    var estimate = BilateralCostEstimate.For(options, train, test);
+    if (opts.ContainsKey("dry-run"))
+    {
+        Console.WriteLine($"Dry run: preset {options.Preset}, protocol {options.Protocol.ToString().ToLowerInvariant()}, backbone {options.Backbone}, {options.Seeds.Count} seeds, {train.Name} ({train.Count} training / {test.Count} test images)");
+        foreach (var line in estimate.Lines()) Console.WriteLine($"  {line}");
+        return 0;
+    }
 
     Console.WriteLine($"Bilateral comparison: {train.Name} ({train.Source}), preset {options.Preset}, device {device}, seeds {string.Join(",", options.Seeds)}");
     string load = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{load}");
+    foreach (var line in estimate.Lines()) Console.WriteLine($"  {line}");
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, a) => { a.Cancel = true; cancel.Cancel(); Console.WriteLine("Stopping after the current step..."); };
     var started = DateTime.UtcNow;
@@ -71,16 +87,22 @@ try
         {
             Experiment = "bilateral",
             Command = "dotnet run -c Release --project samples/Bilateral -- " + string.Join(' ', args),
-            Options = new() { ["dataset"] = dataset, ["preset"] = options.Preset, ["width"] = options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            Options = new()
+            {
+                ["dataset"] = dataset, ["preset"] = options.Preset, ["width"] = options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["protocol"] = options.Protocol.ToString().ToLowerInvariant(), ["backbone"] = options.Backbone.ToString().ToLowerInvariant(),
+                ["compare-protocols"] = options.CompareProtocols.ToString().ToLowerInvariant(),
+            },
             Seeds = options.Seeds,
             Device = device.ToString(),
             WallSeconds = clock.Elapsed.TotalSeconds,
             StartedUtc = started,
             Rows = result.Table.Rows,
-            Notes = result.Notes.ToList(),
+            Notes = [.. result.Notes, estimate.Lines()[^1]],
         };
         record.Write(outDir);
-        Console.WriteLine($"Wrote results.csv, results.json and report.md to {Path.GetFullPath(outDir)}");
+        result.WriteComparisons(outDir);
+        Console.WriteLine($"Wrote results.csv, comparisons.csv, results.json and report.md to {Path.GetFullPath(outDir)}");
     }
     return 0;
 }
@@ -107,10 +129,14 @@ static Dictionary<string, string> ParseArgs(string[] args)
 partial class Program
 {
     const string Usage = """
-        usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir DIR] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
+        usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir ROOT] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
+                         [--protocol clean|original] [--compare-protocols true|false] [--backbone resnet9|vgg11]
                          [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
-                         [--pool N] [--stage3 EPOCHS] [--out DIR]
-          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.25, 3 epochs, 2 seeds,
-          3000 training / 2000 test images, ensembles of 2 and 5 from a pool of 5); --out also writes Grad-CAM and similarity files
+                         [--pool N] [--stage3 EPOCHS] [--out DIR] [--dry-run]
+          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.125, 3 epochs, 2 seeds,
+          2500 training / 1000 test images, ensembles of 2 and 5 from a pool of 5, clean protocol with the specialised network
+          also under the original protocol); ROOT holds cifar-100-python/ or cifar-100-binary/ (or is that folder, or holds
+          the .tar.gz); --out also writes comparisons.csv, Grad-CAM and similarity files; --dry-run prints the estimated
+          compute (GPU/CPU hours at stated throughputs) and exits
         """;
 }

@@ -22,7 +22,9 @@ public static class ExperimentCommands
 
     public static Command Bilateral()
     {
-        var width = new Option<double?>("--width") { Description = "Channel width multiplier of every ResNet (quick: 0.25, paper: 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
+        var width = new Option<double?>("--width") { Description = "Channel width multiplier of every backbone (quick: 0.125, paper: 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
+        var protocol = new Option<string>("--protocol") { Description = "Training protocol: clean (the library's, default) or original (the original code's settings; docs/bilateral.md lists both).", DefaultValueFactory = _ => "clean" };
+        var backbone = new Option<string>("--backbone") { Description = "Hemisphere backbone: resnet9 (default) or vgg11 (the original code's VGG-11: no batch norm, fc6/fc7 kept).", DefaultValueFactory = _ => "resnet9" };
         return ExperimentRunner.Create("bilateral", "Specialized bilateral hemispheres vs every baseline (arXiv 2209.06862). Shards split the seeds.", ctx =>
         {
             var data = ctx.ResolveData("bilateral", CliData.FashionMnist, CliData.Cifar100);
@@ -37,19 +39,31 @@ public static class ExperimentCommands
                 options.Training.Stage2.Epochs = Math.Max(e, options.Training.Stage2.Epochs);
             }
             if (ctx.Parse.GetValue(width) is { } w) options.Width = w;
+            options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(ctx.Parse.GetValue(protocol));
+            options.Backbone = BilateralExperimentOptions.ParseBackbone(ctx.Parse.GetValue(backbone));
             ExperimentRunner.Check(options, new BilateralExperimentOptionsValidator().Validate(null, options));
-            return new ExperimentPlan(options, data, options.Seeds.Select(s => $"seed {s}: specialized bilateral and every baseline").ToList(), ctx =>
+            var units = options.Seeds.Select(s => $"seed {s}: specialized bilateral and every baseline").ToList();
+            if (cifar)
+            {
+                // CIFAR-100's sizes are known, so --dry-run can print the estimated compute before any data is read.
+                BilateralNeuro.Core.TorchRuntime.EnsureLoaded();
+                units.AddRange(BilateralCostEstimate.For(options).Lines().Select(l => "estimate: " + l));
+            }
+            return new ExperimentPlan(options, data, units, ctx =>
         {
             var (train, test) = ctx.LoadData();
+            var estimate = BilateralCostEstimate.For(options, train, test);
+            foreach (var line in estimate.Lines()) ctx.Status.Report(line);
             var result = new BilateralExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
                 .Run(train, test, ctx.Status, ctx.Cancel);
             var both = result.Summary.Where(r => !double.IsNaN(r.FineMean) && !double.IsNaN(r.CoarseMean)).ToList();
             Charts.Points(Path.Combine(ctx.OutDir, "accuracy.png"), "Bilateral comparison: test accuracy (mean over seeds)",
                 "fine accuracy (%)", "coarse accuracy (%)",
                 both.Select(r => (r.Model, new[] { r.FineMean * 100 }, new[] { r.CoarseMean * 100 })));
-            return new ExperimentOutput(result.Table, [.. result.Notes, "figure: accuracy.png"], options.Seeds);
+            result.WriteComparisons(ctx.OutDir);
+            return new ExperimentOutput(result.Table, [.. result.Notes, estimate.Lines()[^1], "paired differences: comparisons.csv", "figure: accuracy.png"], options.Seeds);
         });
-        }, width);
+        }, width, protocol, backbone);
     }
 
     public static Command Synchrony()

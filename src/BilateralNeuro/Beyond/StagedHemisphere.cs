@@ -15,7 +15,7 @@ public sealed record HemisphereReadout(Tensor Features, Tensor? Time, PhaseSyncR
 /// A hemisphere that can be run stage by stage, so that <see cref="CallosalLink"/>s can connect the two hemispheres
 /// of an <see cref="AsymmetricBilateralNetwork"/> between intermediate stages. Stage i maps the output of stage i-1
 /// (the image for i = 0) to a feature map (N, <see cref="StageChannels"/>[i], H_i, W_i); <see cref="Readout"/> maps the
-/// last stage's output to features. <see cref="Freeze"/> behaves as <see cref="Hemisphere.Freeze"/>: no gradients and
+/// last stage's output to features. <see cref="Freeze"/> behaves as <see cref="Hemisphere.Freeze()"/>: no gradients and
 /// evaluation mode even under a parent's <c>train()</c>.
 /// </summary>
 public abstract class StagedHemisphere : nn.Module<Tensor, Tensor>

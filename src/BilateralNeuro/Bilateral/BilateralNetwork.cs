@@ -43,11 +43,14 @@ public sealed class BilateralNetwork : nn.Module<Tensor, Dictionary<string, Tens
     /// <summary>Number of parameters.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
-    /// <summary>Freezes both hemispheres (stage 2).</summary>
-    public BilateralNetwork FreezeHemispheres()
+    /// <summary>Freezes both hemispheres (stage 2); their layers stay in evaluation mode.</summary>
+    public BilateralNetwork FreezeHemispheres() => FreezeHemispheres(layersKeepTraining: false);
+
+    /// <summary>Freezes both hemispheres (stage 2); see <see cref="Hemisphere.Freeze(bool)"/> for <paramref name="layersKeepTraining"/>.</summary>
+    public BilateralNetwork FreezeHemispheres(bool layersKeepTraining)
     {
-        left.Freeze();
-        right.Freeze();
+        left.Freeze(layersKeepTraining);
+        right.Freeze(layersKeepTraining);
         return this;
     }
 

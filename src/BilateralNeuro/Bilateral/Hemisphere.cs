@@ -8,7 +8,7 @@ namespace BilateralNeuro.Bilateral;
 
 /// <summary>
 /// One hemisphere: a backbone mapping images (N, C, H, W) to features (N, <see cref="FeatureSize"/>), optionally
-/// specialised in one label level. <see cref="Freeze"/> stops its gradients and keeps all its layers (batch norm in
+/// specialised in one label level. <see cref="Freeze()"/> stops its gradients and keeps all its layers (batch norm in
 /// particular) in evaluation mode even when a parent module calls <c>train()</c>, so its running statistics stay put.
 /// state_dict keys: <c>backbone.*</c>.
 /// </summary>
@@ -63,7 +63,7 @@ public sealed class Hemisphere : nn.Module<Tensor, Tensor>
     public double Width { get; }
     /// <summary>Image channels of built-in backbones (null for custom ones).</summary>
     public int? InputChannels { get; }
-    /// <summary>Whether <see cref="Freeze"/> is in effect.</summary>
+    /// <summary>Whether <see cref="Freeze()"/> is in effect.</summary>
     public bool IsFrozen { get; private set; }
     /// <summary>The wrapped backbone (e.g. to pick a layer for Grad-CAM).</summary>
     public nn.Module<Tensor, Tensor> Backbone => backbone;
@@ -74,24 +74,45 @@ public sealed class Hemisphere : nn.Module<Tensor, Tensor>
     public Conv2d? LastConv() => backbone.modules().OfType<Conv2d>().LastOrDefault();
 
     /// <summary>Stops gradients to every parameter and keeps every layer in evaluation mode from now on.</summary>
-    public Hemisphere Freeze()
+    public Hemisphere Freeze() => Freeze(layersKeepTraining: false);
+
+    /// <summary>
+    /// Stops gradients to every parameter. With <paramref name="layersKeepTraining"/> false every layer stays in
+    /// evaluation mode from now on; with true the layers keep following <c>train()</c>, so batch-norm running statistics
+    /// still move in training mode (the original bilateral code's freeze, models/macro.py:216-218).
+    /// </summary>
+    public Hemisphere Freeze(bool layersKeepTraining)
     {
         foreach (var p in parameters()) p.requires_grad = false;
         IsFrozen = true;
-        base.train(false);
+        LayersTrainWhileFrozen = layersKeepTraining;
+        if (!layersKeepTraining) base.train(false);
         return this;
     }
 
-    /// <summary>Undoes <see cref="Freeze"/> (parameters trainable again; the mode follows the next <c>train()</c>).</summary>
+    /// <summary>Whether the layers of a frozen hemisphere still follow <c>train()</c> (see <see cref="Freeze(bool)"/>).</summary>
+    public bool LayersTrainWhileFrozen { get; private set; }
+
+    /// <summary>Sets the momentum of every batch norm of the backbone (PyTorch convention: new = (1 - m) old + m batch).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is not in (0, 1].</exception>
+    public Hemisphere BatchNormMomentum(double momentum)
+    {
+        if (!(momentum > 0 && momentum <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Hemisphere: batch-norm momentum must lie in (0, 1].");
+        foreach (var bn in modules().OfType<BatchNorm2d>()) bn.momentum = momentum;
+        return this;
+    }
+
+    /// <summary>Undoes <see cref="Freeze()"/> (parameters trainable again; the mode follows the next <c>train()</c>).</summary>
     public Hemisphere Unfreeze()
     {
         foreach (var p in parameters()) p.requires_grad = true;
         IsFrozen = false;
+        LayersTrainWhileFrozen = false;
         return this;
     }
 
     /// <summary>Sets the training mode; a frozen hemisphere stays in evaluation mode.</summary>
-    public override void train(bool on = true) => base.train(on && !IsFrozen);
+    public override void train(bool on = true) => base.train(on && (!IsFrozen || LayersTrainWhileFrozen));
 
     /// <summary>Maps images to features (N, <see cref="FeatureSize"/>).</summary>
     public override Tensor forward(Tensor input)

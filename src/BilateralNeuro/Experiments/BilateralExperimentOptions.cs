@@ -1,3 +1,4 @@
+using BilateralNeuro.Backbones;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Bilateral.Training;
 using BilateralNeuro.Core;
@@ -44,14 +45,37 @@ public sealed class BilateralExperimentOptions
     public string? AnalysisDirectory { get; set; }
     /// <summary>Train the unspecialised bilateral network end to end.</summary>
     public bool BilateralEndToEnd { get; set; } = true;
+    /// <summary>
+    /// Training protocol of every model (<see cref="TrainingProtocol.Clean"/>: the library's; <see cref="TrainingProtocol.Original"/>:
+    /// the original code's settings where practical). <see cref="Training"/> holds the clean settings; the protocol is
+    /// applied on top (<see cref="BilateralTrainingOptions.ForProtocol"/>), plus batch-norm momentum and the ensemble rule.
+    /// </summary>
+    public TrainingProtocol Protocol { get; set; } = TrainingProtocol.Clean;
+    /// <summary>Also train the specialised network under the other protocol, as a second row beside the first.</summary>
+    public bool CompareProtocols { get; set; }
+    /// <summary>
+    /// Hemisphere architecture of the bilateral networks, the unilateral baseline and the ensemble pool:
+    /// <see cref="BackboneKind.ResNet9"/> (default) or <see cref="BackboneKind.Vgg11"/> (the original code's VGG-11:
+    /// no batch norm, fc6/fc7 kept, 4096 features; <see cref="Bilateral.OriginalVgg11"/>).
+    /// </summary>
+    public BackboneKind Backbone { get; set; } = BackboneKind.ResNet9;
+
+    /// <summary>Parses a hemisphere backbone name: <c>resnet9</c> or <c>vgg11</c> (case-insensitive, dashes ignored).</summary>
+    /// <exception cref="ArgumentException">Anything else; the message names the expected values.</exception>
+    public static BackboneKind ParseBackbone(string? text) => text?.Trim().Replace("-", "", StringComparison.Ordinal).ToLowerInvariant() switch
+    {
+        "resnet9" => BackboneKind.ResNet9,
+        "vgg11" => BackboneKind.Vgg11,
+        _ => throw new ArgumentException($"backbone: '{text}' is not a bilateral hemisphere backbone; expected resnet9 or vgg11."),
+    };
 
     /// <summary>The paper's settings (CIFAR-100, ResNet-9 width 1, 180 epochs, 5 seeds, ensembles of 2 and 5 from 10).</summary>
     public static BilateralExperimentOptions Paper() => new();
 
     /// <summary>
-    /// Minutes instead of days (under 5 on 2 cores): width 0.125, 3 epochs of batch 32 (heads: 60 epochs on cached
-    /// features), 2 seeds, 2 500 training and 1 000 test images, ensembles of 2 and 5 from a pool of 5 (so k = 5 is
-    /// the whole pool), no augmentation.
+    /// Minutes instead of days on 2 cores: width 0.125, 3 epochs of batch 32 (heads: 60 epochs), 2 seeds, 2 500
+    /// training and 1 000 test images, ensembles of 2 and 5 from a pool of 5 (so k = 5 is the whole pool), no
+    /// augmentation, and the specialised network under both protocols (<see cref="CompareProtocols"/>).
     /// </summary>
     public static BilateralExperimentOptions Quick() => new()
     {
@@ -63,6 +87,7 @@ public sealed class BilateralExperimentOptions
         TestLimit = 1000,
         EnsemblePool = 5,
         EnsembleSizes = [2, 5],
+        CompareProtocols = true,
     };
 }
 
@@ -84,6 +109,9 @@ public sealed class BilateralExperimentOptionsValidator : IValidateOptions<Bilat
         if (o.EnsemblePool < 1) errors.AddError($"EnsemblePool must be at least 1 (got {o.EnsemblePool}).");
         foreach (var k in o.EnsembleSizes ?? [])
             if (k < 1 || k > o.EnsemblePool) errors.AddError($"EnsembleSizes: k = {k} must lie in [1, EnsemblePool = {o.EnsemblePool}].");
+        if (!Enum.IsDefined(o.Protocol)) errors.AddError($"Protocol is unknown (got {o.Protocol}); expected Clean or Original.");
+        if (o.Backbone is not (BackboneKind.ResNet9 or BackboneKind.Vgg11))
+            errors.AddError($"Backbone must be ResNet9 or Vgg11 (got {o.Backbone}).");
         if (o.Training is null) errors.AddError("Training must not be null.");
         else errors.AddResult(new BilateralTrainingOptionsValidator().Validate(null, o.Training), "Training.");
         return errors.Build();

@@ -86,25 +86,35 @@ public sealed class BilateralProtocol
         var (leftClassifier, leftResult) = TrainHemisphere(network.Left, heads, train, validation, "left", network.Head.Dropout, progress, cancellationToken);
         var (rightClassifier, rightResult) = TrainHemisphere(network.Right, heads, train, validation, "right", network.Head.Dropout, progress, cancellationToken);
 
-        network.FreezeHemispheres();
-        double cacheSeconds = 0;
-        TrainingResult stage2;
-        if (options.CacheFeatures)
-        {
-            var clock = Stopwatch.StartNew();
-            using var trainCache = CacheFeatures(network, network.Features, train);
-            using var valCache = CacheFeatures(network, network.Features, validation);
-            cacheSeconds = clock.Elapsed.TotalSeconds;
-            logger.LogInformation("Cached hemisphere features of {Train} training and {Validation} validation images in {Seconds:F1}s", trainCache.Count, valCache.Count, cacheSeconds);
-            stage2 = TrainHeads(network.Head, trainCache, valCache, cancellationToken);
-        }
-        else
-        {
-            stage2 = Fit(network, train, validation, HeadSpecs(heads), options.Stage2, 2, progress, cancellationToken, "stage2");
-        }
-
+        var stage2 = TrainStage2(network, train, validation, out double cacheSeconds, progress, cancellationToken);
         TrainingResult? stage3 = options.Stage3.Epochs > 0 ? FineTune(network, train, validation, progress, cancellationToken) : null;
         return new SpecializedResult(leftResult, rightResult, stage2, stage3, leftClassifier, rightClassifier, cacheSeconds);
+    }
+
+    /// <summary>
+    /// Stage 2 alone: freezes both hemispheres (their layers stay in evaluation mode, or keep training mode with
+    /// <see cref="BilateralTrainingOptions.FrozenNormTraining"/>) and trains the heads with the
+    /// <see cref="BilateralTrainingOptions.Stage2"/> settings, on cached features (<see cref="BilateralTrainingOptions.CacheFeatures"/>)
+    /// or on augmented images through the frozen hemispheres, through the <see cref="Trainer"/>.
+    /// </summary>
+    public TrainingResult TrainStage2(BilateralNetwork network, LabeledImages train, LabeledImages validation,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        TrainStage2(network, train, validation, out _, progress, cancellationToken);
+
+    private TrainingResult TrainStage2(BilateralNetwork network, LabeledImages train, LabeledImages validation, out double cacheSeconds,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        network.FreezeHemispheres(layersKeepTraining: options.FrozenNormTraining);
+        cacheSeconds = 0;
+        if (!options.CacheFeatures)
+            return Fit(network, train, validation, HeadSpecs(network.Head.Definitions), options.Stage2, 2, progress, cancellationToken, "stage2");
+        var clock = Stopwatch.StartNew();
+        using var trainCache = CacheFeatures(network, network.Features, train);
+        using var valCache = CacheFeatures(network, network.Features, validation);
+        cacheSeconds = clock.Elapsed.TotalSeconds;
+        logger.LogInformation("Cached hemisphere features of {Train} training and {Validation} validation images in {Seconds:F1}s", trainCache.Count, valCache.Count, cacheSeconds);
+        return TrainHeads(network.Head, trainCache, valCache, cancellationToken);
     }
 
     /// <summary>Stage 3 (extension): unfreezes the hemispheres and trains everything with the <see cref="BilateralTrainingOptions.Stage3"/> settings.</summary>

@@ -47,6 +47,13 @@ public sealed class BilateralTrainingOptions
     /// When false, stage 2 runs the frozen hemispheres on augmented batches every epoch through the <c>Trainer</c>.
     /// </summary>
     public bool CacheFeatures { get; set; } = true;
+    /// <summary>
+    /// Stage 2 runs the frozen hemispheres with their layers (batch norm, dropout) in training mode, so batch-norm running
+    /// statistics keep moving while the heads train, as the original code's freeze (requires_grad only) does. Needs
+    /// <see cref="CacheFeatures"/> false (a cache is computed once in evaluation mode). Default false: frozen means
+    /// evaluation mode.
+    /// </summary>
+    public bool FrozenNormTraining { get; set; }
     /// <summary>Training augmentation (paper: random crop 32 with 4 px reflect padding + horizontal flip).</summary>
     public Augmentation Augmentation { get; set; } = Augmentation.CropAndFlip;
     /// <summary>Input normalisation (paper: CIFAR-100 statistics).</summary>
@@ -77,11 +84,31 @@ public sealed class BilateralTrainingOptions
         Normalization = Normalization.FashionMnist,
     };
 
+    /// <summary>
+    /// A copy with the training settings of <paramref name="protocol"/>: <see cref="TrainingProtocol.Clean"/> returns the
+    /// settings unchanged; <see cref="TrainingProtocol.Original"/> sets the baselines' weight decay to 1e-5, runs stage 2
+    /// on augmented images through the frozen hemispheres with batch norm in training mode (no cache), and selects
+    /// stage 2, stage 3 and the baselines on fine + coarse validation accuracy (stage 1 keeps its one head's accuracy).
+    /// </summary>
+    public BilateralTrainingOptions ForProtocol(TrainingProtocol protocol)
+    {
+        var o = Clone();
+        if (protocol == TrainingProtocol.Original)
+        {
+            o.EndToEnd.WeightDecay = TrainingProtocols.OriginalBaselineWeightDecay;
+            o.CacheFeatures = false;
+            o.FrozenNormTraining = true;
+            o.Stage2.SelectionMetric = o.Stage3.SelectionMetric = o.EndToEnd.SelectionMetric = TrainingProtocols.FinePlusCoarse;
+        }
+        else if (!Enum.IsDefined(protocol)) throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Unknown protocol; expected Clean or Original.");
+        return o;
+    }
+
     /// <summary>A deep copy.</summary>
     public BilateralTrainingOptions Clone() => new()
     {
         Stage1 = Stage1.Clone(), Stage2 = Stage2.Clone(), Stage3 = Stage3.Clone(), EndToEnd = EndToEnd.Clone(),
-        FineWeight = FineWeight, CoarseWeight = CoarseWeight, CacheFeatures = CacheFeatures,
+        FineWeight = FineWeight, CoarseWeight = CoarseWeight, CacheFeatures = CacheFeatures, FrozenNormTraining = FrozenNormTraining,
         Augmentation = Augmentation, Normalization = Normalization, Seed = Seed, CheckpointDirectory = CheckpointDirectory,
     };
 }
@@ -114,6 +141,8 @@ public sealed class BilateralTrainingOptionsValidator : IValidateOptions<Bilater
         if (!(o.FineWeight >= 0) || double.IsInfinity(o.FineWeight)) errors.Add($"FineWeight must be a finite number >= 0 (got {o.FineWeight}).");
         if (!(o.CoarseWeight >= 0) || double.IsInfinity(o.CoarseWeight)) errors.Add($"CoarseWeight must be a finite number >= 0 (got {o.CoarseWeight}).");
         if (o.FineWeight == 0 && o.CoarseWeight == 0) errors.Add("FineWeight and CoarseWeight are both 0; stage 2 would train nothing.");
+        if (o.FrozenNormTraining && o.CacheFeatures)
+            errors.Add("FrozenNormTraining needs CacheFeatures = false (cached features are computed once in evaluation mode, so batch-norm statistics could not move).");
         if (o.Augmentation is null) errors.Add("Augmentation must not be null (use Augmentation.None).");
         if (o.Normalization is null) errors.Add("Normalization must not be null.");
         return errors;

@@ -4,7 +4,12 @@ namespace BilateralNeuro.Analysis;
 /// <param name="Coefficient">r (Pearson) or rho (Spearman); NaN when a variable is constant.</param>
 /// <param name="PValue">Two-sided p-value of t = r * sqrt((n - 2) / (1 - r^2)) with n - 2 degrees of freedom.</param>
 /// <param name="N">Number of pairs.</param>
-public sealed record CorrelationResult(double Coefficient, double PValue, int N);
+public sealed record CorrelationResult(double Coefficient, double PValue, int N)
+{
+    /// <summary>One readable line, e.g. <c>r = +0.143, p = 0.0021 (n = 6000)</c>.</summary>
+    public override string ToString() =>
+        System.FormattableString.Invariant($"r = {Coefficient:+0.000;-0.000;0.000}, p = {PValue:0.####} (n = {N})");
+}
 
 /// <summary>
 /// Spearman's rank correlation (Pearson's r of average ranks, so ties are handled) and Pearson's r, with two-sided

@@ -59,5 +59,6 @@ public sealed class MetricsWriterTests : IDisposable
             .Should().Be("breadth 15 channels, depth 2 layers (channels per layer 8, 7, 0), time 2.50 steps");
         BilateralNeuro.Cli.ExperimentCommands.Format(new BilateralNeuro.Analysis.CorrelationResult(0.4567, 0.0123, 300))
             .Should().Be("rho 0.457 (p 0.0123, n 300)");
+        new BilateralNeuro.Analysis.CorrelationResult(-0.1364, 0.0002, 6000).ToString().Should().Be("r = -0.136, p = 0.0002 (n = 6000)");
     }
 }

@@ -38,6 +38,9 @@ public sealed class KuramotoSyncLayer : Module<Tensor, Tensor>
     /// per frequency) favours it by more than <see cref="FftMargin"/>, else the batched convolution. The margin is
     /// calibrated by measurement (C = 8, maps 14–64, forward and backward): the FFT path was faster from k = 9
     /// (1.5–2.5x) and at k = 13 (2.2–3.5x), break-even or slower at k ≤ 7, where the operation ratio is below 8.
+    /// Where the count favours the transforms, the one-complex-transform path (<see cref="CouplingPath.ComplexFft"/>)
+    /// is chosen: at k = 13 on 8x32x32 (T = 15, forward and backward, batch 64) it ran 1.44x faster than the two-real-
+    /// transform path (754 vs 1,084 ms per pass, idle Intel Xeon, docs/performance.md).
     /// </summary>
     public static CouplingPath ChoosePath(int channels, int kernelSize, long height, long width)
     {
@@ -45,7 +48,7 @@ public sealed class KuramotoSyncLayer : Module<Tensor, Tensor>
         double lh = CouplingPlan.SmoothSize(height + kernelSize / 2), lw = CouplingPlan.SmoothSize(width + kernelSize / 2);
         double transforms = 2.0 * channels * 2.5 * lh * lw * Math.Log2(lh * lw);          // C forward + C inverse
         double products = 8.0 * channels * channels * lh * (Math.Floor(lw / 2) + 1);
-        return direct > FftMargin * (transforms + products) ? CouplingPath.Fft : CouplingPath.Batched;
+        return direct > FftMargin * (transforms + products) ? CouplingPath.ComplexFft : CouplingPath.Batched;
     }
 
     /// <summary>Operation-count advantage the FFT path must have before <see cref="CouplingPath.Auto"/> picks it.</summary>

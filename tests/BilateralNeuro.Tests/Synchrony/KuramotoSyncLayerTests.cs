@@ -190,9 +190,9 @@ public class KuramotoSyncLayerTests
     public void Auto_picks_fft_for_kernels_of_9_and_more()
     {
         // Measured (C = 8, forward + backward): FFT faster from k = 9, slower or even at k <= 7.
-        KuramotoSyncLayer.ChoosePath(8, 31, 96, 96).Should().Be(CouplingPath.Fft);
-        KuramotoSyncLayer.ChoosePath(8, 13, 32, 32).Should().Be(CouplingPath.Fft);
-        KuramotoSyncLayer.ChoosePath(8, 9, 28, 28).Should().Be(CouplingPath.Fft);
+        KuramotoSyncLayer.ChoosePath(8, 31, 96, 96).Should().Be(CouplingPath.ComplexFft);
+        KuramotoSyncLayer.ChoosePath(8, 13, 32, 32).Should().Be(CouplingPath.ComplexFft);
+        KuramotoSyncLayer.ChoosePath(8, 9, 28, 28).Should().Be(CouplingPath.ComplexFft);
         KuramotoSyncLayer.ChoosePath(8, 7, 32, 32).Should().Be(CouplingPath.Batched);
         KuramotoSyncLayer.ChoosePath(8, 5, 28, 28).Should().Be(CouplingPath.Batched);
         KuramotoSyncLayer.ChoosePath(8, 3, 32, 32).Should().Be(CouplingPath.Batched);

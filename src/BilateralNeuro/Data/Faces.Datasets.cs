@@ -59,13 +59,10 @@ public static class FaceDatasets
             new Dictionary<string, IReadOnlyList<string>> { [Valence] = names }, "procedural faces");
     }
 
-    /// <summary>Identity task for face-based pre-training: random expressions and nuisance, label = identity index.</summary>
-    public static LabeledImages IdentitySet(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int perIdentity, int seed,
-        string name = "faces/identity")
+    /// <summary>Per image of an identity task: its identity, a random valence and nuisance (one seeded stream), its label.</summary>
+    private static (List<FaceIdentity> Ids, List<double> Valences, List<FaceNuisance> Nuisance, List<long> Who) SampleIdentityImages(
+        FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int perIdentity, int seed)
     {
-        ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(identities);
-        if (perIdentity < 1) throw new ArgumentOutOfRangeException(nameof(perIdentity), perIdentity, "FaceDatasets: at least 1 image per identity.");
         var rng = new Random(seed);
         var ids = new List<FaceIdentity>();
         var val = new List<double>();
@@ -73,6 +70,17 @@ public static class FaceDatasets
         for (int i = 0; i < identities.Count; i++)
             for (int k = 0; k < perIdentity; k++) { ids.Add(identities[i]); val.Add(rng.NextDouble()); who.Add(i); }
         var nuisance = ids.Select(_ => generator.SampleNuisance(rng)).ToList();
+        return (ids, val, nuisance, who);
+    }
+
+    /// <summary>Identity task for face-based pre-training: random expressions and nuisance, label = identity index.</summary>
+    public static LabeledImages IdentitySet(this FaceGenerator generator, IReadOnlyList<FaceIdentity> identities, int perIdentity, int seed,
+        string name = "faces/identity")
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (perIdentity < 1) throw new ArgumentOutOfRangeException(nameof(perIdentity), perIdentity, "FaceDatasets: at least 1 image per identity.");
+        var (ids, val, nuisance, who) = SampleIdentityImages(generator, identities, perIdentity, seed);
         var images = RenderBytes(generator, ids, val, nuisance, FaceOcclusion.None, seed);
         return new LabeledImages(name, images, new Dictionary<string, Tensor> { [Identity] = torch.tensor(who.ToArray()) },
             new Dictionary<string, IReadOnlyList<string>> { [Identity] = identities.Select(x => "id" + x.Id).ToArray() }, "procedural faces");
@@ -124,13 +132,7 @@ public static class FaceDatasets
         ArgumentNullException.ThrowIfNull(identities);
         if (identities.Count == 0) throw new ArgumentException("FaceDatasets: no identities.", nameof(identities));
         if (perIdentity < 1) throw new ArgumentOutOfRangeException(nameof(perIdentity), perIdentity, "FaceDatasets: at least 1 image per identity.");
-        var rng = new Random(seed);
-        var ids = new List<FaceIdentity>();
-        var val = new List<double>();
-        var who = new List<long>();
-        for (int i = 0; i < identities.Count; i++)
-            for (int k = 0; k < perIdentity; k++) { ids.Add(identities[i]); val.Add(rng.NextDouble()); who.Add(i); }
-        var nuisance = ids.Select(_ => generator.SampleNuisance(rng)).ToList();
+        var (ids, val, nuisance, who) = SampleIdentityImages(generator, identities, perIdentity, seed);
         return new FaceRenderPlan(generator, ids, val, nuisance, who.ToArray(), seed);
     }
 

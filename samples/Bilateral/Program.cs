@@ -6,6 +6,7 @@ using System.Diagnostics;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Reporting;
 
 try
 {

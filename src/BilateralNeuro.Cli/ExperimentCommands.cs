@@ -2,6 +2,7 @@ using System.CommandLine;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using Microsoft.Extensions.Logging;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 

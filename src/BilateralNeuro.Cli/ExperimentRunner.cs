@@ -9,6 +9,7 @@ using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TorchSharp;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 

@@ -58,7 +58,6 @@ public sealed class TrainerTests : IDisposable
 
         result.History.Should().HaveCount(epochs, "every epoch trains");
         result.History.Where(h => h.Validation.Count > 0).Select(h => h.Epoch).Should().Equal(validated);
-        result.History.Where(h => h.Validation.Count == 0).Should().OnlyContain(h => !validated.Contains(h.Epoch));
         validated.Should().Contain(result.BestEpoch, "only validated epochs can be selected");
         result.BestValidation.Should().ContainKey("fine/accuracy");
     }

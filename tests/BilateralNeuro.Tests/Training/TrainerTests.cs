@@ -54,7 +54,9 @@ public sealed class TrainerTests : IDisposable
         torch.manual_seed(1);
         using var model = new TinyNet();
         var (train, val) = Sources();
-        var result = new Trainer(new TrainerOptions { Epochs = epochs, LearningRate = 1e-2, ValidateEvery = every }).Fit(model, train, val, Heads);
+        // With a checkpoint folder: the epoch checkpoints hold a best score of -infinity until the first validation.
+        var options = new TrainerOptions { Epochs = epochs, LearningRate = 1e-2, ValidateEvery = every, CheckpointDirectory = Path.Combine(dir, $"every-{epochs}-{every}") };
+        var result = new Trainer(options).Fit(model, train, val, Heads);
 
         result.History.Should().HaveCount(epochs, "every epoch trains");
         result.History.Where(h => h.Validation.Count > 0).Select(h => h.Epoch).Should().Equal(validated);

@@ -36,7 +36,7 @@ public class Vgg11RowsTests
         TorchRuntime.EnsureLoaded();
         using var train = SyntheticHierarchy.Create(60, seed: 3);
         using var test = SyntheticHierarchy.Create(20, seed: 4);
-        var result = new BilateralExperiment(Tiny()).Run(train, test);
+        var result = new BilateralExperiment(Tiny()).Run(new ExperimentContext(train, test));
 
         var rows = result.Summary.ToDictionary(r => r.Model);
         string vggReference = BilateralExperiment.SpecializedRow(TrainingProtocol.Clean, BackboneKind.Vgg11);

@@ -113,7 +113,7 @@ try
             {
                 ["dataset"] = dataset, ["preset"] = options.Preset, ["width"] = options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["protocol"] = options.Protocol.ToString().ToLowerInvariant(), ["backbone"] = options.Backbone.ToString().ToLowerInvariant(),
-                ["compare-protocols"] = options.CompareProtocols.ToString().ToLowerInvariant(),
+                ["compare-protocols"] = options.CompareProtocols.ToString().ToLowerInvariant(), ["with-vgg11"] = options.WithVgg11.ToString().ToLowerInvariant(),
             },
             Seeds = options.Seeds,
             Device = device.ToString(),

@@ -5,7 +5,7 @@ using BilateralNeuro.Experiments;
 namespace BilateralNeuro.Cli;
 
 /// <summary>
-/// The option definitions of the <c>bilateral</c> subcommand (the shared ones plus --width, --protocol, --backbone) and
+/// The option definitions of the <c>bilateral</c> subcommand (the shared ones plus --width, --protocol, --backbone, --with-vgg11) and
 /// the binder that turns a parsed command line into <see cref="BilateralExperimentOptions"/>. The CLI command and
 /// samples/Bilateral both use this one definition, so the same arguments give the same experiment options.
 /// </summary>
@@ -16,9 +16,10 @@ public sealed class BilateralCommandOptions
     public Option<double?> Width { get; } = new("--width") { Description = "Channel width multiplier of every backbone (quick: 0.125, paper: 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
     public Option<string> Protocol { get; } = new("--protocol") { Description = "Training protocol: clean (the library's, default) or original (the original code's settings; docs/bilateral.md lists both).", DefaultValueFactory = _ => "clean" };
     public Option<string> Backbone { get; } = new("--backbone") { Description = "Hemisphere backbone: resnet9 (default) or vgg11 (the original code's VGG-11: no batch norm, fc6/fc7 kept).", DefaultValueFactory = _ => "resnet9" };
+    public Option<bool> WithVgg11 { get; } = new("--with-vgg11") { Description = $"Also train VGG-11 rows beside the ResNet-9 ones: the specialised bilateral VGG-11 network, its hemispheres alone, bilateral VGG-11 end to end and unilateral VGG-11 (no VGG-11 ensembles), with the same training settings; width: quick preset {BilateralExperimentOptions.Quick().Vgg11Width?.ToString(System.Globalization.CultureInfo.InvariantCulture)}, paper preset --width." };
 
     /// <summary>The bilateral-only options (besides <see cref="Shared"/>).</summary>
-    public Option[] Own => [Width, Protocol, Backbone];
+    public Option[] Own => [Width, Protocol, Backbone, WithVgg11];
 
     /// <summary>Adds the shared and the bilateral options (with the shared validation) to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -30,7 +31,7 @@ public sealed class BilateralCommandOptions
 
     /// <summary>
     /// The experiment options of a parsed command line: the preset (quick, else paper), the dataset's normalisation,
-    /// --seeds (0..n-1), --epochs (stage 1 and end to end; stage 2 gets at least as many), --width, --protocol, --backbone.
+    /// --seeds (0..n-1), --epochs (stage 1 and end to end; stage 2 gets at least as many), --width, --protocol, --backbone, --with-vgg11.
     /// Shard slicing and validation are left to the caller.
     /// </summary>
     /// <param name="parse">A parse of a command built with <see cref="AddTo"/>.</param>
@@ -50,6 +51,7 @@ public sealed class BilateralCommandOptions
         if (parse.GetValue(Width) is { } w) options.Width = w;
         options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(parse.GetValue(Protocol));
         options.Backbone = BilateralExperimentOptions.ParseBackbone(parse.GetValue(Backbone));
+        options.WithVgg11 = parse.GetValue(WithVgg11);
         return options;
     }
 }

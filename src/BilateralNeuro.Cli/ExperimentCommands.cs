@@ -8,14 +8,6 @@ namespace BilateralNeuro.Cli;
 /// <summary>One subcommand per paper, each a thin mapping from options to the library's experiment.</summary>
 public static class ExperimentCommands
 {
-    // Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7): enough for drawing the human reference curve.
-    private static double Erf(double x)
-    {
-        double t = 1 / (1 + 0.3275911 * Math.Abs(x));
-        double y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x);
-        return Math.Sign(x) * y;
-    }
-
     /// <summary>A correlation as numbers (the record's own ToString prints its property names).</summary>
     public static string Format(BilateralNeuro.Analysis.CorrelationResult c) =>
         System.FormattableString.Invariant($"rho {c.Coefficient:F3} (p {c.PValue:G3}, n {c.N})");
@@ -210,36 +202,32 @@ public static class ExperimentCommands
 
     public static Command FaceAttention()
     {
-        return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>
+        return ExperimentRunner.Create("face-attention", "AlexNet/VGG/FE-AlexNet pre-training, valence probes, transfer and lab psychometrics vs humans (arXiv 2310.13674). Shards split the seeds.", ctx =>
         {
-            var data = ctx.ResolveData("face-attention", CliData.FashionMnist);
-            if (ctx.Seeds is not null)
-                throw new ArgumentException("--seeds: face-attention runs one seed (FaceAttentionExperimentOptions.Seed = 1) per model; it has no seed sweep.");
-            var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.CpuPreset() : FaceAttentionExperimentOptions.FullSizeGpu();
-            options.SaliencyDirectory = Path.Combine(ctx.OutDir, "saliency");
-            if (ctx.Epochs is { } e) options.TransferEpochs = e;
-            options.Models = ctx.Shard.Select(options.Models).ToList();
-            if (options.Models.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
+            // Objects are rendered procedurally (RGB, any size) unless --dataset fashion-mnist asks for Fashion-MNIST.
+            bool procedural = ctx.Dataset == "default";
+            var data = procedural
+                ? new DataChoice("procedural", new DataLocation(DataLocationKind.Embedded, null, "objects and faces rendered in-process"))
+                : ctx.ResolveData("face-attention", CliData.FashionMnist);
+            var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.Default() : FaceAttentionExperimentOptions.Full();
+            if (ctx.Seeds is { } n) options.Seeds = Enumerable.Range(1, n).ToList();
+            if (ctx.Epochs is { } e) options.PretrainEpochs = e;
+            options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
+            if (options.Seeds.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than seeds.");
             ExperimentRunner.Check(options, new FaceAttentionExperimentOptionsValidator().Validate(null, options));
-            return new ExperimentPlan(options, data, options.Models.ToList(), ctx =>
+            return new ExperimentPlan(options, data, options.Seeds.Select(s => $"seed {s}").ToList(), ctx =>
         {
             options.Device = ctx.Device.ToString();
-            var (objects, _) = ctx.LoadData();
+            var objects = procedural ? null : ctx.LoadData().Train;
             var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")) { Journal = ctx.Journal, StageProgress = ctx.Stage }
                 .Run(objects, ctx.Status, ctx.Cancel);
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
-            var levels = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();
-            var human = levels.Select(x => 0.5 * (1 + Erf((x - 0.514) * 4.19 / Math.Sqrt(2)))).ToArray();
-            var series = new List<(string, double[], double[])> { ("humans (PSE 0.514, slope 4.19)", levels, human) };
-            foreach (var m in report.Models)
-                if (m.Curves.TryGetValue(FaceOcclusion.None, out var c))
-                    series.Add(($"{m.Model} ({m.Pretraining})", c.Levels, c.Proportions));
-            Charts.Lines(Path.Combine(ctx.OutDir, "psychometric.png"), "P(positive) along the sad-to-happy morph (no occlusion)",
-                "morph level (0 = sad, 1 = happy)", "P(positive)", series, integerX: false, referenceFirst: true);
-            var notes = new List<string> { "psychometric curves: curves.csv, psychometric.png" };
-            if (report.Benchmark is { } b) notes.Add($"frozen-feature cache: {b.Model} epoch {b.UncachedEpochSeconds:F2} s uncached vs {b.CachedEpochSeconds:F3} s cached ({b.Speedup:F1}x)");
-            return new ExperimentOutput(report.Table, notes, [options.Seed]);
+            File.WriteAllText(Path.Combine(ctx.OutDir, "face-attention.md"), report.ToMarkdown());
+            var charts = FaceAttentionCharts.Write(report, ctx.OutDir);
+            var notes = new List<string> { $"tables: face-attention.md; curves: curves.csv; charts: {string.Join(", ", charts)}" };
+            notes.AddRange(report.Paired.Where(p => p.Comparison is not null).Select(p => $"{FaceAttentionReport.Describe(p.Pretraining)} {p.Metric}: {p.Comparison}"));
+            return new ExperimentOutput(report.Table, notes, options.Seeds);
         });
         });
     }

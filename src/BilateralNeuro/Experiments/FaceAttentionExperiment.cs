@@ -67,22 +67,25 @@ public sealed class FaceAttentionExperiment
         var device = torch.device(o.Device);
         var results = new List<FaceAttentionSeedResult>();
         var architectures = o.Models.Select(ArchitectureOf).Distinct().ToList();
-        foreach (int seed in o.Seeds)
+        // Units of work: (pre-training seed, source, architecture) with the transfer seeds run on that pre-training.
+        var groups = o.PretrainPerSeed ? o.Seeds.Select(s => (DataSeed: s, Transfer: (IReadOnlyList<int>)[s])).ToList()
+            : [(o.DataSeed, (IReadOnlyList<int>)o.Seeds)];
+        foreach (var (dataSeed, transferSeeds) in groups)
         {
-            using var data = SeedData.Create(Generator, o, seed);
-            progress?.Report($"seed {seed}: faces rendered ({data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}) ({clock.Elapsed.TotalSeconds:F0}s)");
+            using var data = SeedData.Create(Generator, o, dataSeed);
+            progress?.Report($"data seed {dataSeed}: {data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}; transfer seeds {string.Join(", ", transferSeeds)} ({clock.Elapsed.TotalSeconds:F0}s)");
             foreach (var pretraining in o.Pretrainings)
             {
-                var pending = architectures.Where(a => !TryResume(seed, pretraining, a, results)).ToList();
+                var pending = architectures.Where(a => !TryResume(dataSeed, pretraining, a, results)).ToList();
                 if (pending.Count == 0) continue;
-                var (ptTrain, ptVal, label) = PretrainingData(pretraining, objects, seed);
+                var (ptTrain, ptVal, label) = PretrainingData(pretraining, objects, dataSeed);
                 try
                 {
                     foreach (var arch in pending)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        var unit = RunUnit(seed, pretraining, arch, ptTrain, ptVal, label, data, device, progress, cancellationToken);
-                        Journal?.Save(Unit(seed, pretraining, arch), unit);
+                        var unit = RunUnit(dataSeed, transferSeeds, pretraining, arch, ptTrain, ptVal, label, data, device, progress, cancellationToken);
+                        Journal?.Save(Unit(dataSeed, pretraining, arch), unit);
                         results.AddRange(unit);
                     }
                 }
@@ -166,7 +169,7 @@ public sealed class FaceAttentionExperiment
 
     // One (seed, pre-training, backbone): pre-train, probe, cache the frozen conv features once, transfer every model of
     // the backbone on the cache, read the morph.
-    private List<FaceAttentionSeedResult> RunUnit(int seed, FacePretraining pretraining, string arch, LabeledImages? ptTrain, LabeledImages? ptVal,
+    private List<FaceAttentionSeedResult> RunUnit(int seed, IReadOnlyList<int> transferSeeds, FacePretraining pretraining, string arch, LabeledImages? ptTrain, LabeledImages? ptVal,
         string label, SeedData data, Device device, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var o = Options;
@@ -196,7 +199,7 @@ public sealed class FaceAttentionExperiment
         using (var acts = PooledActivations.Extract(backbone, data.Train, InputNormalization, device: device))
             foreach (var l in LinearProbe.ByLayer(acts, data.Train.Labels[FaceDatasets.Valence],
                          new LinearProbeOptions { Folds = o.ProbeFolds, Seed = seed }, data.Train.Labels[FaceDatasets.Identity]))
-                probes.Add(new FaceProbeLayer(l.Layer, l.Result.Accuracy));
+                probes.Add(new FaceProbeLayer(l.Layer, l.Result.Accuracy, l.Result.FoldAccuracies));
 
         var state = ((nn.Module)backbone).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         ((nn.Module)backbone).Dispose();
@@ -204,11 +207,12 @@ public sealed class FaceAttentionExperiment
         try
         {
             using var caches = Caches.Build(this, arch, classes, state, data, device, seed);
-            foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                unit.Add(Transfer(seed, pretraining, model, arch, classes, state, caches, data, device, ptAcc, chance, probes));
-            }
+            foreach (int transferSeed in transferSeeds)
+                foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    unit.Add(Transfer(transferSeed, pretraining, model, arch, classes, state, caches, data, device, ptAcc, chance, probes));
+                }
         }
         finally
         {
@@ -216,7 +220,7 @@ public sealed class FaceAttentionExperiment
         }
         string probeText = string.Join(" ", probes.Select(p => $"{p.Layer} {p.Accuracy:P0}"));
         progress?.Report($"seed {seed} {arch} ({FaceAttentionReport.Describe(pretraining)}): pre-training {(double.IsNaN(ptAcc) ? "-" : ptAcc.ToString("P1"))}, probes {probeText}; " +
-            string.Join("; ", unit.Select(u => $"{u.Model} test {u.TransferAccuracy:P1} {u.Curve(o.Occlusions[0])}")) + $" ({clock.Elapsed.TotalSeconds:F0}s)");
+            string.Join("; ", unit.GroupBy(u => u.Model).Select(g => $"{g.Key} test {string.Join("/", g.Select(u => u.TransferAccuracy.ToString("P0")))}, fitted {g.Count(u => u.Curve(o.Occlusions[0])?.Fitted == true)}/{g.Count()}")) + $" ({clock.Elapsed.TotalSeconds:F0}s)");
         return unit;
     }
 
@@ -340,9 +344,9 @@ public sealed class FaceAttentionExperiment
     private ITorchvisionConvNet Create(string arch, int classes) => arch switch
     {
         "AlexNet" => new AlexNet(classes, Options.Width),
-        "VGG11" => Vgg.Vgg11(classes, Options.Width),
-        "VGG13" => Vgg.Vgg13(classes, Options.Width),
-        _ => Vgg.Vgg16(classes, Options.Width),
+        "VGG11" => new Vgg(11, classes, Options.Width, Options.VggBatchNorm),
+        "VGG13" => new Vgg(13, classes, Options.Width, Options.VggBatchNorm),
+        _ => new Vgg(16, classes, Options.Width, Options.VggBatchNorm),
     };
 
     /// <summary>The backbone a model is built on (AlexNet for FE-AlexNet and Ungated-AlexNet).</summary>
@@ -382,7 +386,10 @@ public sealed class FaceAttentionExperiment
                 foreach (var occ in options.Occlusions)
                 {
                     var fits = rs.Select(r => r.Curve(occ)).OfType<PsychometricCurveFit>().ToList();
-                    rows.Add(new FaceAttentionRow(pt, model, occ, rs.Count, Ci(rs.Select(r => r.PretrainAccuracy)), Ci(rs.Select(r => r.LastLayerProbe))!,
+                    // one pre-trained network for all seeds: its accuracy once, its probe over folds
+                    var pretrainAcc = options.PretrainPerSeed ? Ci(rs.Select(r => r.PretrainAccuracy)) : Ci(rs.Take(1).Select(r => r.PretrainAccuracy));
+                    var probe = options.PretrainPerSeed ? Ci(rs.Select(r => r.LastLayerProbe)) : Ci(rs[0].Probes[^1].FoldAccuracies);
+                    rows.Add(new FaceAttentionRow(pt, model, occ, rs.Count, pretrainAcc, probe!,
                         Ci(rs.Select(r => r.TransferAccuracy))!, PsychometricCurves.AcrossSeeds(fits)));
                 }
                 foreach (var r in rs)
@@ -402,11 +409,13 @@ public sealed class FaceAttentionExperiment
         foreach (var pt in options.Pretrainings)
             foreach (var arch in options.Models.Select(ArchitectureOf).Distinct())
             {
-                // one probe per (seed, backbone): take each seed once
+                // one probe per pre-trained backbone: over seeds when every seed pre-trains, else over the one network's folds
                 var perSeed = results.Where(r => r.Pretraining == pt && r.Architecture == arch).GroupBy(r => r.Seed).Select(g => g.First()).ToList();
                 if (perSeed.Count == 0) continue;
                 foreach (var layer in perSeed[0].Probes.Select(p => p.Layer))
-                    probeRows.Add(new FaceProbeRow(pt, arch, layer, Statistics.MeanCi(perSeed.Select(r => r.Probes.First(p => p.Layer == layer).Accuracy).ToList())));
+                    probeRows.Add(new FaceProbeRow(pt, arch, layer, options.PretrainPerSeed
+                        ? Statistics.MeanCi(perSeed.Select(r => r.Probes.First(p => p.Layer == layer).Accuracy).ToList())
+                        : Statistics.MeanCi(perSeed[0].Probes.First(p => p.Layer == layer).FoldAccuracies.ToList())));
             }
 
         var paired = new List<FacePairedRow>();

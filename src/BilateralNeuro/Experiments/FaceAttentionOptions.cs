@@ -21,14 +21,14 @@ public enum FacePretraining
 /// (pre-training, architecture) repeated over <see cref="Seeds"/>, transfer like the stand-in lab (JyBmegan/SE-AlexNet:
 /// conv weights carried, fc6/fc7 fresh, SE with reduction 2 before fc6, crop + flip), lab psychometrics on the averaged
 /// identity's 21-step morph. The defaults are the CPU budget (about 6 CPU-minutes, under 2 GB);
-/// <see cref="Full"/> spends more on every stage.
+/// <see cref="Full"/> spends more on every stage and pre-trains per seed.
 /// </summary>
 public sealed class FaceAttentionExperimentOptions
 {
     /// <summary>Image side (64..224).</summary>
-    public int ImageSize { get; set; } = 64;
+    public int ImageSize { get; set; } = 128;
     /// <summary>Width multiplier of every network (the same for AlexNet and the VGGs: matched capacity per layer).</summary>
-    public double Width { get; set; } = 0.125;
+    public double Width { get; set; } = 0.0625;
     /// <summary>
     /// Models to run: AlexNet, FE-AlexNet (SE gate, r = <see cref="Reduction"/>, before fc6), Ungated-AlexNet (the
     /// parameter-matched control: same layers, no gate), VGG11, VGG13, VGG16.
@@ -36,8 +36,19 @@ public sealed class FaceAttentionExperimentOptions
     public List<string> Models { get; set; } = ["AlexNet", "FE-AlexNet", "Ungated-AlexNet", "VGG11", "VGG13", "VGG16"];
     /// <summary>Pre-training sources to compare (RandomInit = frozen random features, the control).</summary>
     public List<FacePretraining> Pretrainings { get; set; } = [FacePretraining.Object, FacePretraining.Face, FacePretraining.RandomInit];
-    /// <summary>Seeds; every seed re-samples identities, re-initialises and re-trains everything (at least 1; 5 for CIs).</summary>
+    /// <summary>Seeds of the repeated runs (at least 1; 5 for CIs); what a seed repeats is set by <see cref="PretrainPerSeed"/>.</summary>
     public List<int> Seeds { get; set; } = [1, 2, 3, 4, 5];
+    /// <summary>
+    /// true: every seed draws its own identities, images and objects and pre-trains, probes and transfers its own
+    /// networks (CIs over seeds cover everything). false (the CPU default): one data set and one pre-training per
+    /// (source, architecture) from <see cref="DataSeed"/>, and the seeds repeat the transfer (fresh fc6/fc7/attention
+    /// initialisation and batch order) on those frozen features; probe CIs are then over the identity-grouped folds.
+    /// </summary>
+    public bool PretrainPerSeed { get; set; }
+    /// <summary>Seed of the data and of the single pre-training when <see cref="PretrainPerSeed"/> is false.</summary>
+    public int DataSeed { get; set; } = 1;
+    /// <summary>VGGs with batch norm after every conv (torchvision's <c>_bn</c> variants; without it they did not leave chance in the CPU budget).</summary>
+    public bool VggBatchNorm { get; set; } = true;
     /// <summary>Object images for object pre-training (procedural objects, 10 classes; or taken from a given object set).</summary>
     public int ObjectImages { get; set; } = 1200;
     /// <summary>Identities of the face pre-training task ("hundreds").</summary>
@@ -45,13 +56,11 @@ public sealed class FaceAttentionExperimentOptions
     /// <summary>Images per pre-training identity (random expression and nuisance).</summary>
     public int ImagesPerPretrainIdentity { get; set; } = 6;
     /// <summary>Pre-training epochs (all layers trained, Adam; the best validation epoch is kept).</summary>
-    public int PretrainEpochs { get; set; } = 4;
-    /// <summary>Stop pre-training once validation accuracy reaches this (null: run every epoch).</summary>
-    public double? PretrainTargetAccuracy { get; set; }
+    public int PretrainEpochs { get; set; } = 5;
     /// <summary>Pre-training learning rate (Adam).</summary>
-    public double PretrainLearningRate { get; set; } = 2e-3;
+    public double PretrainLearningRate { get; set; } = 1e-3;
     /// <summary>Pre-training batch size.</summary>
-    public int PretrainBatchSize { get; set; } = 64;
+    public int PretrainBatchSize { get; set; } = 32;
     /// <summary>Identities of the valence training set (disjoint from validation and test identities).</summary>
     public int TransferIdentities { get; set; } = 40;
     /// <summary>Identities of the valence validation set (model selection of the transfer).</summary>
@@ -63,7 +72,7 @@ public sealed class FaceAttentionExperimentOptions
     /// <summary>Random resized crop + flip views of every training image whose frozen features are cached (0 = none; the original is always kept).</summary>
     public int AugmentedViews { get; set; } = 3;
     /// <summary>Optimiser steps of the transfer (on cached features; rounded up to whole epochs).</summary>
-    public int TransferSteps { get; set; } = 150;
+    public int TransferSteps { get; set; } = 300;
     /// <summary>Transfer learning rate (stand-in: Adam 1e-4).</summary>
     public double TransferLearningRate { get; set; } = 1e-3;
     /// <summary>Transfer batch size (stand-in: 128).</summary>
@@ -85,15 +94,15 @@ public sealed class FaceAttentionExperimentOptions
     public static FaceAttentionExperimentOptions Default() => new();
 
     /// <summary>
-    /// Larger budgets for a user with time (roughly an hour or more of CPU): 96 px, width 1/4, 400 pre-training
+    /// Larger budgets for a user with time (hours of CPU): every seed with its own data and pre-training, width 1/8, 400 pre-training
     /// identities × 10 images, 8 pre-training epochs, 80 + 20 transfer identities, 4 augmented views, 2,000 transfer
     /// steps at the stand-in's Adam 1e-4 and batch 128, 10 seeds.
     /// </summary>
     public static FaceAttentionExperimentOptions Full() => new()
     {
-        ImageSize = 96, Width = 0.25, ObjectImages = 4000, PretrainIdentities = 400, ImagesPerPretrainIdentity = 10, PretrainEpochs = 8,
+        ImageSize = 128, Width = 0.125, ObjectImages = 4000, PretrainIdentities = 400, ImagesPerPretrainIdentity = 10, PretrainEpochs = 8,
         TransferIdentities = 80, ValidationIdentities = 20, TestIdentities = 40, AugmentedViews = 4, TransferSteps = 2000,
-        TransferLearningRate = 1e-4, TransferBatchSize = 128, Seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        TransferLearningRate = 1e-4, TransferBatchSize = 128, Seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], PretrainPerSeed = true,
         Occlusions = [Data.FaceOcclusion.None, Data.FaceOcclusion.Eyes, Data.FaceOcclusion.Nose, Data.FaceOcclusion.Mouth],
     };
 }
@@ -122,7 +131,6 @@ public sealed class FaceAttentionExperimentOptionsValidator : IValidateOptions<F
         if (o.PretrainIdentities < 2) e.AddError($"PretrainIdentities must be at least 2 (got {o.PretrainIdentities}).");
         if (o.ImagesPerPretrainIdentity < 2) e.AddError($"ImagesPerPretrainIdentity must be at least 2 (got {o.ImagesPerPretrainIdentity}).");
         if (o.PretrainEpochs < 1) e.AddError($"PretrainEpochs must be at least 1 (got {o.PretrainEpochs}).");
-        if (o.PretrainTargetAccuracy is { } t && !(t > 0 && t <= 1)) e.AddError($"PretrainTargetAccuracy must lie in (0, 1] (got {t}).");
         if (o.TransferIdentities < 2) e.AddError($"TransferIdentities must be at least 2 (got {o.TransferIdentities}).");
         if (o.ValidationIdentities < 1) e.AddError($"ValidationIdentities must be at least 1 (got {o.ValidationIdentities}).");
         if (o.ImagesPerTransferIdentity < 2) e.AddError($"ImagesPerTransferIdentity must be at least 2 (got {o.ImagesPerTransferIdentity}).");

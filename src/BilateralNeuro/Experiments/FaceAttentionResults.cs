@@ -8,7 +8,8 @@ namespace BilateralNeuro.Experiments;
 /// <summary>One layer's identity-grouped, cross-validated linear valence probe on the frozen network.</summary>
 /// <param name="Layer">Conv block (AlexNet conv1..conv5, VGG block1..block5).</param>
 /// <param name="Accuracy">Cross-validated accuracy (folds grouped by identity).</param>
-public sealed record FaceProbeLayer(string Layer, double Accuracy);
+/// <param name="FoldAccuracies">Accuracy of each fold.</param>
+public sealed record FaceProbeLayer(string Layer, double Accuracy, IReadOnlyList<double> FoldAccuracies);
 
 /// <summary>One psychometric curve of one model and seed: P(happy) per morph level and the lab-style fit.</summary>
 /// <param name="Occlusion">Region hidden on the morph.</param>

@@ -32,7 +32,7 @@ public static class FaceAttentionCharts
                 if (x.Length > 0) series.Add((model, x, y));
             }
             string file = $"psychometric-{pt.ToString().ToLowerInvariant()}.png";
-            Charts.Lines(Path.Combine(dir, file), $"Pre-trained on {FaceAttentionReport.Describe(pt)}: P(happy) on the averaged face's morph (mean of {seeds} seeds)",
+            Charts.Lines(Path.Combine(dir, file), $"{Source(pt)}, mean of {seeds} seeds",
                 "morph level (sad -> happy)", "P(happy)", series, integerX: false, referenceFirst: true, yLimits: (-0.02, 1.02));
             files.Add(file);
         }
@@ -43,15 +43,17 @@ public static class FaceAttentionCharts
             {
                 var rows = report.Probes.Where(p => p.Architecture == arch && p.Pretraining == pt).ToList();
                 if (rows.Count == 0) continue;
-                series.Add(($"pre-trained on {FaceAttentionReport.Describe(pt)}", rows.Select((_, i) => i + 1.0).ToArray(), rows.Select(r => r.Accuracy.Mean).ToArray()));
+                series.Add((Source(pt), rows.Select((_, i) => i + 1.0).ToArray(), rows.Select(r => r.Accuracy.Mean).ToArray()));
             }
             int layers = series.Count == 0 ? 0 : series.Max(s => s.Item2.Length);
             series.Add(("chance (50 %)", [1, Math.Max(2, layers)], [0.5, 0.5]));
             string file = $"probes-{arch.ToLowerInvariant()}.png";
-            Charts.Lines(Path.Combine(dir, file), $"{arch}: linear valence probe on the frozen conv blocks (mean of {seeds} seeds)",
-                "conv block (1 = first, 5 = last)", "probe accuracy (held-out identities)", series, integerX: true, yLimits: (0.4, 1.02));
+            Charts.Lines(Path.Combine(dir, file), $"{arch}: valence probe by conv block",
+                "conv block (1 = first, 5 = last)", "probe accuracy (held-out identities)", series, integerX: true, yLimits: (0, 1.02));
             files.Add(file);
         }
         return files;
     }
+
+    private static string Source(FacePretraining pt) => pt == FacePretraining.RandomInit ? "random init (not pre-trained)" : $"pre-trained on {FaceAttentionReport.Describe(pt)}";
 }

@@ -50,13 +50,13 @@ public sealed class FaceAttentionExperimentOptions
     /// <summary>VGGs with batch norm after every conv (torchvision's <c>_bn</c> variants; without it they did not leave chance in the CPU budget).</summary>
     public bool VggBatchNorm { get; set; } = true;
     /// <summary>Object images for object pre-training (procedural objects, 10 classes; or taken from a given object set).</summary>
-    public int ObjectImages { get; set; } = 1200;
+    public int ObjectImages { get; set; } = 600;
     /// <summary>Identities of the face pre-training task ("hundreds").</summary>
-    public int PretrainIdentities { get; set; } = 200;
+    public int PretrainIdentities { get; set; } = 100;
     /// <summary>Images per pre-training identity (random expression and nuisance).</summary>
     public int ImagesPerPretrainIdentity { get; set; } = 6;
     /// <summary>Pre-training epochs (all layers trained, Adam; the best validation epoch is kept).</summary>
-    public int PretrainEpochs { get; set; } = 5;
+    public int PretrainEpochs { get; set; } = 4;
     /// <summary>Pre-training learning rate (Adam).</summary>
     public double PretrainLearningRate { get; set; } = 1e-3;
     /// <summary>Pre-training batch size.</summary>
@@ -72,7 +72,7 @@ public sealed class FaceAttentionExperimentOptions
     /// <summary>Random resized crop + flip views of every training image whose frozen features are cached (0 = none; the original is always kept).</summary>
     public int AugmentedViews { get; set; } = 3;
     /// <summary>Optimiser steps of the transfer (on cached features; rounded up to whole epochs).</summary>
-    public int TransferSteps { get; set; } = 300;
+    public int TransferSteps { get; set; } = 200;
     /// <summary>Transfer learning rate (stand-in: Adam 1e-4).</summary>
     public double TransferLearningRate { get; set; } = 1e-3;
     /// <summary>Transfer batch size (stand-in: 128).</summary>

@@ -20,7 +20,10 @@ Directory.CreateDirectory(outDir);
 var experiment = new FaceAttentionExperiment(options);
 SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
 var clock = Stopwatch.StartNew();
-var report = experiment.Run(null, new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")));
+var report = experiment.Run(new ExperimentContext(new ExperimentData())
+{
+    Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
+});
 
 Console.WriteLine();
 Console.WriteLine(report.ToMarkdown());

@@ -25,15 +25,15 @@ namespace BilateralNeuro.Experiments;
 /// on the continuum, slope = derivative at the PSE, "no fit" for flat curves). Summaries carry 95 % t CIs over seeds
 /// and paired within-pre-training differences against AlexNet.
 /// </summary>
-public sealed class FaceAttentionExperiment
+public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimentOptions, FaceAttentionReport>
 {
-    private readonly ILogger logger;
+    private ILogger logger = NullLogger.Instance;
+    private Func<string, IProgress<TrainingProgress>>? stageProgress;
 
     /// <summary>Creates the experiment (options validated).</summary>
-    public FaceAttentionExperiment(FaceAttentionExperimentOptions options, ILogger? logger = null)
+    public FaceAttentionExperiment(FaceAttentionExperimentOptions options)
     {
         Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new FaceAttentionExperimentOptionsValidator());
-        this.logger = logger ?? NullLogger.Instance;
         Generator = new FaceGenerator(new FaceGeneratorOptions { Size = Options.ImageSize });
     }
 
@@ -45,23 +45,21 @@ public sealed class FaceAttentionExperiment
     public static Normalization InputNormalization { get; } = new([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
 
     /// <summary>
-    /// Keeps every finished (seed, pre-training, backbone) unit, so a stopped run resumes when started again with the
-    /// same options (null: nothing kept).
+    /// Runs the protocol. <see cref="ExperimentData.Objects"/> holds object images with a <c>fine</c> label level (grey
+    /// or RGB, any size; e.g. Fashion-MNIST) for object pre-training, or is null to render <see cref="ProceduralObjects"/>
+    /// at the experiment's image size. Logs under the category <c>face-attention</c>; the journal keeps every finished
+    /// (data seed, pre-training, backbone) unit; status gets one line per unit; stage progress one sink per pre-training;
+    /// cancellation stops between units and training steps.
     /// </summary>
-    public ExperimentJournal? Journal { get; init; }
-
-    /// <summary>Creates one progress sink per pre-training run (e.g. a progress bar).</summary>
-    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
-
-    /// <summary>Runs the protocol.</summary>
-    /// <param name="objects">
-    /// Object images with a <c>fine</c> label level (grey or RGB, any size; e.g. Fashion-MNIST) for object pre-training,
-    /// or null to render <see cref="ProceduralObjects"/> at the experiment's image size.
-    /// </param>
-    /// <param name="progress">Receives one line per stage.</param>
-    /// <param name="cancellationToken">Stops between units.</param>
-    public FaceAttentionReport Run(LabeledImages? objects = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public FaceAttentionReport Run(ExperimentContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var objects = context.Data.Objects;
+        var progress = context.Status;
+        var cancellationToken = context.Cancellation;
+        var journal = context.Journal;
+        stageProgress = context.StageProgress;
+        logger = context.LoggerFactory.CreateLogger("face-attention");
         var o = Options;
         var clock = Stopwatch.StartNew();
         var device = torch.device(o.Device);
@@ -76,7 +74,7 @@ public sealed class FaceAttentionExperiment
             progress?.Report($"data seed {dataSeed}: {data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}; transfer seeds {string.Join(", ", transferSeeds)} ({clock.Elapsed.TotalSeconds:F0}s)");
             foreach (var pretraining in o.Pretrainings)
             {
-                var pending = architectures.Where(a => !TryResume(dataSeed, pretraining, a, results)).ToList();
+                var pending = architectures.Where(a => !TryResume(journal, dataSeed, pretraining, a, results)).ToList();
                 if (pending.Count == 0) continue;
                 var (ptTrain, ptVal, label) = PretrainingData(pretraining, objects, dataSeed);
                 try
@@ -85,7 +83,7 @@ public sealed class FaceAttentionExperiment
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         var unit = RunUnit(dataSeed, transferSeeds, pretraining, arch, ptTrain, ptVal, label, data, device, progress, cancellationToken);
-                        Journal?.Save(Unit(dataSeed, pretraining, arch), unit);
+                        journal?.Save(Unit(dataSeed, pretraining, arch), unit);
                         results.AddRange(unit);
                     }
                 }
@@ -99,9 +97,9 @@ public sealed class FaceAttentionExperiment
         return Summarize(o, results, clock.Elapsed);
     }
 
-    private bool TryResume(int seed, FacePretraining pretraining, string arch, List<FaceAttentionSeedResult> results)
+    private static bool TryResume(ExperimentJournal? journal, int seed, FacePretraining pretraining, string arch, List<FaceAttentionSeedResult> results)
     {
-        if (Journal is null || !Journal.TryGet(Unit(seed, pretraining, arch), out List<FaceAttentionSeedResult> done)) return false;
+        if (journal is null || !journal.TryGet(Unit(seed, pretraining, arch), out List<FaceAttentionSeedResult> done)) return false;
         results.AddRange(done);
         return true;
     }
@@ -184,12 +182,12 @@ public sealed class FaceAttentionExperiment
             var trainer = new Trainer(new TrainerOptions
             {
                 Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = seed,
-                ProgressEvery = StageProgress is null ? 1000 : 1, EpochLogLevel = LogLevel.Debug,
+                ProgressEvery = stageProgress is null ? 1000 : 1, EpochLogLevel = LogLevel.Debug,
             }, logger);
             var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
                 new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: seed),
                 new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)],
-                StageProgress?.Invoke($"seed {seed}: {arch} pre-training on {FaceAttentionReport.Describe(pretraining)}"), cancellationToken);
+                stageProgress?.Invoke($"seed {seed}: {arch} pre-training on {FaceAttentionReport.Describe(pretraining)}"), cancellationToken);
             ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy", double.NaN);
             chance = 1.0 / classes;
         }

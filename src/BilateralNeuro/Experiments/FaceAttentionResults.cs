@@ -76,6 +76,7 @@ public sealed record FacePairedRow(FacePretraining Pretraining, string Metric, P
 /// <param name="Elapsed">Wall time.</param>
 public sealed record FaceAttentionReport(FaceAttentionExperimentOptions Options, IReadOnlyList<FaceAttentionSeedResult> Results,
     IReadOnlyList<FaceAttentionRow> Rows, IReadOnlyList<FaceProbeRow> Probes, IReadOnlyList<FacePairedRow> Paired, ResultTable Table, TimeSpan Elapsed)
+    : IExperimentResult
 {
     private static readonly CultureInfo Ic = CultureInfo.InvariantCulture;
 

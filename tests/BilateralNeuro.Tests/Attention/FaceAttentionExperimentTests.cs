@@ -38,7 +38,7 @@ public class FaceAttentionExperimentTests
     public void Tiny_run_reports_pretraining_probe_transfer_and_psychometric_columns_and_paired_differences()
     {
         TorchRuntime.EnsureLoaded();
-        var report = new FaceAttentionExperiment(Tiny()).Run();
+        var report = new FaceAttentionExperiment(Tiny()).Run(new ExperimentContext(new ExperimentData()));
         report.Results.Should().HaveCount(2 * 3 * 2, "two pre-trainings x three models x two seeds");
         report.Rows.Should().HaveCount(2 * 3);
         foreach (var row in report.Rows)

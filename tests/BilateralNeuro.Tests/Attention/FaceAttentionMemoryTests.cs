@@ -25,7 +25,7 @@ public class FaceAttentionMemoryTests(ITestOutputHelper output)
         if (!OperatingSystem.IsLinux()) return;    // VmHWM / clear_refs are Linux's
         TorchRuntime.EnsureLoaded();
         var o = FaceAttentionExperimentTests.Tiny();
-        new FaceAttentionExperiment(o).Run();                    // warm-up: thread pools, allocator caches, first-use buffers
+        new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()));                    // warm-up: thread pools, allocator caches, first-use buffers
         GC.Collect();
         File.WriteAllText("/proc/self/clear_refs", "5");
         long baseline = StatusKb("VmRSS");
@@ -38,7 +38,7 @@ public class FaceAttentionMemoryTests(ITestOutputHelper output)
         o.ImagesPerPretrainIdentity = 10;
         o.TransferIdentities = 20;
         o.AugmentedViews = 3;
-        var report = new FaceAttentionExperiment(o).Run();
+        var report = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()));
         long peakMb = (StatusKb("VmHWM") - baseline) / 1024;
         output.WriteLine($"peak RSS above baseline: {peakMb} MB");
 

@@ -29,6 +29,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
 {
     private ILogger logger = NullLogger.Instance;
     private Func<string, IProgress<TrainingProgress>>? stageProgress;
+    private ExperimentJournal? journal;
 
     /// <summary>Creates the experiment (options validated).</summary>
     public FaceAttentionExperiment(FaceAttentionExperimentOptions options)
@@ -57,7 +58,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         var objects = context.Data.Objects;
         var progress = context.Status;
         var cancellationToken = context.Cancellation;
-        var journal = context.Journal;
+        journal = context.Journal;
         stageProgress = context.StageProgress;
         logger = context.LoggerFactory.CreateLogger("face-attention");
         var o = Options;
@@ -183,6 +184,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
             {
                 Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = seed,
                 ProgressEvery = stageProgress is null ? 1000 : 1, EpochLogLevel = LogLevel.Debug,
+                CheckpointDirectory = journal?.UnitDirectory($"{Unit(seed, pretraining, arch)} pre-training"),
             }, logger);
             var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
                 new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: seed),

@@ -395,12 +395,15 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
                 foreach (var r in rs)
                 {
                     var c = r.Curve(options.Occlusions[0]);
-                    table.Add($"{model} ({FaceAttentionReport.Describe(pt)})", options.Occlusions[0].ToString(), r.Seed, new Dictionary<string, double>
+                    var metrics = new Dictionary<string, double>
                     {
                         ["pre-training accuracy"] = r.PretrainAccuracy, ["probe accuracy (last conv)"] = r.LastLayerProbe,
                         ["transfer validation accuracy"] = r.TransferValidationAccuracy, ["transfer accuracy"] = r.TransferAccuracy,
-                        ["PSE"] = c?.Pse ?? double.NaN, ["slope"] = c?.Slope ?? double.NaN,
-                    });
+                        ["PSE"] = c?.Pse ?? double.NaN, ["slope"] = c?.Slope ?? double.NaN, ["fitted"] = c?.Fitted == true ? 1 : 0,
+                    };
+                    // not measured (random init has no pre-training accuracy; "no fit" has no PSE): left out, not NaN
+                    table.Add($"{model} ({FaceAttentionReport.Describe(pt)})", options.Occlusions[0].ToString(), r.Seed,
+                        metrics.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value));
                 }
             }
         table.PercentMetrics.UnionWith(["pre-training accuracy", "probe accuracy (last conv)", "transfer validation accuracy", "transfer accuracy"]);

@@ -116,6 +116,9 @@ public sealed record FaceAttentionReport(FaceAttentionExperimentOptions Options,
             return double.IsNaN(m.Low) ? string.Create(Ic, $"{(m.Mean * k).ToString(fmt, Ic)} (n = {m.N})")
                 : string.Create(Ic, $"{(m.Mean * k).ToString(fmt, Ic)} [{(m.Low * k).ToString(fmt, Ic)}, {(m.High * k).ToString(fmt, Ic)}]");
         }
+        sb.AppendLine(Options.PretrainPerSeed ? "Mean [95 % t CI] over seeds (each with its own data and pre-training):"
+            : "Mean [95 % t CI] over transfer seeds on one pre-training per backbone (its accuracy once, its probe over folds):");
+        sb.AppendLine();
         sb.AppendLine("| pre-training | model | occlusion | seeds | pre-training val. acc. % | probe acc. % (last conv) | transfer acc. % | PSE | slope (dP/dx at PSE) | fitted seeds |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in Rows)
@@ -129,7 +132,9 @@ public sealed record FaceAttentionReport(FaceAttentionExperimentOptions Options,
         sb.AppendLine(string.Create(Ic,
             $"| humans (SE-AlexNet lab, n = 40) | - | None | - | - | - | - | {Psychometric.HumanPse:0.000} (SD {Psychometric.HumanPseSd:0.000}) | {Psychometric.HumanSlope:0.00} | - |"));
         sb.AppendLine();
-        sb.AppendLine("Linear valence probe accuracy % by layer (identity-grouped CV on the frozen backbone, mean [95 % t CI] over seeds):");
+        sb.AppendLine(Options.PretrainPerSeed
+            ? "Linear valence probe accuracy % by layer (identity-grouped CV on the frozen backbone, mean [95 % t CI] over seeds):"
+            : "Linear valence probe accuracy % by layer (identity-grouped CV on the one frozen backbone per pre-training, mean [95 % t CI] over its folds):");
         sb.AppendLine();
         var layers = Probes.Select(p => p.Layer).Distinct().ToList();
         var groups = Probes.GroupBy(p => (p.Architecture, p.Pretraining)).ToList();

@@ -72,6 +72,8 @@ public class FaceAttentionExperimentTests
         md.Should().Contain("pre-training val. acc.").And.Contain("probe acc.").And.Contain("transfer acc.").And.Contain("| PSE |")
             .And.Contain("slope (dP/dx at PSE)").And.Contain("FE-AlexNet - AlexNet").And.Contain("conv5");
         report.Table.Rows.Should().HaveCount(12);
+        report.Table.Rows.SelectMany(r => r.Metrics.Values).Should().AllSatisfy(v => double.IsFinite(v).Should().BeTrue("results.json cannot hold NaN"));
+        report.Table.Rows.Where(r => r.Model.Contains("random init")).Should().AllSatisfy(r => r.Metrics.Should().NotContainKey("pre-training accuracy"));
         report.CurvesCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(1 + 12 * 5);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Synchrony;
 using BilateralNeuro.Synchrony.Training;
@@ -27,19 +28,56 @@ public enum SynchronyModel
 }
 
 /// <summary>
-/// Options of <see cref="SynchronyExperiment"/>. Defaults are the quick CPU preset (the paper: 30 epochs, batch 256,
-/// T = 15, k = 13, 60k images): 3,000 composed training images, 4 epochs, batch 16, Adam 3e-3, T = 3, k = 5 — 600
-/// Adam steps per model and seed. The earlier default (480 images, 2 epochs, batch 64) made 16 steps, too few for
-/// any model, even the real baseline, to leave the label prior.
+/// Options of <see cref="SynchronyExperiment"/>. The defaults are the 5-minute CPU preset <b>in the reference's
+/// dynamical regime</b>: T = 15, k = 13 as in the reference, on a shrunk scene (16 × 16 maps, so digits are half the
+/// reference's size) with ε scaled by (32/16)² = 4 so that the local/global coupling ratio, the reach per map side
+/// and the integrated local coupling stay inside <see cref="KuramotoRegime"/>'s reference band (<see cref="Regime"/>).
+/// <see cref="Reference"/> is the reference's scale (8 × 32 × 32, ε 0.202, 48,000 training images, 30 epochs, batch
+/// 256, Adam 1e-2, clip 2).
 /// </summary>
 public sealed class SynchronyExperimentOptions
 {
+    /// <summary>Map side of the reference (32: 50 × 50 canvases resized to 32 × 32).</summary>
+    public const int ReferenceMapSize = 32;
+    /// <summary>Global repulsion ε of the reference at <see cref="ReferenceMapSize"/> (0.202).</summary>
+    public const double ReferenceEpsilon = 0.202;
+
+    /// <summary>
+    /// ε that keeps the reference's global repulsion ε·C·H·W (and so its local/global ratio) on
+    /// <paramref name="mapSize"/> × <paramref name="mapSize"/> maps: 0.202 · (32 / side)².
+    /// </summary>
+    public static double EpsilonFor(int mapSize) => ReferenceEpsilon * ReferenceMapSize * ReferenceMapSize / ((double)mapSize * mapSize);
+
+    /// <summary>
+    /// The reference's scale: 60,000 composed images of which 80 % (48,000) train, 2,000 test images per condition,
+    /// 30 epochs, batch 256, Adam 1e-2, clip 2, T = 15, k = 13, ε 0.202 on 32 × 32 maps, 5 seeds. Hours to days on a
+    /// CPU (see <c>--dry-run</c>'s estimate); journaled and sharded by the CLI.
+    /// </summary>
+    public static SynchronyExperimentOptions Reference() => new()
+    {
+        TrainImages = 60000, TestImages = 2000, MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Seeds = 5,
+        Training = new SynchronyTrainingOptions { Epochs = 30, BatchSize = 256, LearningRate = 1e-2, GradientClip = 2 },
+    };
+
+    /// <summary>
+    /// The earlier quick preset (T = 3, k = 5 on 32 × 32 maps, ε 0.202), outside the reference regime; kept for
+    /// comparison (its <see cref="Regime"/> warns).
+    /// </summary>
+    public static SynchronyExperimentOptions OldQuick() => new() { MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Steps = 3, KernelSize = 5, TrainImages = 3000, Seeds = 2 };
+
     /// <summary>Composed training images (mixed equally over <see cref="Overlaps"/>, 2 objects).</summary>
-    public int TrainImages { get; set; } = 3000;
+    public int TrainImages { get; set; } = 900;
     /// <summary>Validation images carved from the composed training images.</summary>
     public double ValidationFraction { get; set; } = 0.2;
     /// <summary>Composed test images per condition (from held-out digits).</summary>
     public int TestImages { get; set; } = 300;
+    /// <summary>
+    /// Side of the composed images and of the oscillator maps (default 16; reference 32). The 50 × 50 canvas is
+    /// resized to it, so digits shrink with it; pair a change with <see cref="Epsilon"/> = <see cref="EpsilonFor"/>.
+    /// </summary>
+    public int MapSize { get; set; } = 16;
+    /// <summary>Global desynchronising coupling ε (default 0.808 = <see cref="EpsilonFor"/>(16); reference 0.202 at 32).</summary>
+    public double Epsilon { get; set; } = EpsilonFor(16);
     /// <summary>Bounding-box overlap levels; one clean test condition each.</summary>
     public double[] Overlaps { get; set; } = [0, 0.25, 0.5];
     /// <summary>
@@ -48,11 +86,11 @@ public sealed class SynchronyExperimentOptions
     /// </summary>
     public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 4, BatchSize = 16, LearningRate = 3e-3 };
     /// <summary>Kuramoto steps T (also the readouts per pass; reference 15).</summary>
-    public int Steps { get; set; } = 3;
+    public int Steps { get; set; } = 15;
     /// <summary>Kuramoto kernel size (reference 13).</summary>
-    public int KernelSize { get; set; } = 5;
+    public int KernelSize { get; set; } = 13;
     /// <summary>Seeds (model initialisation, phases, data order).</summary>
-    public int Seeds { get; set; } = 2;
+    public int Seeds { get; set; } = 3;
     /// <summary>Models to compare.</summary>
     public SynchronyModel[] Models { get; set; } = Enum.GetValues<SynchronyModel>();
     /// <summary>Test-time Gaussian noise variance (0.1).</summary>
@@ -67,6 +105,12 @@ public sealed class SynchronyExperimentOptions
     public bool ReferenceData { get; set; }
     /// <summary>Folder for phase-map PNGs of the first seed's Kuramoto models, or null.</summary>
     public string? PhaseMapDirectory { get; set; }
+
+    /// <summary>The oscillator options these settings give (T, k, ε; the rest at the reference's values).</summary>
+    public KuramotoOptions Oscillators() => new() { Steps = Steps, KernelSize = KernelSize, Epsilon = Epsilon };
+
+    /// <summary>The <see cref="KuramotoRegime"/> of <see cref="Oscillators"/> on 8 × <see cref="MapSize"/> × <see cref="MapSize"/> maps at initialisation.</summary>
+    public KuramotoRegime Regime() => KuramotoRegime.Of(Oscillators(), MapSize, MapSize);
 }
 
 /// <summary>Mean and std over seeds of one model on one test condition.</summary>
@@ -124,16 +168,14 @@ public static class SynchronyExperiment
         ArgumentNullException.ThrowIfNull(testDigits);
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
+        OptionsValidation.ThrowIfInvalid(options, new SynchronyExperimentOptionsValidator());
         if (options.Models.Any(m => m is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback))
-        {
-            var o = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();
-            KuramotoRegime.Of(o.Kuramoto, o.InputSize, o.InputSize).Log(logger);
-        }
+            options.Regime().Log(logger);
         var clock = Stopwatch.StartNew();
         int per = Math.Max(1, options.TrainImages / options.Overlaps.Length);
         MultiObjectSet TwoDigits(LabeledImages digits, int count, double overlap, int seed) => options.ReferenceData
-            ? ReferenceMultiMnist.Compose(digits, count, new ReferenceMultiMnistOptions { MaxOverlap = overlap }, seed)
-            : MultiObjectComposer.Compose(digits, count, new MultiObjectOptions { Overlap = overlap }, seed);
+            ? ReferenceMultiMnist.Compose(digits, count, new ReferenceMultiMnistOptions { MaxOverlap = overlap, OutputSize = options.MapSize }, seed)
+            : MultiObjectComposer.Compose(digits, count, new MultiObjectOptions { Overlap = overlap, OutputSize = options.MapSize }, seed);
         var parts = options.Overlaps.Select((v, i) => TwoDigits(trainDigits, per, v, seed: 100 + i)).ToList();
         using var all = Concat(parts, "train");
         foreach (var p in parts) p.Dispose();
@@ -144,7 +186,7 @@ public static class SynchronyExperiment
         var clean0 = tests[0].Set;
         tests.Add(($"noise {options.NoiseVariance}", clean0.WithNoise(options.NoiseVariance, seed: 300)));
         tests.Add(("OOD affine", clean0.Transformed(options.Ood.Degrees, options.Ood.MinScale, options.Ood.MaxScale, options.Ood.Shift, seed: 301, suffix: "ood")));
-        tests.Add(("3 objects", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Objects = 3 }, seed: 302)));
+        tests.Add(("3 objects", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Objects = 3, OutputSize = options.MapSize }, seed: 302)));
 
         var metrics = new Dictionary<(SynchronyModel, string), List<SynchronyMetrics>>();
         var seedsOf = new Dictionary<(SynchronyModel, string), List<int>>();
@@ -227,10 +269,10 @@ public static class SynchronyExperiment
     public static nn.Module<Tensor, Dictionary<string, Tensor>> Create(SynchronyModel model, SynchronyExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var b = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
+        var b = SynchronyModels.KomplexNet().Input(options.MapSize).Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps).Epsilon(options.Epsilon));
         return model switch
         {
-            SynchronyModel.Real => SynchronyModels.RealBaseline(),
+            SynchronyModel.Real => SynchronyModels.RealBaseline(inputSize: options.MapSize),
             SynchronyModel.KomplexNet => b.Build(),
             SynchronyModel.KomplexNetFeedback => b.WithFeedback().Build(),
             SynchronyModel.RandomPhases => b.RandomPhases().Build(),

@@ -131,7 +131,7 @@ public static class ExperimentCommands
                     ["parameters"] = result.ParameterCounts.TryGetValue(r.Model, out var p) ? p : double.NaN,
                     ["optimizer steps"] = r.OptimizerSteps,
                     ["exact match ci low"] = r.ExactMatchCi?.Low ?? double.NaN, ["exact match ci high"] = r.ExactMatchCi?.High ?? double.NaN,
-                });
+                }.Where(kv => double.IsFinite(kv.Value)).ToDictionary()); // undefined values (1 seed's CI, a real net's phase metrics) are left out: results.json has no NaN
             table.PercentMetrics.Add("exact match sd over seeds");
             table.PercentMetrics.Add("exact match ci low");
             table.PercentMetrics.Add("exact match ci high");

@@ -34,8 +34,8 @@ public sealed record SynchronyCostEstimate(IReadOnlyList<SynchronyCostItem> Item
         [SynchronyModel.Real] = 0.5,
         [SynchronyModel.RandomPhases] = 1.0,
         [SynchronyModel.IdealPhases] = 1.0,
-        [SynchronyModel.KomplexNet] = 20,
-        [SynchronyModel.KomplexNetFeedback] = 40,
+        [SynchronyModel.KomplexNet] = 15,
+        [SynchronyModel.KomplexNetFeedback] = 29,
     };
 
     /// <summary>Total estimated CPU seconds.</summary>

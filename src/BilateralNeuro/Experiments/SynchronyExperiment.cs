@@ -33,7 +33,8 @@ public enum SynchronyModel
 /// reference's size) with ε scaled by (32/16)² = 4 so that the local/global coupling ratio, the reach per map side
 /// and the integrated local coupling stay inside <see cref="KuramotoRegime"/>'s reference band (<see cref="Regime"/>).
 /// <see cref="Reference"/> is the reference's scale (8 × 32 × 32, ε 0.202, 48,000 training images, 30 epochs, batch
-/// 256, Adam 1e-2, clip 2).
+/// 256, Adam 1e-2, clip 2). Default budget: 2,000 composed images (1,600 train), 3 epochs, batch 16, 3 seeds, 200
+/// test images per condition, about 5 CPU minutes with <c>--threads 1</c> (<see cref="SynchronyCostEstimate"/>).
 /// </summary>
 public sealed class SynchronyExperimentOptions
 {
@@ -55,7 +56,7 @@ public sealed class SynchronyExperimentOptions
     /// </summary>
     public static SynchronyExperimentOptions Reference() => new()
     {
-        TrainImages = 60000, TestImages = 2000, MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Seeds = 5,
+        TrainImages = 60000, TestImages = 2000, MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Seeds = 5, Models = Enum.GetValues<SynchronyModel>(),
         Training = new SynchronyTrainingOptions { Epochs = 30, BatchSize = 256, LearningRate = 1e-2, GradientClip = 2 },
     };
 
@@ -63,14 +64,18 @@ public sealed class SynchronyExperimentOptions
     /// The earlier quick preset (T = 3, k = 5 on 32 × 32 maps, ε 0.202), outside the reference regime; kept for
     /// comparison (its <see cref="Regime"/> warns).
     /// </summary>
-    public static SynchronyExperimentOptions OldQuick() => new() { MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Steps = 3, KernelSize = 5, TrainImages = 3000, Seeds = 2 };
+    public static SynchronyExperimentOptions OldQuick() => new()
+    {
+        MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Steps = 3, KernelSize = 5, TrainImages = 3000, TestImages = 300, Seeds = 2,
+        Models = Enum.GetValues<SynchronyModel>(), Training = new SynchronyTrainingOptions { Epochs = 4, BatchSize = 16, LearningRate = 3e-3 },
+    };
 
     /// <summary>Composed training images (mixed equally over <see cref="Overlaps"/>, 2 objects).</summary>
-    public int TrainImages { get; set; } = 900;
+    public int TrainImages { get; set; } = 2000;
     /// <summary>Validation images carved from the composed training images.</summary>
     public double ValidationFraction { get; set; } = 0.2;
     /// <summary>Composed test images per condition (from held-out digits).</summary>
-    public int TestImages { get; set; } = 300;
+    public int TestImages { get; set; } = 200;
     /// <summary>
     /// Side of the composed images and of the oscillator maps (default 16; reference 32). The 50 × 50 canvas is
     /// resized to it, so digits shrink with it; pair a change with <see cref="Epsilon"/> = <see cref="EpsilonFor"/>.
@@ -81,18 +86,22 @@ public sealed class SynchronyExperimentOptions
     /// <summary>Bounding-box overlap levels; one clean test condition each.</summary>
     public double[] Overlaps { get; set; } = [0, 0.25, 0.5];
     /// <summary>
-    /// Training options: 4 epochs, batch 16, Adam 3e-3 (the reference's 1e-2 at batch 256 scaled by the square root
-    /// of the batch ratio, rounded), clip 2, synchrony weight 1.
+    /// Training options: 3 epochs, batch 16 (300 Adam steps per model and seed on the default 1,600 training
+    /// images), Adam 3e-3 (the reference's 1e-2 at batch 256 scaled by the square root of the batch ratio, rounded),
+    /// clip 2, synchrony weight 1.
     /// </summary>
-    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 4, BatchSize = 16, LearningRate = 3e-3 };
+    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 3, BatchSize = 16, LearningRate = 3e-3 };
     /// <summary>Kuramoto steps T (also the readouts per pass; reference 15).</summary>
     public int Steps { get; set; } = 15;
     /// <summary>Kuramoto kernel size (reference 13).</summary>
     public int KernelSize { get; set; } = 13;
     /// <summary>Seeds (model initialisation, phases, data order).</summary>
     public int Seeds { get; set; } = 3;
-    /// <summary>Models to compare.</summary>
-    public SynchronyModel[] Models { get; set; } = Enum.GetValues<SynchronyModel>();
+    /// <summary>
+    /// Models to compare (default: Real, KomplexNet, RandomPhases, IdealPhases — the fair table; KomplexNetFeedback
+    /// costs twice KomplexNet and is in <see cref="Reference"/> and on request).
+    /// </summary>
+    public SynchronyModel[] Models { get; set; } = [SynchronyModel.Real, SynchronyModel.KomplexNet, SynchronyModel.RandomPhases, SynchronyModel.IdealPhases];
     /// <summary>Test-time Gaussian noise variance (0.1).</summary>
     public double NoiseVariance { get; set; } = 0.1;
     /// <summary>Out-of-distribution test transform: rotation ±degrees, scale range, shift (fraction of the image).</summary>

@@ -1,7 +1,6 @@
 using BilateralNeuro.Core;
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
-using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Synchrony;
 using BilateralNeuro.Synchrony.Training;

@@ -204,8 +204,8 @@ public sealed class CliTrustTests : IDisposable
         var o = quick.GetProperty("Options");
         o.GetProperty("Steps").GetInt32().Should().Be(15);
         o.GetProperty("KernelSize").GetInt32().Should().Be(13);
-        o.GetProperty("MapSize").GetInt32().Should().Be(16);
-        o.GetProperty("Epsilon").GetDouble().Should().BeApproximately(0.808, 1e-9);
+        o.GetProperty("MapSize").GetInt32().Should().Be(24);
+        o.GetProperty("Epsilon").GetDouble().Should().BeApproximately(0.202 * 32 * 32 / (24 * 24), 1e-9);
         var units = quick.GetProperty("Units").EnumerateArray().Select(u => u.GetString()!).ToList();
         units.Should().Contain(u => u.StartsWith("regime: ") && u.Contains("inside the reference regime"));
         units.Should().NotContain(u => u.StartsWith("regime warning"));

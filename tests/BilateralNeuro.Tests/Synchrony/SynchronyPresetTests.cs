@@ -37,8 +37,8 @@ public class SynchronyPresetTests
             var o = new SynchronyExperimentOptions { MapSize = side, Epsilon = SynchronyExperimentOptions.EpsilonFor(side) };
             o.Regime().GlobalCoupling.Should().BeApproximately(KuramotoRegime.Reference.GlobalCoupling, 1e-9);
         }
-        // Shrinking the map without rescaling ε leaves the regime (ratio × 4), and the check says so.
-        new SynchronyExperimentOptions { Epsilon = SynchronyExperimentOptions.ReferenceEpsilon }.Regime().Warning.Should().Contain("local/global coupling ratio");
+        // Halving the map side without rescaling ε leaves the regime (ratio × 4), and the check says so.
+        new SynchronyExperimentOptions { MapSize = 16, Epsilon = SynchronyExperimentOptions.ReferenceEpsilon }.Regime().Warning.Should().Contain("local/global coupling ratio");
     }
 
     [Fact]

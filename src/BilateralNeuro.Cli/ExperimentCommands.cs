@@ -54,8 +54,7 @@ public static class ExperimentCommands
             var (train, test) = ctx.LoadData();
             var estimate = BilateralCostEstimate.For(options, train, test);
             foreach (var line in estimate.Lines()) ctx.Status.Report(line);
-            var result = new BilateralExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
-                .Run(train, test, ctx.Status, ctx.Cancel);
+            var result = new BilateralExperiment(options, ctx.Device).Run(ctx.For(new ExperimentData(train, test)));
             var both = result.Summary.Where(r => !double.IsNaN(r.FineMean) && !double.IsNaN(r.CoarseMean)).ToList();
             Charts.Points(Path.Combine(ctx.OutDir, "accuracy.png"), "Bilateral comparison: test accuracy (mean over seeds)",
                 "fine accuracy (%)", "coarse accuracy (%)",
@@ -121,20 +120,8 @@ public static class ExperimentCommands
             return new ExperimentPlan(options, data, units, ctx =>
         {
             var (train, test) = ctx.LoadData();
-            var result = SynchronyExperiment.Run(train, test, options, ctx.Logging.CreateLogger("synchrony"), ctx.Cancel, ctx.Journal, ctx.Stage);
-            var table = new ResultTable("synchrony");
-            foreach (var r in result.Rows)
-                table.Add(r.Model, r.Condition, 0, new Dictionary<string, double>
-                {
-                    ["exact match accuracy"] = r.ExactMatch, ["exact match sd over seeds"] = r.ExactMatchStd, ["label accuracy"] = r.LabelAccuracy,
-                    ["F1"] = r.F1, ["coherence"] = r.Coherence, ["separation"] = r.Separation,
-                    ["parameters"] = result.ParameterCounts.TryGetValue(r.Model, out var p) ? p : double.NaN,
-                    ["optimizer steps"] = r.OptimizerSteps,
-                    ["exact match ci low"] = r.ExactMatchCi?.Low ?? double.NaN, ["exact match ci high"] = r.ExactMatchCi?.High ?? double.NaN,
-                }.Where(kv => double.IsFinite(kv.Value)).ToDictionary()); // undefined values (1 seed's CI, a real net's phase metrics) are left out: results.json has no NaN
-            table.PercentMetrics.Add("exact match sd over seeds");
-            table.PercentMetrics.Add("exact match ci low");
-            table.PercentMetrics.Add("exact match ci high");
+            var result = new SynchronyExperiment(options).Run(ctx.For(new ExperimentData(train, test)));
+            var table = result.Table;
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)", regime.Describe() };
             notes.AddRange(WriteFairTable(result, options, ctx.OutDir));
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
@@ -196,26 +183,17 @@ public static class ExperimentCommands
                 options.Seed = group.Key;
                 options.Training.Epochs = preset.Training.Epochs;
                 options.Grid = group.Select(m => m.Point).OfType<Pressure>().ToList();
-                var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"))
+                var context = ctx.For(new ExperimentData(train, test), name => ctx.Stage($"seed {group.Key} · {name}"));
+                if (options.Grid.Count > 0)
                 {
-                    Journal = ctx.Journal, StageProgress = name => ctx.Stage($"seed {group.Key} · {name}"), Cancellation = ctx.Cancel,
-                };
-                var rows = options.Grid.Count > 0 ? experiments.TradeOff(train, test) : [];
-                tradeOff.AddRange(rows);
-                foreach (var r in rows)
-                    table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", group.Key, new Dictionary<string, double>
-                    {
-                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
-                        ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
-                    });
+                    var sweep = new ResourceTradeOffExperiment(options).Run(context);
+                    tradeOff.AddRange(sweep.Rows);
+                    table.Rows.AddRange(sweep.Table.Rows);
+                }
                 if (!group.Any(m => m.Point is "occlusion")) continue;
-                var occlusion = experiments.OcclusionTime(train, test);
+                var occlusion = new OcclusionTimeExperiment(options).Run(context);
                 occlusions.Add(occlusion);
-                foreach (var r in occlusion.Rows)
-                    table.Add("moderate pressure", $"occlusion {r.Level:G2}", group.Key, new Dictionary<string, double>
-                    {
-                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
-                    });
+                table.Rows.AddRange(occlusion.Table.Rows);
                 notes.Add($"seed {group.Key}: Spearman(expected steps, occluded fraction) = {Format(occlusion.StepsVsOcclusion)}");
                 notes.Add($"seed {group.Key}: Spearman(expected steps, difficulty) = {Format(occlusion.StepsVsDifficulty)}");
             }
@@ -259,8 +237,7 @@ public static class ExperimentCommands
             return new ExperimentPlan(options, data, units, ctx =>
         {
             var (train, test) = ctx.LoadData();
-            var result = new BeyondExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
-                .Run(train, test, ctx.Status, ctx.Cancel);
+            var result = new BeyondExperiment(options, ctx.Device).Run(ctx.For(new ExperimentData(train, test)));
             return new ExperimentOutput(result.Table, result.Notes, options.Seeds);
         });
         }, variants, limit);
@@ -283,8 +260,7 @@ public static class ExperimentCommands
         {
             options.Device = ctx.Device.ToString();
             var (objects, _) = ctx.LoadData();
-            var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")) { Journal = ctx.Journal, StageProgress = ctx.Stage }
-                .Run(objects, ctx.Status, ctx.Cancel);
+            var report = new FaceAttentionExperiment(options).Run(ctx.For(new ExperimentData(Objects: objects)));
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
             var levels = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();

@@ -78,6 +78,7 @@ public static class ExperimentCommands
         var kernel = new Option<int?>("--kernel") { Description = "Kuramoto kernel size k (default 13, the reference's).", CustomParser = r => SharedOptions.ParseInt(r) };
         var mapSize = new Option<int?>("--map-size") { Description = "Side of the composed images and oscillator maps (quick 16, reference 32); ε follows as 0.202·(32/side)² unless --epsilon is given.", CustomParser = r => SharedOptions.ParseInt(r) };
         var epsilon = new Option<double?>("--epsilon") { Description = "Global desynchronising coupling ε (default: 0.202·(32/map side)², which keeps the reference's local/global coupling ratio).", CustomParser = r => SharedOptions.ParseDouble(r) };
+        var onlySeeds = new Option<string?>("--only-seeds") { Description = "Comma-separated seeds of 0..N-1 to run (default all): splits one run's (model, seed) units over processes; copy the units' journal files into one OUT/checkpoints and rerun without it to merge." };
         var referenceData = new Option<bool>("--reference-data") { Description = "Compose the two-digit sets as the reference's generator does (ReferenceMultiMnist) instead of with the composer." };
         return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077), in the reference's dynamical regime (T = 15, k = 13; quick shrinks the scene to 16×16 and scales ε to keep the regime). --preset reference: the reference's scale (48k images, 30 epochs, batch 256). Shards split the models.", ctx =>
         {
@@ -104,6 +105,9 @@ public static class ExperimentCommands
             }
             if (ctx.Parse.GetValue(epsilon) is { } eps) options.Epsilon = eps;
             if (ctx.Parse.GetValue(referenceData)) options.ReferenceData = true;
+            if (ctx.Parse.GetValue(onlySeeds) is { } seedList)
+                options.OnlySeeds = seedList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
+                    int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var seed) ? seed : throw new ArgumentException($"--only-seeds: '{v}' is not a whole number; expected e.g. 1,2.")).ToArray();
             if (ctx.Parse.GetValue(models) is { } list)
                 options.Models = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m =>
                     Enum.TryParse<SynchronyModel>(m, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
@@ -112,7 +116,7 @@ public static class ExperimentCommands
             if (options.Models.Length == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
             options.PhaseMapDirectory = Path.Combine(ctx.OutDir, "phase-maps");
             ExperimentRunner.Check(options, new SynchronyExperimentOptionsValidator().Validate(null, options));
-            var units = options.Models.SelectMany(m => Enumerable.Range(0, options.Seeds).Select(s => $"{m} seed {s}")).ToList();
+            var units = options.Models.SelectMany(m => options.SeedsToRun().Select(s => $"{m} seed {s}")).ToList();
             var regime = options.Regime();
             units.Add("regime: " + regime.Describe());
             if (regime.Warning is { } warning) units.Add("regime warning: " + warning);
@@ -125,9 +129,9 @@ public static class ExperimentCommands
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)", regime.Describe() };
             notes.AddRange(WriteFairTable(result, options, ctx.OutDir));
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
-            return new ExperimentOutput(table, notes, Enumerable.Range(0, options.Seeds).ToList());
+            return new ExperimentOutput(table, notes, options.SeedsToRun().ToList());
         }) { CpuOnly = true };
-        }, syncWeight, kernelFirst, trainImages, testImages, batch, lr, models, steps, kernel, mapSize, epsilon, referenceData);
+        }, syncWeight, kernelFirst, trainImages, testImages, batch, lr, models, steps, kernel, mapSize, epsilon, referenceData, onlySeeds);
     }
 
     /// <summary>
@@ -148,7 +152,7 @@ public static class ExperimentCommands
         var byModel = result.Rows.Where(r => r.Condition == first && r.ExactMatchBySeed is not null)
             .ToDictionary(r => r.Model, r => r.ExactMatchBySeed!);
         var notes = new List<string>();
-        if (options.Seeds < 2 || !byModel.ContainsKey(reference) || byModel.Count < 2) return notes;
+        if (options.SeedsToRun().Count < 2 || !byModel.ContainsKey(reference) || byModel.Count < 2) return notes;
         var comparisons = BilateralNeuro.Analysis.Statistics.CompareAll(byModel, reference);
         File.WriteAllLines(Path.Combine(outDir, "comparisons.csv"), new[] { "comparison,condition," + string.Join(",", BilateralNeuro.Analysis.PairedComparison.CsvHeader) }
             .Concat(comparisons.Select(c => c.Name + "," + first + "," + string.Join(",", c.CsvValues()))));

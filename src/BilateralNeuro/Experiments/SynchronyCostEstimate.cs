@@ -61,7 +61,7 @@ public sealed record SynchronyCostEstimate(IReadOnlyList<SynchronyCostItem> Item
             long trainPasses = train * epochs;
             long evalPasses = validation * epochs + (long)options.TestImages * conditions;
             double seconds = trainPasses * perImage + evalPasses * perImage * EvalFraction;
-            for (int seed = 0; seed < options.Seeds; seed++) items.Add(new SynchronyCostItem(model, trainPasses, evalPasses, seconds));
+            foreach (int _ in options.SeedsToRun()) items.Add(new SynchronyCostItem(model, trainPasses, evalPasses, seconds));
         }
         return new SynchronyCostEstimate(items);
     }

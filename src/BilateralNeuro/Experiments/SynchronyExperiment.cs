@@ -119,6 +119,15 @@ public sealed class SynchronyExperimentOptions
     /// <summary>Folder for phase-map PNGs of the first seed's Kuramoto models, or null.</summary>
     public string? PhaseMapDirectory { get; set; }
 
+    /// <summary>
+    /// Run only these of the seeds 0..<see cref="Seeds"/>−1 (null = all): splits one run's (model, seed) units over
+    /// processes; each unit's journal entry is the same as in the whole run, so the entries can be merged.
+    /// </summary>
+    public int[]? OnlySeeds { get; set; }
+
+    /// <summary>The seeds this run trains: <see cref="OnlySeeds"/> if set, else 0..<see cref="Seeds"/>−1.</summary>
+    public IReadOnlyList<int> SeedsToRun() => OnlySeeds is { } only ? only.Distinct().Order().ToArray() : Enumerable.Range(0, Seeds).ToArray();
+
     /// <summary>The oscillator options these settings give (T, k, ε; the rest at the reference's values).</summary>
     public KuramotoOptions Oscillators() => new() { Steps = Steps, KernelSize = KernelSize, Epsilon = Epsilon };
 
@@ -244,7 +253,7 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
         var figures = new List<string>();
         foreach (var model in options.Models)
         {
-            for (int seed = 0; seed < options.Seeds; seed++)
+            foreach (int seed in options.SeedsToRun())
             {
                 string unit = $"{model} seed {seed}";
                 if (journal is not null && journal.TryGet(unit, out SynchronyUnitRecord done))

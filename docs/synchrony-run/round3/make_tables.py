@@ -84,6 +84,25 @@ def main():
     for l in regime_rows(): p(l)
     p("\nCost estimates printed by `--dry-run` (SynchronyCostEstimate):\n")
     for l in estimate_lines(): p(l)
+    p("\n### No-learning dynamics by scene size (dynamics-scene-size.txt)\n")
+    p("| map side | k | ε | local/global | KuramotoRegime | within-object coherence start → step 15 | separation step 15 |")
+    p("|---:|---:|---:|---:|---|---|---:|")
+    for line in open(os.path.join(HERE, "dynamics-scene-size.txt")):
+        if line.startswith("#") or not line.strip(): continue
+        side, k, eps, ratio, where, c0, _, c1, sep = line.split()
+        p(f"| {side} | {k} | {eps} | {ratio} | {where} | {c0} → {c1} | {sep} |")
+    probe = os.path.join(HERE, "cost-probe", "times.txt")
+    if os.path.exists(probe):
+        p("\n### Cost probe (16×16, T = 15, k = 13; 320 training + 200 evaluation image passes, 1 seed; cost-probe/)\n")
+        p("| model | user + sys CPU (s) | peak RSS (GB) |")
+        p("|---|---:|---:|")
+        vals = {}
+        for line in open(probe):
+            m, _, rest = line.partition(": ")
+            k, _, v = rest.strip().rpartition(": ")
+            vals.setdefault(m, {})[k] = v
+        for m, t in vals.items():
+            p(f"| {m} | {float(t['User time (seconds)']) + float(t['System time (seconds)']):.1f} | {int(t['Maximum resident set size (kbytes)']) / 1024 / 1024:.2f} |")
     orders = {}
     for run, what in RUNS:
         if not os.path.exists(os.path.join(HERE, run, "results.csv")):

@@ -42,15 +42,22 @@ def estimate_lines():
         out.append(f"- `{name}`: {len([u for u in doc['Units'] if ' seed ' in u and not u.startswith(('regime', 'estimate'))])} units; {total[len('estimate: '):]}")
     return out
 
-def read_time(run):
-    path = os.path.join(HERE, run, "time.txt")
-    if not os.path.exists(path): return None
+def parse_time(path):
     t = {}
     for line in open(path):
         k, _, v = line.strip().rpartition(": ")
         t[k] = v
     cpu = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
     return cpu, t["Elapsed (wall clock) time (h:mm:ss or m:ss)"], int(t["Maximum resident set size (kbytes)"]) / 1024 / 1024
+
+def read_time(run):
+    path = os.path.join(HERE, run, "time.txt")
+    if os.path.exists(path): return parse_time(path)
+    parts = os.path.join(HERE, run, "parts")
+    if not os.path.isdir(parts): return None
+    # A run split over processes (shards, --only-seeds): CPU is the sum, peak RSS the largest process.
+    ts = [parse_time(os.path.join(parts, f)) for f in sorted(os.listdir(parts)) if f.endswith("-time.txt")]
+    return sum(t[0] for t in ts), f"{len(ts)} processes: " + ", ".join(t[1] for t in ts), max(t[2] for t in ts)
 
 def first_condition_rows(run):
     rows = list(csv.DictReader(open(os.path.join(HERE, run, "results.csv"))))

@@ -149,4 +149,27 @@ def main():
         p("|---|---:|---:|")
         for r in rows: p(f"| {r['model']} | {fl(r, 'exact match accuracy'):.3f} | {PAPER.get(r['model'], 'not read')} |")
 
+def comparison_row(run, model):
+    path = os.path.join(HERE, run, "comparisons.csv")
+    if not os.path.exists(path): return None
+    for r in csv.DictReader(open(path)):
+        if r["comparison"] == f"{model} - RandomPhases": return r
+    return None
+
+def facts():
+    """Sentences with every number the verdict quotes, generated from comparisons.csv / results.csv."""
+    p = print
+    p("\n### Facts for the verdict (generated)\n")
+    for run in ["budget-600", "budget-2400", "default"]:
+        for model in ["IdealPhases", "KomplexNet", "Real"]:
+            r = comparison_row(run, model)
+            if r is None: continue
+            lo, hi, holm = float(r["ci_low"]), float(r["ci_high"]), float(r["holm_p"])
+            sep = "separated (95 % t CI excludes 0, Holm p < 0.05)" if (lo > 0 or hi < 0) and holm < 0.05 else "not separated"
+            direction = "ahead of" if float(r["mean_diff"]) > 0 else "behind"
+            steps = next(x for x in csv.DictReader(open(os.path.join(HERE, run, "results.csv"))) if x["model"] == model)["optimizer steps"]
+            p(f"- {run} ({int(float(steps)):,} steps): {model} {direction} RandomPhases by {float(r['mean_diff']):+.3f} "
+              f"[{lo:+.3f}, {hi:+.3f}], {r['wins']}/{int(r['wins']) + int(r['losses']) + int(r['ties'])} seeds won, Holm p {holm:.3g}: {sep}.")
+
 main()
+facts()

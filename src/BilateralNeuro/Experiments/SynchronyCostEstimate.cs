@@ -26,8 +26,10 @@ public sealed record SynchronyCostEstimate(IReadOnlyList<SynchronyCostItem> Item
     public const double EvalFraction = 1.0 / 3;
 
     /// <summary>
-    /// CPU milliseconds per training image (forward + backward, batch 16, one thread) at 16 × 16, T = 15, k = 13,
-    /// measured from the epoch times of docs/synchrony-run/round3 (shared machine, user + sys CPU time).
+    /// CPU milliseconds per training image (forward + backward, batch 16, one thread) at 16 × 16, T = 15, k = 13.
+    /// KomplexNet and KomplexNetFeedback: docs/synchrony-run/round3/cost-probe (user + sys CPU of a 1-seed run on a
+    /// shared machine, start-up included). The controls and the real net are rounded up from the same probe; the
+    /// round-3 default run (24 × 24) used about 93 CPU s per KomplexNet seed against the 96 s this table predicts.
     /// </summary>
     public static IReadOnlyDictionary<SynchronyModel, double> TrainMillisecondsPerImage { get; } = new Dictionary<SynchronyModel, double>
     {

@@ -13,6 +13,7 @@ PAPER = {"KomplexNet": "≈ 0.95", "RandomPhases": "≈ 0.91"}   # read off the 
 RUNS = [  # folder, description
     ("budget-600", "budget search, phase controls + real, 16×16 scene, 2,400 images × 4 epochs, batch 16 (600 steps)"),
     ("budget-2400", "budget search, phase controls + real, 16×16 scene, 12,000 images × 4 epochs, batch 16 (2,400 steps)"),
+    ("budget-2400-24px", "budget search on the default 24×24 scene, phase controls + real, 12,000 images × 4 epochs, batch 16 (2,400 steps)"),
     ("default", "the default (`bilateral-neuro synchrony`), 24×24 scene, T = 15, k = 13: 1,000 images × 3 epochs, batch 8 (300 steps)"),
     ("d24-kernel-first", "default scene, kernel-first: 1 kernel epoch on the synchrony loss, then 3 classifier epochs (1 seed)"),
 ]
@@ -136,8 +137,7 @@ def main():
     for run, o in orders.items(): p(f"- {run}: {' > '.join(o)}")
     if "default" in orders:
         done = [r for r, _ in RUNS if r in orders and r.startswith("budget")]
-        if done:
-            longest = done[-1]
+        for longest in done[1:]:
             shared = [m for m in orders[longest] if m in orders["default"]]
             a = [m for m in orders["default"] if m in shared]
             p(f"- default vs the longest run ({longest}) on their shared models: default {' > '.join(a)}; {longest} {' > '.join(shared)}: "
@@ -160,7 +160,7 @@ def facts():
     """Sentences with every number the verdict quotes, generated from comparisons.csv / results.csv."""
     p = print
     p("\n### Facts for the verdict (generated)\n")
-    for run in ["budget-600", "budget-2400", "default"]:
+    for run in ["budget-600", "budget-2400", "budget-2400-24px", "default"]:
         for model in ["IdealPhases", "KomplexNet", "Real"]:
             r = comparison_row(run, model)
             if r is None: continue

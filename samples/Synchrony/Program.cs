@@ -1,118 +1,149 @@
 // KomplexNet sample: trains every model on composed multi-digit images and prints a model x condition table
 // (exact match, mean ± std over seeds), phase coherence/separation and accuracy per timestep, and writes phase maps.
-//   dotnet run --project samples/Synchrony                 small default run
+//   dotnet run --project samples/Synchrony                 small default run (SynchronyExperimentOptions' defaults, all models)
 //   dotnet run --project samples/Synchrony -- --bench      Kuramoto coupling-path benchmark
-// Options: --threads N --seeds N --epochs N --train N --test N --batch N --lr X --steps T --kernel K --models A,B --out DIR --fashion --synthetic
-//          --sync-weight X (synchrony-loss weight, default 1) --kernel-first N (N kernel-only epochs on the synchrony loss,
-//          then the kernel frozen while the classifier trains; default 0 = end to end) --reference-data --compare-with MODEL
+// The options are the `bilateral-neuro synchrony` command's own definitions (SynchronyCommandOptions), plus a few
+// sample-only knobs (--fashion, --synthetic, --compare-with, --verbose, --bench, --repeats); `--help` lists them all.
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using System.Globalization;
+using BilateralNeuro.Cli;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using BilateralNeuro.Synchrony;
-using BilateralNeuro.Synchrony.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
-string Arg(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
-int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+var defs = new SynchronyCommandOptions();
+var fashion = new Option<bool>("--fashion") { Description = "Compose Fashion-MNIST items instead of MNIST digits." };
+var synthetic = new Option<bool>("--synthetic") { Description = "Compose generated shapes (no data needed)." };
+var compareWith = new Option<string>("--compare-with") { Description = "Reference model of the fair table's paired differences (default RandomPhases).", DefaultValueFactory = _ => nameof(SynchronyModel.RandomPhases) };
+var verbose = new Option<bool>("--verbose") { Description = "Log information lines (default: warnings only)." };
+var bench = new Option<bool>("--bench") { Description = "Run the Kuramoto coupling-path benchmark instead of the experiment." };
+var repeats = new Option<int?>("--repeats") { Description = "Repeats of --bench (default 3).", CustomParser = r => SharedOptions.ParseInt(r) };
+var root = new RootCommand("""
+    KomplexNet (arXiv 2502.21077): every model on composed two-digit images; model x condition exact-match table,
+    fair table (paired by seed), coherence/separation and exact match per step; phase maps. Default: SynchronyExperimentOptions'
+    defaults (the reference regime, embedded MNIST digits) with all models; --threads 2; writes to synchrony-output.
+    --dry-run prints the resolved options and the estimated compute and exits.
+    """);
+defs.AddTo(root);
+// Sample semantics of shared options: output folder synchrony-output, 2 threads, --dry-run prints options and estimate.
+defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("synchrony-output");
+defs.Shared.Out.Description = "Write results.csv, per-seed.csv, comparisons.csv and the phase maps here (default synchrony-output).";
+defs.Shared.Threads.Description = "CPU threads for LibTorch (default 2).";
+defs.Shared.DryRun.Description = "Print the resolved experiment options and the estimated compute, and exit without training.";
+foreach (var o in new Option[] { fashion, synthetic, compareWith, verbose, bench, repeats }) root.Options.Add(o);
+var parse = root.Parse(args);
+if (parse.Action is HelpAction) return parse.Invoke();
+var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
+foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device })
+    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro synchrony`, not of this sample");
+if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
-TorchRuntime.EnsureLoaded();
-torch.set_num_threads(IntArg("--threads", 2));
-Console.WriteLine($"torch threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
-
-if (args.Contains("--bench"))
+try
 {
-    var r = SynchronyBenchmark.Run(repeats: IntArg("--repeats", 3));
-    Console.WriteLine($"Kuramoto fwd+bwd, T=15, batch 64, 8x32x32, 13x13 kernel; matmul 1024^2: {r.MatmulGflops:F1} GFLOP/s; direct FLOPs/pass {r.DirectFlops / 1e9:F0} G");
-    Console.WriteLine("| path | ms / pass | speed-up vs direct | GFLOP/s (direct-equivalent) | peak RSS delta (MB) |");
-    Console.WriteLine("|---|---:|---:|---:|---:|");
-    foreach (var row in r.Rows)
-        Console.WriteLine($"| {row.Name} | {row.MedianMilliseconds:F0} | {row.RatioToDirect:F2}x | {row.EquivalentGflops:F1} | {row.PeakRssDeltaMegabytes:F0} |");
-    Console.WriteLine($"max |phase difference| vs direct after 15 steps: {r.MaxAbsDifference:G3} (chaotic dynamics amplify float rounding)");
-    return;
-}
+    var options = defs.Bind(parse);
+    // The sample compares every model unless --models says otherwise (the library default is four of them).
+    if (parse.GetResult(defs.Models) is null or { Implicit: true }) options.Models = Enum.GetValues<SynchronyModel>();
+    string outDir = parse.GetValue(defs.Shared.Out)!.FullName;
+    options.PhaseMapDirectory = outDir;
+    string reference = parse.GetValue(compareWith)!;
+    if (!Enum.TryParse<SynchronyModel>(reference, out _)) throw new ArgumentException($"--compare-with: '{reference}' is not a model; expected one of {string.Join(", ", Enum.GetNames<SynchronyModel>())}.");
+    var validation = new SynchronyExperimentOptionsValidator().Validate(null, options);
+    if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
 
-var clock = Stopwatch.StartNew();
-string outDir = Arg("--out", "synchrony-output");
-Directory.CreateDirectory(outDir);
-// Embedded MNIST digits: training images come from the 8,000 training digits, test images from the 2,000 held out.
-// --fashion composes Fashion-MNIST items instead; --synthetic uses generated shapes (no data needed).
-var (trainDigits, testDigits) = args.Contains("--synthetic")
-    ? (MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic/train"), MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic/test"))
-    : args.Contains("--fashion") ? Datasets.FashionMnist() : Datasets.MnistDigits();
-
-// Defaults = the library's quick preset (the same as `bilateral-neuro synchrony --preset quick`).
-var defaults = new SynchronyExperimentOptions();
-var options = new SynchronyExperimentOptions
-{
-    TrainImages = IntArg("--train", defaults.TrainImages),
-    TestImages = IntArg("--test", defaults.TestImages),
-    Seeds = IntArg("--seeds", defaults.Seeds),
-    Steps = IntArg("--steps", defaults.Steps),
-    KernelSize = IntArg("--kernel", defaults.KernelSize),
-    Training = new SynchronyTrainingOptions
+    TorchRuntime.EnsureLoaded();
+    torch.set_num_threads(parse.GetValue(defs.Shared.Threads) ?? 2);
+    if (parse.GetValue(defs.Shared.DryRun))
     {
-        Epochs = IntArg("--epochs", defaults.Training.Epochs),
-        BatchSize = IntArg("--batch", defaults.Training.BatchSize),
-        LearningRate = double.Parse(Arg("--lr", defaults.Training.LearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
-        SynchronyWeight = double.Parse(Arg("--sync-weight", defaults.Training.SynchronyWeight.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
-        KernelFirstEpochs = IntArg("--kernel-first", defaults.Training.KernelFirstEpochs),
-    },
-    ReferenceData = args.Contains("--reference-data"),
-    Models = Arg("--models", string.Join(",", Enum.GetNames<SynchronyModel>())).Split(',').Select(Enum.Parse<SynchronyModel>).ToArray(),
-    PhaseMapDirectory = outDir,
-};
-using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(
-    args.Contains("--verbose") ? LogLevel.Information : LogLevel.Warning));
-var result = new SynchronyExperiment(options).Run(new ExperimentContext(trainDigits, testDigits) { LoggerFactory = loggerFactory });
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(options, ExperimentRunner.PlanJson));
+        foreach (var line in SynchronyCostEstimate.For(options).Lines()) Console.WriteLine($"  {line}");
+        return 0;
+    }
+    Console.WriteLine($"torch threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
 
-var conditions = SynchronyExperiment.Conditions(options);
-Console.WriteLine($"\nExact match (mean ± std over {options.Seeds} seeds); train {options.TrainImages} 2-object images, {options.Training.Epochs} epochs, T={options.Steps}, k={options.KernelSize}");
-Console.WriteLine("| model | params | " + string.Join(" | ", conditions) + " |");
-Console.WriteLine("|---|---:|" + string.Concat(conditions.Select(_ => "---:|")));
-foreach (var model in result.Rows.Select(r => r.Model).Distinct())
-{
-    var cells = conditions.Select(c => result.Rows.Single(r => r.Model == model && r.Condition == c)).Select(r => $"{r.ExactMatch:F3} ± {r.ExactMatchStd:F3}");
-    Console.WriteLine($"| {model} | {result.ParameterCounts[model]:N0} | " + string.Join(" | ", cells) + " |");
+    if (parse.GetValue(bench))
+    {
+        var r = SynchronyBenchmark.Run(repeats: parse.GetValue(repeats) ?? 3);
+        Console.WriteLine($"Kuramoto fwd+bwd, T=15, batch 64, 8x32x32, 13x13 kernel; matmul 1024^2: {r.MatmulGflops:F1} GFLOP/s; direct FLOPs/pass {r.DirectFlops / 1e9:F0} G");
+        Console.WriteLine("| path | ms / pass | speed-up vs direct | GFLOP/s (direct-equivalent) | peak RSS delta (MB) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var row in r.Rows)
+            Console.WriteLine($"| {row.Name} | {row.MedianMilliseconds:F0} | {row.RatioToDirect:F2}x | {row.EquivalentGflops:F1} | {row.PeakRssDeltaMegabytes:F0} |");
+        Console.WriteLine($"max |phase difference| vs direct after 15 steps: {r.MaxAbsDifference:G3} (chaotic dynamics amplify float rounding)");
+        return 0;
+    }
+
+    var clock = Stopwatch.StartNew();
+    Directory.CreateDirectory(outDir);
+    // Embedded MNIST digits: training images come from the 8,000 training digits, test images from the 2,000 held out.
+    var (trainDigits, testDigits) = parse.GetValue(synthetic)
+        ? (MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic/train"), MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic/test"))
+        : parse.GetValue(fashion) ? Datasets.FashionMnist() : Datasets.MnistDigits();
+    using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(
+        parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning));
+    var result = new SynchronyExperiment(options).Run(new ExperimentContext(trainDigits, testDigits) { LoggerFactory = loggerFactory });
+
+    var conditions = SynchronyExperiment.Conditions(options);
+    Console.WriteLine($"\nExact match (mean ± std over {options.Seeds} seeds); train {options.TrainImages} 2-object images, {options.Training.Epochs} epochs, T={options.Steps}, k={options.KernelSize}");
+    Console.WriteLine("| model | params | " + string.Join(" | ", conditions) + " |");
+    Console.WriteLine("|---|---:|" + string.Concat(conditions.Select(_ => "---:|")));
+    foreach (var model in result.Rows.Select(r => r.Model).Distinct())
+    {
+        var cells = conditions.Select(c => result.Rows.Single(r => r.Model == model && r.Condition == c)).Select(r => $"{r.ExactMatch:F3} ± {r.ExactMatchStd:F3}");
+        Console.WriteLine($"| {model} | {result.ParameterCounts[model]:N0} | " + string.Join(" | ", cells) + " |");
+    }
+    // Fair table: optimiser steps per model, mean exact match with its 95 % t interval over seeds, and every model paired
+    // by seed against one reference model (default RandomPhases), Holm-adjusted over the compared models.
+    Console.WriteLine($"\nFair table, condition '{conditions[0]}': exact match mean [95 % CI] over seeds; paired difference vs {reference} (t CI, Holm over rows)");
+    Console.WriteLine("| model | optimiser steps | seeds | exact match [95 % CI] | difference vs " + reference + " |");
+    Console.WriteLine("|---|---:|---:|---|---|");
+    var clean = result.Rows.Where(r => r.Condition == conditions[0]).ToList();
+    var byModel = clean.Where(r => r.ExactMatchBySeed is not null).ToDictionary(r => r.Model, r => r.ExactMatchBySeed!);
+    var comparisons = options.Seeds > 1 && byModel.ContainsKey(reference)
+        ? BilateralNeuro.Analysis.Statistics.CompareAll(byModel, reference).ToDictionary(c => c.Name)
+        : new Dictionary<string, BilateralNeuro.Analysis.PairedComparison>();
+    foreach (var r in clean)
+    {
+        string ci = r.ExactMatchCi is { } m ? m.ToString() : $"{r.ExactMatch:F3} (1 seed: no CI)";
+        string diff = comparisons.TryGetValue($"{r.Model} - {reference}", out var c) ? c.ToString() : r.Model == reference ? "reference" : "not measured";
+        Console.WriteLine($"| {r.Model} | {r.OptimizerSteps:N0} | {r.Seeds} | {ci} | {diff} |");
+    }
+    var seedCsv = new List<string> { "model,condition,seed,exact_match,optimizer_steps" };
+    seedCsv.AddRange(result.Rows.Where(r => r.ExactMatchBySeed is not null).SelectMany(r => r.ExactMatchBySeed!.Select(kv =>
+        string.Join(",", r.Model, r.Condition, kv.Key.ToString(CultureInfo.InvariantCulture), kv.Value.ToString("G5", CultureInfo.InvariantCulture), r.OptimizerSteps.ToString(CultureInfo.InvariantCulture)))));
+    File.WriteAllLines(Path.Combine(outDir, "per-seed.csv"), seedCsv);
+    if (comparisons.Count > 0)
+        File.WriteAllLines(Path.Combine(outDir, "comparisons.csv"), new[] { "comparison," + string.Join(",", BilateralNeuro.Analysis.PairedComparison.CsvHeader) }
+            .Concat(comparisons.Values.Select(c => c.Name + "," + string.Join(",", c.CsvValues()))));
+
+    Console.WriteLine($"\nCondition '{conditions[0]}': per-label accuracy, F1, phase coherence (within objects), separation (between objects), exact match per timestep");
+    Console.WriteLine("| model | label acc | F1 | coherence | separation | exact match per step |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---|");
+    foreach (var r in result.Rows.Where(r => r.Condition == conditions[0]))
+        Console.WriteLine($"| {r.Model} | {r.LabelAccuracy:F3} | {r.F1:F3} | {r.Coherence:F3} | {r.Separation:F3} | {string.Join(" ", r.ExactMatchPerStep.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))} |");
+
+    var csv = new List<string> { "model,condition,seeds,exact_match,exact_match_std,label_accuracy,f1,coherence,separation" };
+    csv.AddRange(result.Rows.Select(r => string.Join(",", r.Model, r.Condition, r.Seeds,
+        string.Join(",", new[] { r.ExactMatch, r.ExactMatchStd, r.LabelAccuracy, r.F1, r.Coherence, r.Separation }.Select(v => v.ToString("G5", CultureInfo.InvariantCulture))))));
+    File.WriteAllLines(Path.Combine(outDir, "results.csv"), csv);
+    Console.WriteLine($"\nTraining seconds per model (all seeds): {string.Join(", ", result.TrainSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}");
+    trainDigits.Dispose();
+    testDigits.Dispose();
+    Console.WriteLine($"Phase maps: {string.Join(", ", result.Figures)}; table: {Path.Combine(outDir, "results.csv")}; wall time {clock.Elapsed.TotalSeconds:F0}s");
+    return 0;
 }
-// Fair table: optimiser steps per model, mean exact match with its 95 % t interval over seeds, and every model paired
-// by seed against one reference model (default RandomPhases), Holm-adjusted over the compared models.
-string reference = Arg("--compare-with", nameof(SynchronyModel.RandomPhases));
-Console.WriteLine($"\nFair table, condition '{conditions[0]}': exact match mean [95 % CI] over seeds; paired difference vs {reference} (t CI, Holm over rows)");
-Console.WriteLine("| model | optimiser steps | seeds | exact match [95 % CI] | difference vs " + reference + " |");
-Console.WriteLine("|---|---:|---:|---|---|");
-var clean = result.Rows.Where(r => r.Condition == conditions[0]).ToList();
-var byModel = clean.Where(r => r.ExactMatchBySeed is not null).ToDictionary(r => r.Model, r => r.ExactMatchBySeed!);
-var comparisons = options.Seeds > 1 && byModel.ContainsKey(reference)
-    ? BilateralNeuro.Analysis.Statistics.CompareAll(byModel, reference).ToDictionary(c => c.Name)
-    : new Dictionary<string, BilateralNeuro.Analysis.PairedComparison>();
-foreach (var r in clean)
+catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or OperationCanceledException)
 {
-    string ci = r.ExactMatchCi is { } m ? m.ToString() : $"{r.ExactMatch:F3} (1 seed: no CI)";
-    string diff = comparisons.TryGetValue($"{r.Model} - {reference}", out var c) ? c.ToString() : r.Model == reference ? "reference" : "not measured";
-    Console.WriteLine($"| {r.Model} | {r.OptimizerSteps:N0} | {r.Seeds} | {ci} | {diff} |");
+    if (ex is OperationCanceledException) { Console.Error.WriteLine($"Synchrony: stopped: {ex.Message}"); return 130; }
+    return Fail(ex.Message.Split('\n')[0].Trim());
 }
-var seedCsv = new List<string> { "model,condition,seed,exact_match,optimizer_steps" };
-seedCsv.AddRange(result.Rows.Where(r => r.ExactMatchBySeed is not null).SelectMany(r => r.ExactMatchBySeed!.Select(kv =>
-    string.Join(",", r.Model, r.Condition, kv.Key.ToString(CultureInfo.InvariantCulture), kv.Value.ToString("G5", CultureInfo.InvariantCulture), r.OptimizerSteps.ToString(CultureInfo.InvariantCulture)))));
-File.WriteAllLines(Path.Combine(outDir, "per-seed.csv"), seedCsv);
-if (comparisons.Count > 0)
-    File.WriteAllLines(Path.Combine(outDir, "comparisons.csv"), new[] { "comparison," + string.Join(",", BilateralNeuro.Analysis.PairedComparison.CsvHeader) }
-        .Concat(comparisons.Values.Select(c => c.Name + "," + string.Join(",", c.CsvValues()))));
 
-Console.WriteLine($"\nCondition '{conditions[0]}': per-label accuracy, F1, phase coherence (within objects), separation (between objects), exact match per timestep");
-Console.WriteLine("| model | label acc | F1 | coherence | separation | exact match per step |");
-Console.WriteLine("|---|---:|---:|---:|---:|---|");
-foreach (var r in result.Rows.Where(r => r.Condition == conditions[0]))
-    Console.WriteLine($"| {r.Model} | {r.LabelAccuracy:F3} | {r.F1:F3} | {r.Coherence:F3} | {r.Separation:F3} | {string.Join(" ", r.ExactMatchPerStep.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))} |");
-
-var csv = new List<string> { "model,condition,seeds,exact_match,exact_match_std,label_accuracy,f1,coherence,separation" };
-csv.AddRange(result.Rows.Select(r => string.Join(",", r.Model, r.Condition, r.Seeds,
-    string.Join(",", new[] { r.ExactMatch, r.ExactMatchStd, r.LabelAccuracy, r.F1, r.Coherence, r.Separation }.Select(v => v.ToString("G5", CultureInfo.InvariantCulture))))));
-File.WriteAllLines(Path.Combine(outDir, "results.csv"), csv);
-Console.WriteLine($"\nTraining seconds per model (all seeds): {string.Join(", ", result.TrainSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}");
-trainDigits.Dispose();
-testDigits.Dispose();
-Console.WriteLine($"Phase maps: {string.Join(", ", result.Figures)}; table: {Path.Combine(outDir, "results.csv")}; wall time {clock.Elapsed.TotalSeconds:F0}s");
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"Synchrony: error: {message.TrimEnd('.')}. See --help.");
+    return 2;
+}

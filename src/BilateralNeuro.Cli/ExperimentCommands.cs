@@ -48,51 +48,11 @@ public static class ExperimentCommands
 
     public static Command Synchrony()
     {
-        var syncWeight = new Option<double?>("--sync-weight") { Description = "Weight of the synchrony loss in end-to-end training (default 1; the issue asks for 0.1 and 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
-        var kernelFirst = new Option<int?>("--kernel-first") { Description = "Kernel-first mode (the reference's 'channels'): N epochs training only the Kuramoto kernel on the synchrony loss, then the kernel frozen while the classifier trains. Default 0 = end to end.", CustomParser = r => SharedOptions.ParseInt(r) };
-        var trainImages = new Option<int?>("--train") { Description = "Composed two-digit training images (80 % train, 20 % validation); default: the preset's (quick 900, reference 60,000).", CustomParser = r => SharedOptions.ParseInt(r) };
-        var testImages = new Option<int?>("--test") { Description = "Composed test images per condition; default: the preset's (quick 300, reference 2,000).", CustomParser = r => SharedOptions.ParseInt(r) };
-        var batch = new Option<int?>("--batch") { Description = "Batch size; default: the preset's (quick 16, reference 256).", CustomParser = r => SharedOptions.ParseInt(r) };
-        var lr = new Option<double?>("--lr") { Description = "Adam learning rate; default: the preset's (quick 3e-3, reference 1e-2).", CustomParser = r => SharedOptions.ParseDouble(r) };
-        var models = new Option<string?>("--models") { Description = $"Comma-separated models to compare (default all: {string.Join(", ", Enum.GetNames<SynchronyModel>())})." };
-        var steps = new Option<int?>("--steps") { Description = "Kuramoto steps T (default 15, the reference's).", CustomParser = r => SharedOptions.ParseInt(r) };
-        var kernel = new Option<int?>("--kernel") { Description = "Kuramoto kernel size k (default 13, the reference's).", CustomParser = r => SharedOptions.ParseInt(r) };
-        var mapSize = new Option<int?>("--map-size") { Description = "Side of the composed images and oscillator maps (quick 16, reference 32); ε follows as 0.202·(32/side)² unless --epsilon is given.", CustomParser = r => SharedOptions.ParseInt(r) };
-        var epsilon = new Option<double?>("--epsilon") { Description = "Global desynchronising coupling ε (default: 0.202·(32/map side)², which keeps the reference's local/global coupling ratio).", CustomParser = r => SharedOptions.ParseDouble(r) };
-        var onlySeeds = new Option<string?>("--only-seeds") { Description = "Comma-separated seeds of 0..N-1 to run (default all): splits one run's (model, seed) units over processes; copy the units' journal files into one OUT/checkpoints and rerun without it to merge." };
-        var referenceData = new Option<bool>("--reference-data") { Description = "Compose the two-digit sets as the reference's generator does (ReferenceMultiMnist) instead of with the composer." };
-        return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077), in the reference's dynamical regime (T = 15, k = 13; quick shrinks the scene to 16×16 and scales ε to keep the regime). --preset reference: the reference's scale (48k images, 30 epochs, batch 256). Shards split the models.", ctx =>
+        var defs = new SynchronyCommandOptions();
+        return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077), in the reference's dynamical regime (T = 15, k = 13; quick shrinks the scene to 16×16 and scales ε to keep the regime). --preset reference: the reference's scale (48k images, 30 epochs, batch 256). Shards split the models.", defs.Shared, ctx =>
         {
             var data = ctx.ResolveData("synchrony", CliData.Mnist);
-            var options = ctx.Preset switch
-            {
-                "reference" or "paper" or "full" => SynchronyExperimentOptions.Reference(),
-                _ => new SynchronyExperimentOptions(),
-            };
-            if (ctx.Seeds is { } n) options.Seeds = n;
-            if (ctx.Epochs is { } e) options.Training.Epochs = e;
-            if (ctx.Parse.GetValue(syncWeight) is { } w) options.Training.SynchronyWeight = w;
-            if (ctx.Parse.GetValue(kernelFirst) is { } kf) options.Training.KernelFirstEpochs = kf;
-            if (ctx.Parse.GetValue(trainImages) is { } ti) options.TrainImages = ti;
-            if (ctx.Parse.GetValue(testImages) is { } te) options.TestImages = te;
-            if (ctx.Parse.GetValue(batch) is { } bs) options.Training.BatchSize = bs;
-            if (ctx.Parse.GetValue(lr) is { } l) options.Training.LearningRate = l;
-            if (ctx.Parse.GetValue(steps) is { } t) options.Steps = t;
-            if (ctx.Parse.GetValue(kernel) is { } k) options.KernelSize = k;
-            if (ctx.Parse.GetValue(mapSize) is { } side)
-            {
-                options.MapSize = side;
-                if (side > 0) options.Epsilon = SynchronyExperimentOptions.EpsilonFor(side);
-            }
-            if (ctx.Parse.GetValue(epsilon) is { } eps) options.Epsilon = eps;
-            if (ctx.Parse.GetValue(referenceData)) options.ReferenceData = true;
-            if (ctx.Parse.GetValue(onlySeeds) is { } seedList)
-                options.OnlySeeds = seedList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
-                    int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var seed) ? seed : throw new ArgumentException($"--only-seeds: '{v}' is not a whole number; expected e.g. 1,2.")).ToArray();
-            if (ctx.Parse.GetValue(models) is { } list)
-                options.Models = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m =>
-                    Enum.TryParse<SynchronyModel>(m, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
-                        : throw new ArgumentException($"--models: '{m}' is not a model; expected a comma-separated list of {string.Join(", ", Enum.GetNames<SynchronyModel>())}.")).ToArray();
+            var options = defs.Bind(ctx.Parse);
             options.Models = ctx.Shard.Select(options.Models).ToArray();
             if (options.Models.Length == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
             options.PhaseMapDirectory = Path.Combine(ctx.OutDir, "phase-maps");
@@ -112,7 +72,7 @@ public static class ExperimentCommands
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
             return new ExperimentOutput(table, notes, options.SeedsToRun().ToList());
         }) { CpuOnly = true };
-        }, syncWeight, kernelFirst, trainImages, testImages, batch, lr, models, steps, kernel, mapSize, epsilon, referenceData, onlySeeds);
+        }, defs.Own);
     }
 
     /// <summary>

@@ -55,4 +55,40 @@ public class SampleOptionsTests
         messages.Should().Contain(m => m.Contains("--epochs: 'two' is not a whole number"));
         messages.Should().Contain(m => m.Contains("--preset: 'huge' is not a preset"));
     }
+
+    // samples/Synchrony parses its arguments with SynchronyCommandOptions, the definitions of `bilateral-neuro synchrony`.
+    private static (SynchronyCommandOptions Defs, ParseResult Parse) SynchronySampleParse(params string[] args)
+    {
+        var defs = new SynchronyCommandOptions();
+        var root = new RootCommand("samples/Synchrony");
+        defs.AddTo(root);
+        return (defs, root.Parse(args));
+    }
+
+    [Fact]
+    public void Synchrony_sample_without_arguments_binds_the_library_defaults()
+    {
+        var (defs, parse) = SynchronySampleParse();
+        parse.Errors.Should().BeEmpty();
+        // The sample then widens Models to every model, as it always did; everything else is SynchronyExperimentOptions' defaults.
+        Json(defs.Bind(parse)).Should().Be(Json(new SynchronyExperimentOptions()));
+    }
+
+    [Fact]
+    public void Synchrony_sample_arguments_give_the_options_the_cli_command_plans()
+    {
+        string[] args = ["--seeds", "2", "--epochs", "1", "--sync-weight", "0.1", "--map-size", "32", "--models", "Real,KomplexNet"];
+        var (defs, parse) = SynchronySampleParse(args);
+        parse.Errors.Should().BeEmpty();
+        var sample = defs.Bind(parse);
+        var (plan, _) = ExperimentRunner.Resolve(CliApp.Build().Parse(["synchrony", .. args]));
+        var cli = (SynchronyExperimentOptions)plan.Options;
+        sample.PhaseMapDirectory = cli.PhaseMapDirectory; // the CLI puts phase maps under OUT/phase-maps, the sample in its output folder
+        Json(sample).Should().Be(Json(cli));
+        sample.Seeds.Should().Be(2);
+        sample.Training.SynchronyWeight.Should().Be(0.1);
+        sample.MapSize.Should().Be(32);
+        sample.Epsilon.Should().BeApproximately(SynchronyExperimentOptions.EpsilonFor(32), 1e-12);
+        sample.Models.Should().Equal(SynchronyModel.Real, SynchronyModel.KomplexNet);
+    }
 }

@@ -103,13 +103,14 @@ public static class ExperimentCommands
 
     public static Command Resources()
     {
-        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). The sweep is seeds x (pressure settings + the occlusion experiment); shards split its points.", ctx =>
+        var defs = new ResourcesCommandOptions();
+        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). The sweep is seeds x (pressure settings + the occlusion experiment); shards split its points.", defs.Shared, ctx =>
         {
             var data = ctx.ResolveData("resources", CliData.Mnist, CliData.FashionMnist);
             ResourceExperimentOptions Preset() => ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
-            var preset = Preset();
-            if (ctx.Epochs is { } epochs) preset.Training.Epochs = epochs;
-            var seeds = ctx.Seeds is { } n ? Enumerable.Range(preset.Seed, n).ToList() : [preset.Seed];
+            var preset = defs.Bind(ctx.Parse);
+            // The command runs one seed (the preset's Seed) unless --seeds N asks for Seed..Seed+N-1.
+            var seeds = ctx.Seeds is not null ? preset.Seeds : [preset.Seed];
             // The sweep: for every seed, each pressure setting of the grid, then the occlusion experiment.
             var points = seeds.SelectMany(seed => preset.Grid.Select(p => (Seed: seed, Point: (object)p)).Append((Seed: seed, Point: "occlusion"))).ToList();
             var mine = ctx.Shard.Select(points).ToList();

@@ -91,4 +91,41 @@ public class SampleOptionsTests
         sample.Epsilon.Should().BeApproximately(SynchronyExperimentOptions.EpsilonFor(32), 1e-12);
         sample.Models.Should().Equal(SynchronyModel.Real, SynchronyModel.KomplexNet);
     }
+
+    // samples/Resources parses its arguments with ResourcesCommandOptions, the definitions of `bilateral-neuro resources`.
+    private static (ResourcesCommandOptions Defs, ParseResult Parse) ResourcesSampleParse(params string[] args)
+    {
+        var defs = new ResourcesCommandOptions();
+        var root = new RootCommand("samples/Resources");
+        defs.AddTo(root);
+        return (defs, root.Parse(args));
+    }
+
+    [Fact]
+    public void Resources_sample_without_arguments_binds_the_quick_preset_as_before()
+    {
+        var (defs, parse) = ResourcesSampleParse();
+        parse.Errors.Should().BeEmpty();
+        var options = defs.Bind(parse);
+        Json(options).Should().Be(Json(ResourceExperimentOptions.Quick()));
+        options.Seeds.Should().Equal(1, 2, 3);
+    }
+
+    [Fact]
+    public void Resources_sample_arguments_give_the_options_the_cli_command_plans()
+    {
+        string[] args = ["--preset", "paper", "--epochs", "2", "--seeds", "2", "--data-dir", "embedded"];
+        var (defs, parse) = ResourcesSampleParse(args);
+        parse.Errors.Should().BeEmpty();
+        var sample = defs.Bind(parse);
+        var (plan, _) = ExperimentRunner.Resolve(CliApp.Build().Parse(["resources", .. args]));
+        // The CLI plans { Experiment = the bound options, Seeds = the seeds it runs }.
+        using var cli = JsonDocument.Parse(Json(plan.Options));
+        System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(cli.RootElement.GetProperty("Experiment").GetRawText()),
+            System.Text.Json.Nodes.JsonNode.Parse(Json(sample))).Should().BeTrue("the sample binds the options the CLI plans");
+        cli.RootElement.GetProperty("Seeds").EnumerateArray().Select(e => e.GetInt32()).Should().Equal(sample.Seeds);
+        sample.Training.Epochs.Should().Be(2);
+        sample.Seeds.Should().Equal(1, 2);
+        sample.TrainCount.Should().Be(ResourceExperimentOptions.Full().TrainCount);
+    }
 }

@@ -3,35 +3,71 @@
 // probed layer by layer for valence, transferred to valence like the SE-AlexNet lab, and read out on the averaged
 // face's 21-step morph with the lab's psychometric fit; CIs over seeds. The CLI's `face-attention` command runs the
 // same experiment with run records and charts.
-// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset default|full] [--out DIR] [--seeds N] [--threads N]
+// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset quick|full] [--out DIR] [--seeds N] [--epochs N] [--threads N]
+// The options are the `bilateral-neuro face-attention` command's own definitions (FaceAttentionCommandOptions); `--help` lists them.
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
+using BilateralNeuro.Cli;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using TorchSharp;
 
-string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-var outDir = Arg("--out", "face-attention-output");
-var options = Arg("--preset", "default") == "full" ? FaceAttentionExperimentOptions.Full() : FaceAttentionExperimentOptions.Default();
-if (args.Contains("--seeds")) options.Seeds = Enumerable.Range(1, int.Parse(Arg("--seeds", "5"))).ToList();
-if (args.Contains("--threads")) torch.set_num_threads(int.Parse(Arg("--threads", "1")));
-Directory.CreateDirectory(outDir);
+var defs = new FaceAttentionCommandOptions();
+var root = new RootCommand("""
+    Face attention (arXiv 2310.13674): pre-training, valence probes, transfer and lab psychometrics, CIs over seeds.
+    Default: FaceAttentionExperimentOptions.Default() (the quick preset) on procedural objects and faces; writes
+    faces.png, curves.csv, face-attention.md and results.csv to face-attention-output.
+    """);
+defs.AddTo(root);
+// Sample semantics of shared options: default output folder face-attention-output.
+defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("face-attention-output");
+defs.Shared.Out.Description = "Write faces.png, curves.csv, face-attention.md and results.csv here (default face-attention-output).";
+var parse = root.Parse(args);
+if (parse.Action is HelpAction) return parse.Invoke();
+var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
+foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device, defs.Shared.DryRun })
+    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro face-attention`, not of this sample");
+if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
-var experiment = new FaceAttentionExperiment(options);
-SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
-var clock = Stopwatch.StartNew();
-var report = experiment.Run(new ExperimentContext(new ExperimentData())
+try
 {
-    Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
-});
+    var options = defs.Bind(parse);
+    var validation = new FaceAttentionExperimentOptionsValidator().Validate(null, options);
+    if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
+    var outDir = parse.GetValue(defs.Shared.Out)!.FullName;
+    if (parse.GetValue(defs.Shared.Threads) is { } threads) torch.set_num_threads(threads);
+    Directory.CreateDirectory(outDir);
 
-Console.WriteLine();
-Console.WriteLine(report.ToMarkdown());
-File.WriteAllText(Path.Combine(outDir, "curves.csv"), report.CurvesCsv());
-File.WriteAllText(Path.Combine(outDir, "face-attention.md"), report.ToMarkdown());
-File.WriteAllText(Path.Combine(outDir, "results.csv"), report.Table.ToCsv());
-Console.WriteLine($"Total {report.Elapsed.TotalSeconds:F0}s. Wrote faces.png, curves.csv, face-attention.md and results.csv to {Path.GetFullPath(outDir)} " +
-    "(the CLI's face-attention command also draws the charts).");
+    var experiment = new FaceAttentionExperiment(options);
+    SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
+    var clock = Stopwatch.StartNew();
+    var report = experiment.Run(new ExperimentContext(new ExperimentData())
+    {
+        Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
+    });
+
+    Console.WriteLine();
+    Console.WriteLine(report.ToMarkdown());
+    File.WriteAllText(Path.Combine(outDir, "curves.csv"), report.CurvesCsv());
+    File.WriteAllText(Path.Combine(outDir, "face-attention.md"), report.ToMarkdown());
+    File.WriteAllText(Path.Combine(outDir, "results.csv"), report.Table.ToCsv());
+    Console.WriteLine($"Total {report.Elapsed.TotalSeconds:F0}s. Wrote faces.png, curves.csv, face-attention.md and results.csv to {Path.GetFullPath(outDir)} " +
+        "(the CLI's face-attention command also draws the charts).");
+    return 0;
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or OperationCanceledException)
+{
+    if (ex is OperationCanceledException) { Console.Error.WriteLine($"FaceAttention: stopped: {ex.Message}"); return 130; }
+    return Fail(ex.Message.Split('\n')[0].Trim());
+}
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"FaceAttention: error: {message.TrimEnd('.')}. See --help.");
+    return 2;
+}
 
 // One row per identity: valence 0, 0.25, 0.5, 0.75, 1, then happy faces with eyes, nose and mouth occluded.
 static void SaveExampleFaces(FaceGenerator gen, string path)

@@ -191,16 +191,15 @@ public static class ExperimentCommands
 
     public static Command FaceAttention()
     {
-        return ExperimentRunner.Create("face-attention", "AlexNet/VGG/FE-AlexNet pre-training, valence probes, transfer and lab psychometrics vs humans (arXiv 2310.13674). Shards split the seeds.", ctx =>
+        var defs = new FaceAttentionCommandOptions();
+        return ExperimentRunner.Create("face-attention", "AlexNet/VGG/FE-AlexNet pre-training, valence probes, transfer and lab psychometrics vs humans (arXiv 2310.13674). Shards split the seeds.", defs.Shared, ctx =>
         {
             // Objects are rendered procedurally (RGB, any size) unless --dataset fashion-mnist asks for Fashion-MNIST.
             bool procedural = ctx.Dataset == "default";
             var data = procedural
                 ? new DataChoice("procedural", new DataLocation(DataLocationKind.Embedded, null, "objects and faces rendered in-process"))
                 : ctx.ResolveData("face-attention", CliData.FashionMnist);
-            var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.Default() : FaceAttentionExperimentOptions.Full();
-            if (ctx.Seeds is { } n) options.Seeds = Enumerable.Range(1, n).ToList();
-            if (ctx.Epochs is { } e) options.PretrainEpochs = e;
+            var options = defs.Bind(ctx.Parse);
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
             if (options.Seeds.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than seeds.");
             ExperimentRunner.Check(options, new FaceAttentionExperimentOptionsValidator().Validate(null, options));

@@ -128,4 +128,34 @@ public class SampleOptionsTests
         sample.Seeds.Should().Equal(1, 2);
         sample.TrainCount.Should().Be(ResourceExperimentOptions.Full().TrainCount);
     }
+
+    // samples/FaceAttention parses its arguments with FaceAttentionCommandOptions, the definitions of `bilateral-neuro face-attention`.
+    private static (FaceAttentionCommandOptions Defs, ParseResult Parse) FaceAttentionSampleParse(params string[] args)
+    {
+        var defs = new FaceAttentionCommandOptions();
+        var root = new RootCommand("samples/FaceAttention");
+        defs.AddTo(root);
+        return (defs, root.Parse(args));
+    }
+
+    [Fact]
+    public void FaceAttention_sample_without_arguments_binds_the_default_options_as_before()
+    {
+        var (defs, parse) = FaceAttentionSampleParse();
+        parse.Errors.Should().BeEmpty();
+        Json(defs.Bind(parse)).Should().Be(Json(FaceAttentionExperimentOptions.Default()));
+    }
+
+    [Fact]
+    public void FaceAttention_sample_arguments_give_the_options_the_cli_command_plans()
+    {
+        string[] args = ["--seeds", "2", "--epochs", "1"];
+        var (defs, parse) = FaceAttentionSampleParse(args);
+        parse.Errors.Should().BeEmpty();
+        var sample = defs.Bind(parse);
+        var (plan, _) = ExperimentRunner.Resolve(CliApp.Build().Parse(["face-attention", .. args]));
+        Json(sample).Should().Be(Json(plan.Options));
+        sample.Seeds.Should().Equal(1, 2);
+        sample.PretrainEpochs.Should().Be(1);
+    }
 }

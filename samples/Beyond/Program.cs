@@ -1,32 +1,73 @@
 // Beyond the bilateral paper: asymmetric, callosally linked, recurrent/resource-shaped and self-supervised
 // hemispheres, as an ablation table (test accuracy mean ± std over seeds, parameters, training time).
 //   dotnet run -c Release --project samples/Beyond                                   (all default variants)
-//   dotnet run -c Release --project samples/Beyond -- --variants paper,asymmetric+callosal --seeds 0,1 --out DIR
+//   dotnet run -c Release --project samples/Beyond -- --variants paper,asymmetric+callosal --seed-list 0,1 --out DIR
+// The options are the `bilateral-neuro beyond` command's own definitions (BeyondCommandOptions), plus a few
+// sample-only knobs; `--help` lists them all.
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using BilateralNeuro.Beyond;
+using BilateralNeuro.Cli;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using BilateralNeuro.Reporting;
 
+var defs = new BeyondCommandOptions();
+var seedList = new Option<string?>("--seed-list") { Description = "Comma-separated seeds to run (e.g. 0,1 or 3) instead of --seeds N (= 0..N-1)." };
+var recalibration = new Option<int?>("--recalibration") { Description = "Batch-norm recalibration batches; default: the library's.", CustomParser = r => SharedOptions.ParseInt(r) };
+var testLimit = new Option<string?>("--test-limit") { Description = "Use only the first N test images, or 'all'; default: the preset's (quick: 1,000)." };
+var phaseCoupling = new Option<double?>("--phase-coupling") { Description = "Phase coupling κ of the coupled variant (default 100).", CustomParser = r => SharedOptions.ParseDouble(r) };
+var linkMode = new Option<string?>("--link-mode") { Description = "Callosal link: add, concatproject, gated or attention; default: the library's." };
+var root = new RootCommand("""
+    Beyond the bilateral paper: asymmetric, callosally linked, recurrent/resource-shaped and self-supervised hemispheres,
+    as an ablation table (test accuracy mean ± std over seeds, parameters, training time). Lattice modifiers:
+    lattice+budget, lattice+fixedsplit, lattice+equalpressure, lattice+swapped, lattice+t1; labelfree (both hemispheres
+    self-supervised, with a ridge probe per label level). Default: embedded Fashion-MNIST hierarchy, bilateral quick scale
+    (width 0.125, 3 epochs, 60 cached head epochs, 2 seeds, 2500 training / 1000 test images), variants paper, asymmetric,
+    callosal, lattice, selfsup. Without --out nothing is written. --dry-run prints the resolved options and exits.
+    """);
+defs.AddTo(root);
+// Sample semantics of shared options: without --out nothing is written; --dry-run prints the resolved options.
+defs.Shared.Out.DefaultValueFactory = null;
+defs.Shared.Out.Description = "Write results.json, results.csv and report.md here; default: write nothing.";
+defs.Shared.DryRun.Description = "Print the resolved experiment options and exit without training.";
+foreach (var o in new Option[] { seedList, recalibration, testLimit, phaseCoupling, linkMode }) root.Options.Add(o);
+var parse = root.Parse(args);
+if (parse.Action is HelpAction) return parse.Invoke();
+var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
+foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset })
+    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro beyond`, not of this sample");
+if (parse.GetResult(seedList) is { Implicit: false } && parse.GetResult(defs.Shared.Seeds) is { Implicit: false }) problems.Add("--seeds and --seed-list exclude each other");
+if (problems.Count > 0) return Fail(string.Join("; ", problems));
+
 try
 {
-    var opts = ParseArgs(args);
-    if (opts.ContainsKey("help")) { Console.WriteLine(Usage); return 0; }
+    var options = defs.Bind(parse);
+    if (parse.GetValue(seedList) is { } list)
+        options.Seeds = list.Split(',').Select(v => int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var seed) ? seed
+            : throw new ArgumentException($"--seed-list: '{v}' is not a whole number; expected e.g. 0,1.")).ToList();
+    if (parse.GetValue(recalibration) is { } rc) options.Training.RecalibrationBatches = rc;
+    if (parse.GetValue(testLimit) is { } tsl)
+        options.TestLimit = tsl == "all" ? null
+            : int.TryParse(tsl, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"--test-limit: '{tsl}' is not a whole number or 'all'.");
+    if (parse.GetValue(phaseCoupling) is { } pc) options.PhaseCoupling = pc;
+    if (parse.GetValue(linkMode) is { } lm)
+        options.LinkMode = Enum.TryParse<CallosalMode>(lm, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
+            : throw new ArgumentException($"--link-mode: '{lm}' is not a link mode; expected add, concatproject, gated or attention.");
+    var validation = new BeyondExperimentOptionsValidator().Validate(null, options);
+    if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
+    if (parse.GetValue(defs.Shared.DryRun))
+    {
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(options, ExperimentRunner.PlanJson));
+        return 0;
+    }
+    string? outDir = parse.GetResult(defs.Shared.Out) is { Implicit: false } ? parse.GetValue(defs.Shared.Out)!.FullName : null;
     TorchRuntime.EnsureLoaded();
-    var device = DeviceSelector.Parse(opts.GetValueOrDefault("device", "auto"));
-    var options = new BeyondExperimentOptions();
-    if (opts.TryGetValue("variants", out var v)) options.Variants = v.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
-    if (opts.TryGetValue("seeds", out var s))
-        options.Seeds = s.Contains(',') ? s.Split(',').Select(int.Parse).ToList() : Enumerable.Range(0, int.Parse(s)).ToList();
-    if (opts.TryGetValue("seed", out var one)) options.Seeds = [int.Parse(one)];
-    if (opts.TryGetValue("recalibration", out var rc)) options.Training.RecalibrationBatches = int.Parse(rc);
-    if (opts.TryGetValue("epochs", out var e)) options.Training.Bilateral.Stage1.Epochs = int.Parse(e);
-    if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
-    if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
-    if (opts.TryGetValue("phase-coupling", out var pc)) options.PhaseCoupling = double.Parse(pc, System.Globalization.CultureInfo.InvariantCulture);
-    if (opts.TryGetValue("link-mode", out var lm)) options.LinkMode = Enum.Parse<CallosalMode>(lm, ignoreCase: true);
-    var (train, test) = Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? DataLocator.EmbeddedKeyword);
+    if (parse.GetValue(defs.Shared.Threads) is { } threads) TorchRuntime.SetThreads(threads);
+    var device = DeviceSelector.Parse(parse.GetValue(defs.Shared.Device)!);
+    var (train, test) = Datasets.FashionMnist(parse.GetValue(defs.Shared.DataDir) ?? DataLocator.EmbeddedKeyword);
 
     Console.WriteLine($"Beyond ablation: {train.Name} ({train.Source}), device {device}, variants {string.Join(",", options.Variants)}, seeds {string.Join(",", options.Seeds)}");
     string load = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
@@ -47,7 +88,7 @@ try
     string loadEnd = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end" : "";
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss} ({Environment.ProcessorCount} cores, shared with other jobs{loadEnd}).");
 
-    if (opts.TryGetValue("out", out var outDir))
+    if (outDir is not null)
     {
         new RunRecord
         {
@@ -68,34 +109,12 @@ try
 catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException
     or Microsoft.Extensions.Options.OptionsValidationException or OperationCanceledException)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
-    Console.Error.WriteLine(Usage);
-    return ex is OperationCanceledException ? 130 : 2;
+    if (ex is OperationCanceledException) { Console.Error.WriteLine($"Beyond: stopped: {ex.Message}"); return 130; }
+    return Fail(ex is Microsoft.Extensions.Options.OptionsValidationException v ? string.Join("; ", v.Failures) : ex.Message.Split('\n')[0].Trim());
 }
 
-static Dictionary<string, string> ParseArgs(string[] args)
+static int Fail(string message)
 {
-    var d = new Dictionary<string, string>();
-    for (int i = 0; i < args.Length; i++)
-    {
-        if (!args[i].StartsWith("--")) throw new ArgumentException($"unexpected argument '{args[i]}'.");
-        string key = args[i][2..];
-        d[key] = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : "true";
-    }
-    return d;
-}
-
-partial class Program
-{
-    const string Usage = """
-        usage: Beyond [--variants paper,asymmetric,callosal,lattice,selfsup,contrastive,sync,coupled,frozenphase,asymmetric+callosal,...] [--seeds N | --seeds 0,1 | --seed K]
-                      [--epochs N] [--recalibration BATCHES] [--train-limit N|all] [--test-limit N|all] [--link-mode add|concatproject|gated|attention]
-                      [--phase-coupling KAPPA (coupled; default 100)]
-          lattice modifiers: lattice+budget (learned split of one shared budget), lattice+fixedsplit (its control),
-          lattice+equalpressure, lattice+swapped, lattice+t1 (one step); labelfree (both hemispheres self-supervised, with
-          a ridge probe of each hemisphere's features per label level)
-                      [--data-dir DIR] [--device auto|cpu|cuda[:n]] [--out DIR]
-          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse), bilateral quick scale (width 0.125, 3 epochs,
-          60 cached head epochs, 2 seeds, 2500 training / 1000 test images), variants paper, asymmetric, callosal, lattice, selfsup
-        """;
+    Console.Error.WriteLine($"Beyond: error: {message.TrimEnd('.')}. See --help.");
+    return 2;
 }

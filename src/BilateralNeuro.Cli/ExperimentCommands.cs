@@ -166,18 +166,12 @@ public static class ExperimentCommands
 
     public static Command Beyond()
     {
-        var variants = new Option<string?>("--variants") { Description = "Comma-separated variants: paper, asymmetric, callosal, lattice, selfsup, contrastive, sync, coupled, frozenphase (the control of sync); '+' combines (e.g. callosal+selfsup, sync+contrastive). Default: paper, asymmetric, callosal, lattice, selfsup." };
-        var limit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick: 2,500; paper: all).", CustomParser = r => SharedOptions.ParseInt(r) };
-        return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice, self-supervised and synchronised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", ctx =>
+        var defs = new BeyondCommandOptions();
+        return ExperimentRunner.Create("beyond", "Beyond the bilateral paper: asymmetric, callosally linked, lattice, self-supervised and synchronised hemispheres as an ablation table (docs/beyond.md). Shards split the seeds.", defs.Shared, ctx =>
         {
             var data = ctx.ResolveData("beyond", CliData.FashionMnist);
-            var options = new BeyondExperimentOptions();
-            if (ctx.Preset != "quick") options.TrainLimit = options.TestLimit = null;
-            if (ctx.Parse.GetValue(variants) is { } v) options.Variants = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            if (ctx.Parse.GetValue(limit) is { } n) options.TrainLimit = n;
-            if (ctx.Seeds is { } s) options.Seeds = Enumerable.Range(0, s).ToList();
+            var options = defs.Bind(ctx.Parse);
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
-            if (ctx.Epochs is { } e) options.Training.Bilateral.Stage1.Epochs = e;
             ExperimentRunner.Check(options, new BeyondExperimentOptionsValidator().Validate(null, options));
             var units = options.Seeds.SelectMany(s => options.Variants.Select(v => $"{v} seed {s}")).ToList();
             return new ExperimentPlan(options, data, units, ctx =>
@@ -186,7 +180,7 @@ public static class ExperimentCommands
             var result = new BeyondExperiment(options, ctx.Device).Run(ctx.For(new ExperimentData(train, test)));
             return new ExperimentOutput(result.Table, result.Notes, options.Seeds);
         });
-        }, variants, limit);
+        }, defs.Own);
     }
 
     public static Command FaceAttention()

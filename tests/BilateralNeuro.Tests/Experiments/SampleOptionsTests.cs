@@ -158,4 +158,36 @@ public class SampleOptionsTests
         sample.Seeds.Should().Equal(1, 2);
         sample.PretrainEpochs.Should().Be(1);
     }
+
+    // samples/Beyond parses its arguments with BeyondCommandOptions, the definitions of `bilateral-neuro beyond`.
+    private static (BeyondCommandOptions Defs, ParseResult Parse) BeyondSampleParse(params string[] args)
+    {
+        var defs = new BeyondCommandOptions();
+        var root = new RootCommand("samples/Beyond");
+        defs.AddTo(root);
+        return (defs, root.Parse(args));
+    }
+
+    [Fact]
+    public void Beyond_sample_without_arguments_binds_the_library_defaults_as_before()
+    {
+        var (defs, parse) = BeyondSampleParse();
+        parse.Errors.Should().BeEmpty();
+        Json(defs.Bind(parse)).Should().Be(Json(new BeyondExperimentOptions()));
+    }
+
+    [Fact]
+    public void Beyond_sample_arguments_give_the_options_the_cli_command_plans()
+    {
+        string[] args = ["--variants", "paper, asymmetric+callosal", "--seeds", "1", "--epochs", "1", "--train-limit", "500"];
+        var (defs, parse) = BeyondSampleParse(args);
+        parse.Errors.Should().BeEmpty();
+        var sample = defs.Bind(parse);
+        var (plan, _) = ExperimentRunner.Resolve(CliApp.Build().Parse(["beyond", .. args]));
+        Json(sample).Should().Be(Json(plan.Options));
+        sample.Variants.Should().Equal("paper", "asymmetric+callosal");
+        sample.Seeds.Should().Equal(0);
+        sample.Training.Bilateral.Stage1.Epochs.Should().Be(1);
+        sample.TrainLimit.Should().Be(500);
+    }
 }

@@ -41,13 +41,46 @@ public static class Charts
         Finish(plot, path, title, xLabel, yLabel);
     }
 
-    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel)
+    /// <summary>
+    /// Iso-accuracy trade-off curves: effective breadth (x) against expected steps (y), one curve per accuracy band
+    /// (points of similar accuracy joined in order of breadth), each point labelled with its effective depth.
+    /// </summary>
+    /// <param name="points">One point per pressure setting: effective channels, layers, expected steps, accuracy in percent.</param>
+    /// <param name="maxLayers">The window's layers (for the label text).</param>
+    /// <param name="bandWidth">Width of an accuracy band in percentage points.</param>
+    public static void IsoAccuracy(string path, string title, IReadOnlyList<(double Breadth, double Depth, double Steps, double Accuracy)> points,
+        int maxLayers, double bandWidth = 5)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int i = 0;
+        foreach (var band in points.GroupBy(p => Math.Floor(p.Accuracy / bandWidth) * bandWidth).OrderByDescending(g => g.Key))
+        {
+            var sorted = band.OrderBy(p => p.Breadth).ThenBy(p => p.Steps).ToList();
+            var s = plot.Add.Scatter(sorted.Select(p => p.Breadth).ToArray(), sorted.Select(p => p.Steps).ToArray());
+            s.Color = palette.GetColor(i++);
+            s.LineWidth = 2;
+            s.MarkerSize = 9;
+            s.LegendText = $"accuracy {band.Key:0}-{band.Key + bandWidth:0} % ({sorted.Count})";
+            foreach (var p in sorted)
+            {
+                var t = plot.Add.Text($"{p.Depth:0.#}/{maxLayers} L", p.Breadth, p.Steps);
+                t.LabelFontSize = 11;
+                t.LabelFontColor = s.Color;
+                t.OffsetX = 6;
+                t.OffsetY = -4;
+            }
+        }
+        Finish(plot, path, title, "effective breadth (active channels, all layers)", "expected recurrent steps per image", width: 1000, height: 600);
+    }
+
+    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel, int width = 800, int height = 500)
     {
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.ShowLegend(Edge.Right);   // outside the data area: never covers a point
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, 800, 500);
+        plot.SavePng(path, width, height);
     }
 }

@@ -119,6 +119,8 @@ public static class ExperimentCommands
         var testCount = new Option<int?>("--test-count") { Description = "Test images (a seeded random subset; quick 500, full 2,000).", CustomParser = r => SharedOptions.ParseInt(r) };
         var window = new Option<string?>("--window") { Description = "Lattice window LAYERS,CHANNELS,STEPS (quick 4,12,4; full 6,32,8)." };
         var parts = new Option<string?>("--parts") { Description = "Protocols to run, comma-separated: tradeoff, occlusion, growth (quick: tradeoff,occlusion; full: all three)." };
+        var classes = new Option<string?>("--classes") { Description = "Class counts of the growth protocol, comma-separated, each 2-10 (quick 2,5,10; full 2,3,4,6,8,10)." };
+        var clutter = new Option<string?>("--clutter") { Description = "Clutter fragments of the growth protocol at 10 classes, comma-separated (quick 3; full 2,4; 0 = none)." };
         var journal = new Option<DirectoryInfo?>("--journal") { Description = "A journal folder shared by shards: each shard saves its finished sweep points there; the same command with --shard 1/1 and the same folder then trains nothing already finished and writes the complete table and plots." };
         return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep, time under occlusion and growth with task complexity (arXiv 2605.25174). The sweep is seeds x (pressure settings + occlusion + growth tasks); shards split its points.", ctx =>
         {
@@ -133,6 +135,8 @@ public static class ExperimentCommands
             if (partList.Count == 0) throw new ArgumentException("--parts: no protocol given; expected tradeoff, occlusion and/or growth.");
             var parsedGrid = gridText is null ? null : ResourceCli.ParseGrid(gridText);
             var parsedWindow = windowText is null ? ((int, int, int)?)null : ResourceCli.ParseWindow(windowText);
+            var parsedClasses = ctx.Parse.GetValue(classes) is { } ct ? ResourceCli.ParseCounts("--classes", ct, 2, 10) : null;
+            var parsedClutter = ctx.Parse.GetValue(clutter) is { } cl ? ResourceCli.ParseCounts("--clutter", cl, 0, 20) : null;
             ResourceExperimentOptions Preset()
             {
                 var o = ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
@@ -140,6 +144,8 @@ public static class ExperimentCommands
                 if (parsedGrid is not null) o.Grid = parsedGrid;
                 if (nTrain is { } a) o.TrainCount = a;
                 if (nTest is { } b) o.TestCount = b;
+                if (parsedClasses is not null) o.Classes = parsedClasses;
+                if (parsedClutter is not null) o.Clutter = parsedClutter;
                 if (parsedWindow is var (layers, channels, steps)) { o.Lattice.MaxLayers = layers; o.Lattice.MaxChannels = channels; o.Lattice.MaxSteps = steps; }
                 return ExperimentRunner.Check(o, new ResourceExperimentOptionsValidator().Validate(null, o));
             }
@@ -251,7 +257,7 @@ public static class ExperimentCommands
             }
             return new ExperimentOutput(table, notes, mine.Select(m => m.Seed).Distinct().ToList());
         }) { CpuOnly = true };
-        }, grid, trainCount, testCount, window, parts, journal);
+        }, grid, trainCount, testCount, window, parts, classes, clutter, journal);
     }
 
     public static Command Beyond()

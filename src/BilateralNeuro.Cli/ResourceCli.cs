@@ -38,6 +38,17 @@ public static class ResourceCli
         return (v[0], v[1], v[2]);
     }
 
+    /// <summary>Parses a comma-separated list of distinct whole numbers in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <exception cref="ArgumentException">One line naming the option and what was expected.</exception>
+    public static List<int> ParseCounts(string option, string text, int min, int max)
+    {
+        var v = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(x => int.TryParse(x, NumberStyles.Integer, Ic, out var n) && n >= min && n <= max ? n : int.MinValue).ToList();
+        if (v.Count == 0 || v.Contains(int.MinValue) || v.Distinct().Count() != v.Count)
+            throw new ArgumentException($"{option}: '{text}' is not a list of distinct whole numbers from {min} to {max}, comma-separated.");
+        return v;
+    }
+
     /// <summary>The row name of a trade-off point.</summary>
     public static string PressureName(TradeOffRow r) =>
         string.Create(Ic, $"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}");

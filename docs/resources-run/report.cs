@@ -178,6 +178,77 @@ if (occ.Count > 0)
     }
 }
 
+
+// The paper's claims: one generated line each, citing rows, seeds, CI and Holm-corrected p. The verdict words follow
+// fixed rules: "supported" needs the CI to exclude 0 in the claimed direction and Holm p < 0.05 within its family.
+PairedComparison? Pair((string, string) a, (string, string) b, string metric, double scale = 1)
+{
+    var x = rows[a].Where(kv => kv.Value.ContainsKey(metric)).ToDictionary(kv => kv.Key, kv => kv.Value[metric] * scale);
+    var y = rows[b].Where(kv => kv.Value.ContainsKey(metric)).ToDictionary(kv => kv.Key, kv => kv.Value[metric] * scale);
+    var common = x.Keys.Intersect(y.Keys).ToList();
+    if (common.Count < 2) return null;
+    return Statistics.Paired(common.ToDictionary(s => s, s => x[s]), common.ToDictionary(s => s, s => y[s]), $"{a.Item1} - {b.Item1}");
+}
+string Cite(PairedComparison c, IEnumerable<int> seeds) => $"{S(c.Mean)} [{S(c.CiLow)}, {S(c.CiHigh)}], seeds {Seeds(seeds)}, Holm p {P(c.HolmP)}";
+bool Supported(PairedComparison c, int sign) => (sign < 0 ? c.CiHigh < 0 : c.CiLow > 0) && c.HolmP < 0.05;
+Console.WriteLine("#### Claims (generated verdict lines)");
+Console.WriteLine();
+var none = trade.FirstOrDefault(k => k.Item1 == "pressure b=0 d=0 t=0");
+if (none != default)
+{
+    // Claim 1: each single-resource pressure shrinks its own resource (family: the single-resource points, Holm).
+    var single = new List<((string, string) Key, string Metric, string Label)>();
+    foreach (var k in trade)
+    {
+        var p = k.Item1.Replace("pressure ", "").Split(' ').Select(x => double.Parse(x[2..], ic)).ToArray();
+        if (p.Count(v => v > 0) != 1) continue;
+        int i = Array.FindIndex(p, v => v > 0);
+        single.Add((k, new[] { "breadth", "depth", "expected steps" }[i], new[] { "channels", "layers", "steps" }[i]));
+    }
+    var fam = single.Select(x => Pair(x.Key, none, x.Metric)).ToList();
+    if (fam.All(c => c is not null) && fam.Count > 0)
+    {
+        var holm = Statistics.WithHolm(fam.Select(c => c!).ToList());
+        Console.WriteLine($"- **Claim 1 (different pressures, different graphs): {(holm.All(c => Supported(c, -1)) ? "supported" : holm.Any(c => Supported(c, -1)) ? "partly supported" : "not shown")}** - each single-resource point minus no pressure, in its own resource (Holm across these {holm.Count}): " +
+            string.Join("; ", single.Select((x, i) => $"`{x.Key.Item1}` {x.Label} {Cite(holm[i], rows[x.Key].Keys)}")) + ".");
+    }
+    // Claim 2: two settings in one accuracy band with opposite resource mixes (fewer channels, more steps).
+    var best = trade.Where(k => k != none).SelectMany(a => trade.Where(b => b != none && b != a).Select(b => (A: a, B: b)))
+        .Where(x => Math.Floor(Mean(x.A, "accuracy", 100) / 5) == Math.Floor(Mean(x.B, "accuracy", 100) / 5)
+                    && Mean(x.A, "breadth") < Mean(x.B, "breadth") && Mean(x.A, "expected steps") > Mean(x.B, "expected steps"))
+        .OrderByDescending(x => Mean(x.A, "accuracy", 100)).ThenByDescending(x => Mean(x.B, "breadth") - Mean(x.A, "breadth")).FirstOrDefault();
+    if (best != default && Pair(best.A, best.B, "accuracy", 100) is { } acc && Pair(best.A, best.B, "breadth") is { } ch && Pair(best.A, best.B, "expected steps") is { } st)
+    {
+        var h = Statistics.WithHolm([acc, ch, st]);
+        bool equal = h[0].CiLow <= 0 && h[0].CiHigh >= 0;
+        Console.WriteLine($"- **Claim 2 (resources trade off at equal accuracy): {(equal && Supported(h[1], -1) && Supported(h[2], +1) ? "supported for this pair" : "not shown")}** - `{best.A.Item1}` minus `{best.B.Item1}` (same 5-point accuracy band, the pair with the most accurate band and the largest channel gap; Holm across the 3 measures): accuracy {Cite(h[0], rows[best.A].Keys)} points, channels {Cite(h[1], rows[best.A].Keys)}, steps {Cite(h[2], rows[best.A].Keys)}. An accuracy CI that includes 0 is not a proof of equality: read its width.");
+    }
+    else Console.WriteLine("- **Claim 2 (resources trade off at equal accuracy): not shown** - no two settings in one accuracy band use fewer channels and more steps than each other.");
+}
+var g = order.Where(k => k.Item1.StartsWith("growth ", StringComparison.Ordinal) && k.Item2 == "clutter 0").OrderBy(k => int.Parse(k.Item1.Split(' ')[1], ic)).ToList();
+if (g.Count >= 2)
+{
+    var fam = new[] { "breadth", "depth", "expected steps" }.Select(m => Pair(g[^1], g[0], m)).ToList();
+    if (fam.All(c => c is not null))
+    {
+        var h = Statistics.WithHolm(fam.Select(c => c!).ToList());
+        string Sat(string metric, string window) => $"{rows[g[^1]].Values.Count(v => v[metric] >= v[window] - 1e-9)}/{rows[g[^1]].Count}";
+        Console.WriteLine($"- **Claim 3 (growth with task complexity): {(h.All(c => Supported(c, +1)) ? "supported" : h.Any(c => Supported(c, +1)) ? "partly supported" : "not shown")}** - `{g[^1].Item1}` minus `{g[0].Item1}` (Holm across the 3 measures): channels {Cite(h[0], rows[g[^1]].Keys)}; layers {Cite(h[1], rows[g[^1]].Keys)}; steps {Cite(h[2], rows[g[^1]].Keys)}. " +
+            $"Seeds at the window's ceiling at `{g[^1].Item1}`: channels {Sat("breadth", "window channels")}, layers {Sat("depth", "window layers")}, steps {Sat("expected steps", "window steps")}.");
+    }
+}
+var spKey = ("occlusion pressure", "spearman per seed");
+if (rows.ContainsKey(spKey))
+{
+    var r = Values(spKey, "rho steps vs occluded fraction").Where(x => !double.IsNaN(x)).ToList();
+    if (r.Count >= 2)
+    {
+        var a = Statistics.AcrossSeeds(r);
+        Console.WriteLine($"- **Claim 4 (more recurrent steps when occluded): {(a.Mean.Low > 0 && a.TP < 0.05 ? "supported" : a.Mean.High < 0 && a.TP < 0.05 ? "contradicted (fewer steps)" : "not shown")}** - `occlusion pressure / spearman per seed`: Spearman(expected steps, occluded fraction) per trained network {string.Join(", ", r.Select(x => x.ToString("+0.000;-0.000", ic)))}, mean {a.Mean.Mean:+0.000;-0.000} [95 % t CI {a.Mean.Low:+0.000;-0.000}, {a.Mean.High:+0.000;-0.000}], seeds {Seeds(rows[spKey].Keys)}, t-test p {P(a.TP)} (one test, no correction needed).");
+    }
+}
+Console.WriteLine();
+
 static List<string> Split(string line)
 {
     var cells = new List<string>();

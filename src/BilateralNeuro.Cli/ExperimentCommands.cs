@@ -121,6 +121,7 @@ public static class ExperimentCommands
         var parts = new Option<string?>("--parts") { Description = "Protocols to run, comma-separated: tradeoff, occlusion, growth (quick: tradeoff,occlusion; full: all three)." };
         var classes = new Option<string?>("--classes") { Description = "Class counts of the growth protocol, comma-separated, each 2-10 (quick 2,5,10; full 2,3,4,6,8,10)." };
         var clutter = new Option<string?>("--clutter") { Description = "Clutter fragments of the growth protocol at 10 classes, comma-separated (quick 3; full 2,4; 0 = none)." };
+        var finishedOnly = new Option<bool>("--finished-only") { Description = "Train nothing: write the table and plots from the sweep points already finished in --journal (the others are listed as missing). For reading a sharded sweep before every shard is done." };
         var journal = new Option<DirectoryInfo?>("--journal") { Description = "A journal folder shared by shards: each shard saves its finished sweep points there; the same command with --shard 1/1 and the same folder then trains nothing already finished and writes the complete table and plots." };
         return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep, time under occlusion and growth with task complexity (arXiv 2605.25174). The sweep is seeds x (pressure settings + occlusion + growth tasks); shards split its points.", ctx =>
         {
@@ -162,6 +163,8 @@ public static class ExperimentCommands
             string Unit((int Seed, object Point) m) => m.Point is ValueTuple<int, int> g ? $"seed {m.Seed} growth {g.Item1} classes clutter {g.Item2}" : $"seed {m.Seed} {m.Point}";
             var plan = new { Experiment = preset, Seeds = seeds, Parts = partList };
             var journalDir = ctx.Parse.GetValue(journal);
+            bool onlyFinished = ctx.Parse.GetValue(finishedOnly);
+            if (onlyFinished && journalDir is null) throw new ArgumentException("--finished-only: needs --journal DIR (the journal whose finished points are read).");
             return new ExperimentPlan(plan, data, mine.Select(Unit).ToList(), ctx =>
         {
             var (train, test) = ctx.LoadData();
@@ -171,6 +174,19 @@ public static class ExperimentCommands
                     ctx.Logging.CreateLogger("journal"));
             var table = new ResultTable("resources");
             var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {mine.Count} of {points.Count}" };
+            if (onlyFinished)
+            {
+                string Key((int Seed, object Point) m) => m.Point switch
+                {
+                    Pressure p => $"seed {m.Seed} tradeoff {p}",
+                    ValueTuple<int, int> g => $"seed {m.Seed} growth {g.Item1} classes clutter {g.Item2}",
+                    _ => $"seed {m.Seed} occlusion",
+                };
+                var missing = mine.Where(m => !unitJournal.TryGet(Key(m), out System.Text.Json.JsonElement _)).ToList();
+                mine = mine.Except(missing).ToList();
+                if (mine.Count == 0) throw new InvalidOperationException($"--finished-only: no sweep point of this command has finished in {journalDir!.FullName} yet.");
+                notes.Add($"--finished-only: {mine.Count} finished points read from the journal; {missing.Count} not finished and left out: {string.Join("; ", missing.Select(Unit))}");
+            }
             var tradeOff = new List<(int Seed, TradeOffRow Row)>();
             var occlusions = new List<(int Seed, OcclusionTimeResult Result)>();
             var growth = new List<(int Seed, GrowthRow Row)>();
@@ -257,7 +273,7 @@ public static class ExperimentCommands
             }
             return new ExperimentOutput(table, notes, mine.Select(m => m.Seed).Distinct().ToList());
         }) { CpuOnly = true };
-        }, grid, trainCount, testCount, window, parts, classes, clutter, journal);
+        }, grid, trainCount, testCount, window, parts, classes, clutter, journal, finishedOnly);
     }
 
     public static Command Beyond()

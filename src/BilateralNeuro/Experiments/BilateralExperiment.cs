@@ -274,7 +274,7 @@ public sealed class BilateralExperiment
             {
                 for (int m = 0; m < options.EnsemblePool; m++)
                 {
-                    Seeding.Seed(seed * 1000 + m);
+                    Seeding.Seed(StableSeed.Of(seed, "ensemble-member", m.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                     var net = new UnilateralNetwork(BuildHemisphere(channels, null, main), heads, options.Dropout);
                     pool.Add(net);
                     status?.Report($"seed {seed}: training unilateral {hemi} {m + 1}/{options.EnsemblePool}");

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
@@ -176,7 +177,7 @@ public static class SynchronyExperiment
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 var unitMetrics = new Dictionary<string, SynchronyMetrics>();
-                torch.manual_seed(1000 + seed);
+                torch.manual_seed(StableSeed.Of(seed, "model-init"));
                 using var net = Create(model, options);
                 counts[model.ToString()] = net.parameters().Sum(p => p.numel());
                 var training = new SynchronyTrainingOptions

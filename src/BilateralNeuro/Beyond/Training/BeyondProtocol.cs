@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using System.Diagnostics;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Bilateral.Training;
@@ -85,7 +86,7 @@ public sealed class BeyondProtocol
 
     /// <summary>Training batches (shuffled, augmented).</summary>
     public BatchSource TrainSource(LabeledImages data, int batchSize) =>
-        new(data, batchSize, Device, B.Normalization, B.Augmentation, shuffle: true, seed: B.Seed * 7919 + 1);
+        new(data, batchSize, Device, B.Normalization, B.Augmentation, shuffle: true, seed: StableSeed.Of(B.Seed, "train-order"));
 
     /// <summary>Evaluation batches (in order, no augmentation).</summary>
     public BatchSource EvalSource(LabeledImages data, int batchSize = 512) =>

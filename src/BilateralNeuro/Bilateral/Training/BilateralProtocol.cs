@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using System.Diagnostics;
 using BilateralNeuro.Data;
 using BilateralNeuro.Training;
@@ -67,7 +68,7 @@ public sealed class BilateralProtocol
 
     /// <summary>Training batches (shuffled, augmented by the trainer).</summary>
     public BatchSource TrainSource(LabeledImages data, int batchSize, int seedOffset = 0) =>
-        new(data, batchSize, Device, options.Normalization, options.Augmentation, shuffle: true, seed: options.Seed * 7919 + seedOffset);
+        new(data, batchSize, Device, options.Normalization, options.Augmentation, shuffle: true, seed: StableSeed.Of(options.Seed, "train-order", seedOffset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Evaluation batches (in order, no augmentation).</summary>
     public BatchSource EvalSource(LabeledImages data, int batchSize = 512) =>

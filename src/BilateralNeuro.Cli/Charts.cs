@@ -43,13 +43,17 @@ public static class Charts
 
     /// <summary>
     /// Iso-accuracy trade-off curves: effective breadth (x) against expected steps (y), one curve per accuracy band
-    /// (points of similar accuracy joined in order of breadth), each point labelled with its effective depth.
+    /// (points of similar accuracy joined in order of breadth), each point labelled with its effective depth. The axes
+    /// span the whole window (0..channels, 1..steps) so a saturated window is visible; points at the same place share
+    /// one label ("6/6 L x5" = five settings with 6 of 6 layers there).
     /// </summary>
     /// <param name="points">One point per pressure setting: effective channels, layers, expected steps, accuracy in percent.</param>
-    /// <param name="maxLayers">The window's layers (for the label text).</param>
+    /// <param name="maxLayers">The window's layers.</param>
+    /// <param name="maxChannels">The window's channels over all layers (x axis limit).</param>
+    /// <param name="maxSteps">The window's steps (y axis limit).</param>
     /// <param name="bandWidth">Width of an accuracy band in percentage points.</param>
     public static void IsoAccuracy(string path, string title, IReadOnlyList<(double Breadth, double Depth, double Steps, double Accuracy)> points,
-        int maxLayers, double bandWidth = 5)
+        int maxLayers, int maxChannels, int maxSteps, double bandWidth = 5)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -61,17 +65,25 @@ public static class Charts
             s.Color = palette.GetColor(i++);
             s.LineWidth = 2;
             s.MarkerSize = 9;
-            s.LegendText = $"accuracy {band.Key:0}-{band.Key + bandWidth:0} % ({sorted.Count})";
-            foreach (var p in sorted)
-            {
-                var t = plot.Add.Text($"{p.Depth:0.#}/{maxLayers} L", p.Breadth, p.Steps);
-                t.LabelFontSize = 11;
-                t.LabelFontColor = s.Color;
-                t.OffsetX = 6;
-                t.OffsetY = -4;
-            }
+            s.LegendText = $"accuracy {band.Key:0}-{band.Key + bandWidth:0} % ({sorted.Count} settings)";
         }
-        Finish(plot, path, title, "effective breadth (active channels, all layers)", "expected recurrent steps per image", width: 1000, height: 600);
+        // One label per place: points closer than 1 % of the axes share it, whatever their band.
+        double dx = Math.Max(1, maxChannels / 100.0), dy = Math.Max(0.02, maxSteps / 100.0);
+        foreach (var place in points.GroupBy(p => (Math.Round(p.Breadth / dx), Math.Round(p.Steps / dy))))
+        {
+            var depths = place.GroupBy(p => Math.Round(p.Depth, 1)).OrderByDescending(g => g.Key)
+                .Select(g => $"{g.Key:0.#}/{maxLayers} L" + (g.Count() > 1 ? $" x{g.Count()}" : ""));
+            var first = place.First();
+            var t = plot.Add.Text(string.Join(", ", depths), first.Breadth, first.Steps);
+            t.LabelFontSize = 12;
+            t.LabelFontColor = Colors.Black;
+            t.LabelAlignment = first.Breadth > 0.7 * maxChannels ? Alignment.LowerRight : Alignment.LowerLeft;
+            t.OffsetX = first.Breadth > 0.7 * maxChannels ? -6 : 6;
+            t.OffsetY = -6;
+        }
+        plot.Axes.SetLimits(0, maxChannels * 1.05, 0.5, maxSteps + 0.5);
+        Finish(plot, path, title, $"effective breadth (active channels over all layers; window {maxChannels})",
+            $"expected recurrent steps per image (window {maxSteps})", width: 1100, height: 650);
     }
 
     private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel, int width = 800, int height = 500)

@@ -257,8 +257,8 @@ public static class ExperimentCommands
                     Breadth: g.Average(t => (double)t.Row.Breadth), Depth: g.Average(t => (double)t.Row.Depth),
                     Steps: g.Average(t => t.Row.ExpectedSteps), Accuracy: g.Average(t => t.Row.Accuracy) * 100)).ToList();
                 Charts.IsoAccuracy(Path.Combine(ctx.OutDir, "tradeoff-iso-accuracy.png"),
-                    $"Breadth vs depth vs time at equal accuracy ({means.Count} pressure settings, mean of {string.Join("/", means.Select(m => m.Seeds).Distinct())} seeds)",
-                    means.Select(m => (m.Breadth, m.Depth, m.Steps, m.Accuracy)).ToList(), w.MaxLayers);
+                    $"Iso-accuracy curves: breadth vs time, labels = layers used ({means.Count} pressure settings, means over {string.Join("/", means.Select(m => m.Seeds).Distinct())} seed(s))",
+                    means.Select(m => (m.Breadth, m.Depth, m.Steps, m.Accuracy)).ToList(), w.MaxLayers, w.MaxLayers * w.MaxChannels, w.MaxSteps);
                 Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-breadth.png"), "Trade-off: accuracy against effective breadth",
                     "effective channels (count)", "test accuracy (%)", means.Select(m => (m.Name, new[] { m.Breadth }, new[] { m.Accuracy })));
                 Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-time.png"), "Trade-off: accuracy against expected steps",

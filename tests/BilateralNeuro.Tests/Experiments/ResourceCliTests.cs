@@ -82,7 +82,7 @@ public sealed class ResourceCliTests : IDisposable
     public void The_iso_accuracy_chart_is_written()
     {
         var path = Path.Combine(dir, "iso.png");
-        Charts.IsoAccuracy(path, "test", [(48, 4, 4, 80), (30, 4, 1, 81), (20, 3, 4, 62), (10, 2, 1, 60)], 4);
+        Charts.IsoAccuracy(path, "test", [(48, 4, 4, 80), (30, 4, 1, 81), (20, 3, 4, 62), (10, 2, 1, 60)], 4, 48, 4);
         new FileInfo(path).Length.Should().BeGreaterThan(1000);
         File.ReadAllBytes(path).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
     }

@@ -76,7 +76,7 @@ if (trade.Count > 0)
     {
         var p = k.Item1.Replace("pressure ", "").Split(' ').Select(x => x[2..]).ToArray();
         var f = family.FirstOrDefault(x => x.Key == k);
-        string d = f.C is null ? "(reference)" : S(f.C.Mean), ci = f.C is null ? "" : $"[{S(f.C.CiLow)}, {S(f.C.CiHigh)}]", h = f.C is null ? "" : P(f.C.HolmP);
+        string d = k == reference ? "(reference)" : f.C is null ? "n/a (< 2 seeds)" : S(f.C.Mean), ci = f.C is null ? "" : $"[{S(f.C.CiLow)}, {S(f.C.CiHigh)}]", h = f.C is null ? "" : P(f.C.HolmP);
         Console.WriteLine($"| {p[0]} | {p[1]} | {p[2]} | {Seeds(rows[k].Keys)} | {Ci(Values(k, "accuracy", 100), "0.0")} | {Ci(Values(k, "breadth"), "0.0")} / {Window(k, "window channels")} | {Ci(Values(k, "depth"), "0.0")} / {Window(k, "window layers")} | {Ci(Values(k, "expected steps"), "0.00")} / {Window(k, "window steps")} | {d} | {ci} | {h} |");
     }
     Console.WriteLine();

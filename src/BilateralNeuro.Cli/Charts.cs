@@ -65,7 +65,7 @@ public static class Charts
             s.Color = palette.GetColor(i++);
             s.LineWidth = 2;
             s.MarkerSize = 9;
-            s.LegendText = $"accuracy {band.Key:0}-{band.Key + bandWidth:0} % ({sorted.Count} settings)";
+            s.LegendText = $"accuracy {band.Key:0}-{band.Key + bandWidth:0} % ({sorted.Count} setting{(sorted.Count == 1 ? "" : "s")}; labels: layers used)";
         }
         // One label per place: points closer than 1 % of the axes share it, whatever their band.
         double dx = Math.Max(1, maxChannels / 100.0), dy = Math.Max(0.02, maxSteps / 100.0);

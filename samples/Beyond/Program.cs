@@ -34,7 +34,10 @@ try
     Console.CancelKeyPress += (_, a) => { a.Cancel = true; cancel.Cancel(); Console.WriteLine("Stopping after the current step..."); };
     var started = DateTime.UtcNow;
     var clock = Stopwatch.StartNew();
-    var result = new BeyondExperiment(options, device).Run(train, test, new Progress<string>(line => Console.WriteLine($"  {line}")), cancel.Token);
+    var result = new BeyondExperiment(options, device).Run(new ExperimentContext(train, test)
+    {
+        Status = new Progress<string>(line => Console.WriteLine($"  {line}")), Cancellation = cancel.Token,
+    });
 
     Console.WriteLine();
     Console.WriteLine("Test accuracy, mean ± std over seeds (selection on a validation split of the training set):");

@@ -73,7 +73,10 @@ try
     var started = DateTime.UtcNow;
     var clock = Stopwatch.StartNew();
     var experiment = new BilateralExperiment(options, device);
-    var result = experiment.Run(train, test, new Progress<string>(line => Console.WriteLine($"  {line}")), cancel.Token);
+    var result = experiment.Run(new ExperimentContext(train, test)
+    {
+        Status = new Progress<string>(line => Console.WriteLine($"  {line}")), Cancellation = cancel.Token,
+    });
 
     Console.WriteLine();
     Console.WriteLine("Test accuracy, mean ± std over seeds (model selection on a validation split of the training set):");

@@ -30,7 +30,10 @@ SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
 
 var (objects, _) = Datasets.FashionMnist(DataLocator.EmbeddedKeyword);
 var clock = Stopwatch.StartNew();
-var report = experiment.Run(objects, new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")));
+var report = experiment.Run(new ExperimentContext(new ExperimentData(Objects: objects))
+{
+    Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
+});
 
 Console.WriteLine();
 Console.WriteLine(report.ToMarkdown());

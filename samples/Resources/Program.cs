@@ -27,7 +27,7 @@ var clock = Stopwatch.StartNew();
 var (train, test) = Arg("--dataset") == "fashion"
     ? Datasets.FashionMnist(Arg("--data-dir") ?? DataLocator.EmbeddedKeyword, logging.CreateLogger("data"))
     : Datasets.MnistDigits(Arg("--data-dir"), logging.CreateLogger("data"));
-var experiments = new ResourceExperiments(options, logging.CreateLogger("resources"));
+var experiments = new ResourceExperiments(options, new ExperimentContext(train, test) { LoggerFactory = logging });
 var l = options.Lattice;
 Console.WriteLine($"{train.Name}: lattice window {l.MaxLayers} layers x {l.MaxChannels} channels x {l.MaxSteps} steps ({l.Connections}, {l.Time}), " +
     $"{options.Training.Epochs} epochs on {options.TrainCount} images, occluder {options.Occluder} up to {options.MaxTrainOcclusion:P0}, seeds {string.Join(",", options.Seeds)}");

@@ -65,7 +65,7 @@ var options = new SynchronyExperimentOptions
 };
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(
     args.Contains("--verbose") ? LogLevel.Information : LogLevel.Warning));
-var result = SynchronyExperiment.Run(trainDigits, testDigits, options, loggerFactory.CreateLogger("Synchrony"));
+var result = new SynchronyExperiment(options).Run(new ExperimentContext(trainDigits, testDigits) { LoggerFactory = loggerFactory });
 
 var conditions = SynchronyExperiment.Conditions(options);
 Console.WriteLine($"\nExact match (mean ± std over {options.Seeds} seeds); train {options.TrainImages} 2-object images, {options.Training.Epochs} epochs, T={options.Steps}, k={options.KernelSize}");

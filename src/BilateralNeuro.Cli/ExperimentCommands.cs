@@ -55,8 +55,7 @@ public static class ExperimentCommands
             var (train, test) = ctx.LoadData();
             var estimate = BilateralCostEstimate.For(options, train, test);
             foreach (var line in estimate.Lines()) ctx.Status.Report(line);
-            var result = new BilateralExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
-                .Run(train, test, ctx.Status, ctx.Cancel);
+            var result = new BilateralExperiment(options, ctx.Device).Run(ctx.For(new ExperimentData(train, test)));
             var both = result.Summary.Where(r => !double.IsNaN(r.FineMean) && !double.IsNaN(r.CoarseMean)).ToList();
             Charts.Points(Path.Combine(ctx.OutDir, "accuracy.png"), "Bilateral comparison: test accuracy (mean over seeds)",
                 "fine accuracy (%)", "coarse accuracy (%)",
@@ -91,20 +90,8 @@ public static class ExperimentCommands
             return new ExperimentPlan(options, data, units, ctx =>
         {
             var (train, test) = ctx.LoadData();
-            var result = SynchronyExperiment.Run(train, test, options, ctx.Logging.CreateLogger("synchrony"), ctx.Cancel, ctx.Journal, ctx.Stage);
-            var table = new ResultTable("synchrony");
-            foreach (var r in result.Rows)
-                table.Add(r.Model, r.Condition, 0, new Dictionary<string, double>
-                {
-                    ["exact match accuracy"] = r.ExactMatch, ["exact match sd over seeds"] = r.ExactMatchStd, ["label accuracy"] = r.LabelAccuracy,
-                    ["F1"] = r.F1, ["coherence"] = r.Coherence, ["separation"] = r.Separation,
-                    ["parameters"] = result.ParameterCounts.TryGetValue(r.Model, out var p) ? p : double.NaN,
-                    ["optimizer steps"] = r.OptimizerSteps,
-                    ["exact match ci low"] = r.ExactMatchCi?.Low ?? double.NaN, ["exact match ci high"] = r.ExactMatchCi?.High ?? double.NaN,
-                });
-            table.PercentMetrics.Add("exact match sd over seeds");
-            table.PercentMetrics.Add("exact match ci low");
-            table.PercentMetrics.Add("exact match ci high");
+            var result = new SynchronyExperiment(options).Run(ctx.For(new ExperimentData(train, test)));
+            var table = result.Table;
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)" };
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
             return new ExperimentOutput(table, notes, Enumerable.Range(0, options.Seeds).ToList());
@@ -198,11 +185,12 @@ public static class ExperimentCommands
                 options.Grid = group.Select(m => m.Point).OfType<Pressure>().ToList();
                 options.Classes = group.Select(m => m.Point).OfType<(int Classes, int Clutter)>().Where(g => g.Clutter == 0).Select(g => g.Classes).ToList();
                 options.Clutter = group.Select(m => m.Point).OfType<(int Classes, int Clutter)>().Where(g => g.Clutter > 0).Select(g => g.Clutter).ToList();
-                var experiments = new ResourceExperiments(options, ctx.Logging.CreateLogger("resources"))
+                var context = new BilateralNeuro.Experiments.ExperimentContext(new ExperimentData(train, test))
                 {
-                    Journal = unitJournal, StageProgress = name => ctx.Stage($"seed {group.Key} · {name}"), Cancellation = ctx.Cancel,
+                    LoggerFactory = ctx.Logging, Journal = unitJournal, Status = ctx.Status,
+                    StageProgress = name => ctx.Stage($"seed {group.Key} · {name}"), Cancellation = ctx.Cancel,
                 };
-                var rows = options.Grid.Count > 0 ? experiments.TradeOff(train, test) : [];
+                IReadOnlyList<TradeOffRow> rows = options.Grid.Count > 0 ? new ResourceTradeOffExperiment(options).Run(context).Rows : [];
                 tradeOff.AddRange(rows.Select(r => (group.Key, r)));
                 foreach (var r in rows)
                     table.Add(ResourceCli.PressureName(r), "trade-off", group.Key, new Dictionary<string, double>
@@ -212,7 +200,7 @@ public static class ExperimentCommands
                         ["window channels"] = w.MaxLayers * w.MaxChannels, ["window layers"] = w.MaxLayers, ["window steps"] = w.MaxSteps,
                     });
                 if (options.Classes.Count + options.Clutter.Count > 0)
-                    foreach (var r in experiments.Growth(train, test))
+                    foreach (var r in new ResourceExperiments(options, context).Growth(train, test))
                     {
                         growth.Add((group.Key, r));
                         table.Add($"growth {r.Classes} classes", $"clutter {r.Clutter}", group.Key, new Dictionary<string, double>
@@ -224,7 +212,7 @@ public static class ExperimentCommands
                         });
                     }
                 if (!group.Any(m => m.Point is "occlusion")) continue;
-                var occlusion = experiments.OcclusionTime(train, test);
+                var occlusion = new OcclusionTimeExperiment(options).Run(context);
                 occlusions.Add((group.Key, occlusion));
                 foreach (var r in occlusion.Rows)
                     table.Add("occlusion pressure", $"occlusion {r.Level:G2}", group.Key, new Dictionary<string, double>
@@ -295,8 +283,7 @@ public static class ExperimentCommands
             return new ExperimentPlan(options, data, units, ctx =>
         {
             var (train, test) = ctx.LoadData();
-            var result = new BeyondExperiment(options, ctx.Device, ctx.Logging) { Journal = ctx.Journal, StageProgress = ctx.Stage }
-                .Run(train, test, ctx.Status, ctx.Cancel);
+            var result = new BeyondExperiment(options, ctx.Device).Run(ctx.For(new ExperimentData(train, test)));
             return new ExperimentOutput(result.Table, result.Notes, options.Seeds);
         });
         }, variants, limit);
@@ -319,8 +306,7 @@ public static class ExperimentCommands
         {
             options.Device = ctx.Device.ToString();
             var (objects, _) = ctx.LoadData();
-            var report = new FaceAttentionExperiment(options, ctx.Logging.CreateLogger("face-attention")) { Journal = ctx.Journal, StageProgress = ctx.Stage }
-                .Run(objects, ctx.Status, ctx.Cancel);
+            var report = new FaceAttentionExperiment(options).Run(ctx.For(new ExperimentData(Objects: objects)));
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
             var levels = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();

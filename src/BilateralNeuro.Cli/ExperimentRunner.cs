@@ -23,7 +23,7 @@ public sealed record ExperimentOutput(ResultTable Table, IReadOnlyList<string> N
 /// <param name="Data">The dataset and where it is.</param>
 /// <param name="Units">Human-readable units this shard would run (seeds, models, sweep points).</param>
 /// <param name="Run">The work.</param>
-public sealed record ExperimentPlan(object Options, DataChoice Data, IReadOnlyList<string> Units, Func<ExperimentContext, ExperimentOutput> Run)
+public sealed record ExperimentPlan(object Options, DataChoice Data, IReadOnlyList<string> Units, Func<CommandContext, ExperimentOutput> Run)
 {
     /// <summary>Keep OUT/checkpoints after success even without --keep-checkpoints (train: they hold the weights).</summary>
     public bool AlwaysKeepCheckpoints { get; init; }
@@ -45,7 +45,7 @@ public sealed record PlanContext(ParseResult Parse, SharedOptions Shared, Shard 
 }
 
 /// <summary>Everything a subcommand's work needs: parsed shared options, device, logging, status, cancellation, journal.</summary>
-public sealed class ExperimentContext(ParseResult parse, SharedOptions shared, torch.Device device, Shard shard, string preset,
+public sealed class CommandContext(ParseResult parse, SharedOptions shared, torch.Device device, Shard shard, string preset,
     string outDir, ILoggerFactory logging, IProgress<string> status, CancellationToken cancel,
     Func<string, IProgress<TrainingProgress>> stage, ExperimentJournal journal, DataChoice data)
 {
@@ -72,6 +72,16 @@ public sealed class ExperimentContext(ParseResult parse, SharedOptions shared, t
 
     /// <summary>What the run read, once <see cref="LoadData"/> was called.</summary>
     public DataUsed? DataUsed { get; private set; }
+
+    /// <summary>
+    /// The library's context for one experiment run over <paramref name="data"/>: this command's loggers, journal,
+    /// status lines, progress sinks (or <paramref name="stage"/>) and cancellation.
+    /// </summary>
+    public BilateralNeuro.Experiments.ExperimentContext For(BilateralNeuro.Experiments.ExperimentData data,
+        Func<string, IProgress<TrainingProgress>>? stage = null) => new(data)
+    {
+        LoggerFactory = Logging, Journal = Journal, Status = Status, StageProgress = stage ?? Stage, Cancellation = Cancel,
+    };
 
     /// <summary>Loads the resolved dataset and records what was read.</summary>
     public (LabeledImages Train, LabeledImages Test) LoadData()
@@ -180,10 +190,10 @@ public static class ExperimentRunner
             var tensorBoard = parse.GetValue(shared.TensorBoard) is { } tb ? new TensorBoardWriter(tb.FullName) : null;
             var view = new ProgressView(json);
             var status = new LineProgress(line => view.Line($"[{name} {clock.Elapsed:mm\\:ss}] {line}"));
-            ExperimentContext? context = null;
+            CommandContext? context = null;
             var output = view.Run(stage =>
             {
-                context = new ExperimentContext(parse, shared, device, shard, parse.GetValue(shared.Preset)!, outDir, logging, status, cancel,
+                context = new CommandContext(parse, shared, device, shard, parse.GetValue(shared.Preset)!, outDir, logging, status, cancel,
                     s => new TeeProgress<TrainingProgress>(stage(s), csv.For(s), tensorBoard?.For(s)), journal, plan.Data);
                 return plan.Run(context);
             });

@@ -46,7 +46,7 @@ public static class TrainCommand
         return command;
     }
 
-    private static ExperimentOutput Run(ExperimentContext ctx, TrainPlan plan)
+    private static ExperimentOutput Run(CommandContext ctx, TrainPlan plan)
     {
         var (all, test) = ctx.LoadData();
         if (plan.TrainLimit is { } n) all = all.Take(n);
@@ -67,7 +67,7 @@ public static class TrainCommand
         return new ExperimentOutput(table, notes, plan.Seeds);
     }
 
-    private static (Dictionary<string, double> Metrics, TrainingResult Result, long Parameters) TrainOne(ExperimentContext ctx, TrainPlan plan,
+    private static (Dictionary<string, double> Metrics, TrainingResult Result, long Parameters) TrainOne(CommandContext ctx, TrainPlan plan,
         Normalization norm, LabeledImages train, LabeledImages val, LabeledImages test, int seed, IProgress<TrainingProgress> progress)
     {
         BilateralNeuro.Core.Seeding.Seed(seed);

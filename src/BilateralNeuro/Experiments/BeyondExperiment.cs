@@ -40,6 +40,7 @@ public sealed record BeyondUnitRecord(ResultRow Row, string Description);
 /// <param name="Notes">Protocol details.</param>
 /// <param name="Elapsed">Wall time.</param>
 public sealed record BeyondExperimentResult(IReadOnlyList<BeyondSummaryRow> Summary, ResultTable Table, IReadOnlyList<string> Notes, TimeSpan Elapsed)
+    : IExperimentResult
 {
     /// <summary>The variant with the best mean validation fine accuracy among the rows run (chosen without the test set).</summary>
     public string BestByValidation { get; init; } = "";
@@ -65,28 +66,20 @@ public sealed record BeyondExperimentResult(IReadOnlyList<BeyondSummaryRow> Summ
 /// combinations, all trained by the same <see cref="BeyondProtocol"/> (joint stage 1, heads on cached features),
 /// selected on a validation split and scored once on the test set.
 /// </summary>
-public sealed class BeyondExperiment
+public sealed class BeyondExperiment : IExperiment<BeyondExperimentOptions, BeyondExperimentResult>
 {
     private readonly BeyondExperimentOptions options;
     private readonly Device device;
-    private readonly ILoggerFactory? loggers;
 
     /// <summary>Creates the experiment; options are validated here.</summary>
-    public BeyondExperiment(BeyondExperimentOptions options, Device? device = null, ILoggerFactory? loggerFactory = null)
+    public BeyondExperiment(BeyondExperimentOptions options, Device? device = null)
     {
         this.options = OptionsValidation.ThrowIfInvalid(options, new BeyondExperimentOptionsValidator());
         this.device = device ?? CPU;
-        loggers = loggerFactory;
     }
 
-    /// <summary>
-    /// Keeps every finished (variant, seed) unit, named <c>"{variant} seed {s}"</c>, so a stopped run resumes when started
-    /// again with the same options (null: nothing is kept). A unit interrupted mid-training is rerun from its start.
-    /// </summary>
-    public ExperimentJournal? Journal { get; init; }
-
-    /// <summary>Creates one progress sink per training run (named e.g. "seed 0 · callosal"), e.g. a progress bar.</summary>
-    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
+    /// <summary>The validated options.</summary>
+    public BeyondExperimentOptions Options => options;
 
     /// <summary>Builds the network of a variant (see <see cref="BeyondExperimentOptions.Variants"/>).</summary>
     public AsymmetricBilateralNetwork Build(string variant, int channels, int fine, int coarse)
@@ -135,11 +128,21 @@ public sealed class BeyondExperiment
         return b.Build();
     }
 
-    /// <summary>Trains every variant for every seed and returns the table.</summary>
-    public BeyondExperimentResult Run(LabeledImages train, LabeledImages test, IProgress<string>? status = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Trains every variant for every seed on <see cref="ExperimentData.Train"/>, scores on <see cref="ExperimentData.Test"/>
+    /// and returns the table. The journal keeps every finished (variant, seed) unit, named <c>"{variant} seed {s}"</c>, so a
+    /// stopped run resumes when started again with the same options; a unit interrupted mid-training is rerun from its start.
+    /// </summary>
+    public BeyondExperimentResult Run(ExperimentContext context)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(context);
+        var train = context.Data.RequireTrain(nameof(BeyondExperiment));
+        var test = context.Data.RequireTest(nameof(BeyondExperiment));
+        var status = context.Status;
+        var cancellationToken = context.Cancellation;
+        var journal = context.Journal;
+        var stageProgress = context.StageProgress;
+        var loggers = context.LoggerFactory;
         foreach (var level in new[] { LabelLevels.Fine, LabelLevels.Coarse })
             if (!train.Labels.ContainsKey(level) || !test.Labels.ContainsKey(level))
                 throw new ArgumentException($"BeyondExperiment: both sets need label levels 'fine' and 'coarse'; '{train.Name}' has [{string.Join(", ", train.Labels.Keys)}].", nameof(train));
@@ -162,7 +165,7 @@ public sealed class BeyondExperiment
             foreach (var variant in options.Variants)
             {
                 string unit = $"{variant} seed {seed}";
-                if (Journal is not null && Journal.TryGet(unit, out BeyondUnitRecord done))
+                if (journal is not null && journal.TryGet(unit, out BeyondUnitRecord done))
                 {
                     table.Rows.Add(done.Row);
                     descriptions[variant] = done.Description;
@@ -174,7 +177,7 @@ public sealed class BeyondExperiment
                 using var net = Build(variant, channels, fine, coarse);
                 descriptions[variant] = Describe(net);
                 status?.Report($"seed {seed}: {variant}: {descriptions[variant]} ({net.ParameterCount:N0} parameters)");
-                var r = protocol.Train(net, trainSplit, validation, cancellationToken, StageProgress?.Invoke($"seed {seed} · {variant}"));
+                var r = protocol.Train(net, trainSplit, validation, cancellationToken, stageProgress?.Invoke($"seed {seed} · {variant}"));
                 var specs = protocol.HeadSpecs(net.Head.Definitions);
                 var m = Trainer.Evaluate(net, protocol.EvalSource(test), specs);
                 var metrics = new Dictionary<string, double>
@@ -209,7 +212,7 @@ public sealed class BeyondExperiment
                     metrics["spatial phase coherence"] = c.Spatial;
                 }
                 table.Add(variant, "-", seed, metrics);
-                Journal?.Save(unit, new BeyondUnitRecord(table.Rows[^1], descriptions[variant]));
+                journal?.Save(unit, new BeyondUnitRecord(table.Rows[^1], descriptions[variant]));
                 status?.Report($"seed {seed}: {variant,-24} fine {m["fine/accuracy"] * 100:F2}%, coarse {m["coarse/accuracy"] * 100:F2}% (validation {r.Stage2.BestValidation["fine/accuracy"] * 100:F2}% / {r.Stage2.BestValidation["coarse/accuracy"] * 100:F2}%), trained in {r.TotalSeconds:F0}s (stage 1 {r.Stage1Seconds:F0}s, best epoch {r.BestEpoch})"
                     + string.Concat(new[] { ("left", r.LeftResources), ("right", r.RightResources) }.Where(x => x.Item2 is not null)
                         .Select(x => $"; {x.Item1} lattice: {x.Item2!.Breadth} channels in {x.Item2.Depth} layers, {x.Item2.Time:F2} expected steps"))

@@ -38,7 +38,7 @@ public sealed record BilateralSeedRecord(List<ResultRow> Rows, Stage2Benchmark? 
 /// <param name="Notes">Protocol details worth printing.</param>
 /// <param name="Elapsed">Wall time.</param>
 public sealed record BilateralExperimentResult(IReadOnlyList<BilateralSummaryRow> Summary, ResultTable Table,
-    IReadOnlyList<Stage2Benchmark> Benchmarks, IReadOnlyList<string> Notes, TimeSpan Elapsed)
+    IReadOnlyList<Stage2Benchmark> Benchmarks, IReadOnlyList<string> Notes, TimeSpan Elapsed) : IExperimentResult
 {
     /// <summary>Paired differences by seed of every row against <see cref="Reference"/> (fine and coarse accuracy), Holm across each metric's rows.</summary>
     public IReadOnlyList<BilateralComparison> Comparisons { get; init; } = [];
@@ -116,42 +116,39 @@ public sealed record BilateralExperimentResult(IReadOnlyList<BilateralSummaryRow
 /// chosen on validation data. Every model is selected on a validation split of the training set and scored once on
 /// the test set.
 /// </summary>
-public sealed class BilateralExperiment
+public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions, BilateralExperimentResult>
 {
     /// <summary>Row name of the specialised bilateral network.</summary>
     public const string Specialized = "bilateral (specialized)";
     private readonly BilateralExperimentOptions options;
     private readonly Device device;
-    private readonly ILoggerFactory? loggers;
 
     /// <summary>Creates the experiment; options are validated here.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
-    public BilateralExperiment(BilateralExperimentOptions options, Device? device = null, ILoggerFactory? loggerFactory = null)
+    public BilateralExperiment(BilateralExperimentOptions options, Device? device = null)
     {
         this.options = OptionsValidation.ThrowIfInvalid(options, new BilateralExperimentOptionsValidator());
         this.device = device ?? CPU;
-        loggers = loggerFactory;
     }
 
+    /// <summary>The validated options.</summary>
+    public BilateralExperimentOptions Options => options;
+
     /// <summary>
-    /// Keeps finished seeds and per-model trainer checkpoints, so a stopped run resumes when started again with the
-    /// same options (null: nothing is kept).
+    /// Runs every model for every seed and returns the table. Reads <see cref="ExperimentData.Train"/> (a validation
+    /// split is carved from it per seed) and <see cref="ExperimentData.Test"/> (final scores only); the journal keeps
+    /// finished seeds and per-model trainer checkpoints; status gets one line per model and seed.
     /// </summary>
-    public ExperimentJournal? Journal { get; init; }
-
-    /// <summary>Creates one progress sink per training run (named e.g. "seed 0 · unilateral ResNet-9 2/5"), e.g. a progress bar.</summary>
-    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
-
-    /// <summary>Runs every model for every seed and returns the table.</summary>
-    /// <param name="train">Training set (a validation split is carved from it per seed).</param>
-    /// <param name="test">Test set, used only for the final scores.</param>
-    /// <param name="status">Receives one line per model and seed (e.g. for a console).</param>
-    /// <param name="cancellationToken">Stops between steps.</param>
-    public BilateralExperimentResult Run(LabeledImages train, LabeledImages test, IProgress<string>? status = null,
-        CancellationToken cancellationToken = default)
+    public BilateralExperimentResult Run(ExperimentContext context)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(context);
+        var train = context.Data.RequireTrain(nameof(BilateralExperiment));
+        var test = context.Data.RequireTest(nameof(BilateralExperiment));
+        var status = context.Status;
+        var cancellationToken = context.Cancellation;
+        var journal = context.Journal;
+        var stageProgress = context.StageProgress;
+        var loggers = context.LoggerFactory;
         foreach (var level in new[] { LabelLevels.Fine, LabelLevels.Coarse })
             if (!train.Labels.ContainsKey(level) || !test.Labels.ContainsKey(level))
                 throw new ArgumentException($"BilateralExperiment: both sets need label levels 'fine' and 'coarse'; '{train.Name}' has [{string.Join(", ", train.Labels.Keys)}].", nameof(train));
@@ -177,7 +174,7 @@ public sealed class BilateralExperiment
         foreach (int seed in options.Seeds)
         {
             string unit = $"seed-{seed}";
-            if (Journal is not null && Journal.TryGet(unit, out BilateralSeedRecord done))
+            if (journal is not null && journal.TryGet(unit, out BilateralSeedRecord done))
             {
                 table.Rows.AddRange(done.Rows);
                 if (done.Benchmark is { } b) benchmarks.Add(b);
@@ -186,13 +183,13 @@ public sealed class BilateralExperiment
             }
             int rowsBefore = table.Rows.Count;
             Stage2Benchmark? seedBenchmark = null;
-            IProgress<TrainingProgress>? Bar(string what) => StageProgress?.Invoke($"seed {seed} · {what}");
+            IProgress<TrainingProgress>? Bar(string what) => stageProgress?.Invoke($"seed {seed} · {what}");
             var (trainSplit, validation) = source.SplitValidation(options.ValidationFraction, seed);
             using var _t = trainSplit;
             using var _v = validation;
             var training = options.Training.ForProtocol(main);
             training.Seed = seed;
-            training.CheckpointDirectory = Journal?.UnitDirectory(unit);
+            training.CheckpointDirectory = journal?.UnitDirectory(unit);
             var protocol = new BilateralProtocol(training, device, loggers);
             var testSource = protocol.EvalSource(test);
             var specs = protocol.HeadSpecs(heads);
@@ -217,7 +214,7 @@ public sealed class BilateralExperiment
                 var stages = options.Training.ForProtocol(p);
                 stages.Seed = seed;
                 stages.Stage3.Epochs = 0;
-                stages.CheckpointDirectory = Journal?.UnitDirectory(unit) is { } dir0 ? (p == main ? dir0 : Path.Combine(dir0, "specialized-" + p.Name())) : null;
+                stages.CheckpointDirectory = journal?.UnitDirectory(unit) is { } dir0 ? (p == main ? dir0 : Path.Combine(dir0, "specialized-" + p.Name())) : null;
                 var twoStageProtocol = new BilateralProtocol(stages, device, loggers);
                 Seeding.Seed(seed);
                 using var net = BuildBilateral(channels, heads, specialized: true, p);
@@ -297,7 +294,7 @@ public sealed class BilateralExperiment
             {
                 foreach (var n in pool) n.Dispose();
             }
-            Journal?.Save(unit, new BilateralSeedRecord(table.Rows.Skip(rowsBefore).ToList(), seedBenchmark));
+            journal?.Save(unit, new BilateralSeedRecord(table.Rows.Skip(rowsBefore).ToList(), seedBenchmark));
         }
 
         var summary = table.Summarize().Select(s => new BilateralSummaryRow(s.Model,

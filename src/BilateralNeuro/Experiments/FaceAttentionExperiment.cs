@@ -20,16 +20,15 @@ namespace BilateralNeuro.Experiments;
 /// cached frozen features); test valence accuracy on held-out identities; classify the 21-level morph continuum
 /// with eyes, nose or mouth occluded; fit psychometric curves and compare them with the human reference.
 /// </summary>
-public sealed class FaceAttentionExperiment
+public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimentOptions, FaceAttentionReport>
 {
     private static readonly FaceOcclusion[] Conditions = [FaceOcclusion.None, FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth];
-    private readonly ILogger logger;
+    private ILogger logger = NullLogger.Instance;
 
     /// <summary>Creates the experiment (options validated).</summary>
-    public FaceAttentionExperiment(FaceAttentionExperimentOptions options, ILogger? logger = null)
+    public FaceAttentionExperiment(FaceAttentionExperimentOptions options)
     {
         Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new FaceAttentionExperimentOptionsValidator());
-        this.logger = logger ?? NullLogger.Instance;
         Generator = new FaceGenerator(new FaceGeneratorOptions { Size = Options.ImageSize });
     }
 
@@ -41,23 +40,23 @@ public sealed class FaceAttentionExperiment
     public static Normalization InputNormalization { get; } = new([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
 
     /// <summary>
-    /// Keeps every finished (pre-training, model) result and the pre-training epoch checkpoints, so a stopped run
-    /// resumes when started again with the same options (null: nothing kept).
+    /// Runs the protocol. <see cref="ExperimentData.Objects"/> holds grey or RGB object images with a <c>fine</c> label
+    /// level (e.g. Fashion-MNIST's training set), needed for object pre-training only. Logs under the category
+    /// <c>face-attention</c>; the journal keeps every finished (pre-training, model) result and the pre-training epoch
+    /// checkpoints; status gets one line per stage; cancellation stops between models and training steps.
     /// </summary>
-    public ExperimentJournal? Journal { get; init; }
-
-    /// <summary>Creates one progress sink per pre-training run (e.g. a progress bar).</summary>
-    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
-
-    /// <summary>Runs the protocol.</summary>
-    /// <param name="objects">Grey or RGB object images with a <c>fine</c> label level (e.g. Fashion-MNIST's training set); needed for object pre-training.</param>
-    /// <param name="progress">Receives one line per stage.</param>
-    /// <param name="cancellationToken">Stops between models.</param>
-    public FaceAttentionReport Run(LabeledImages? objects, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public FaceAttentionReport Run(ExperimentContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var objects = context.Data.Objects;
+        var progress = context.Status;
+        var cancellationToken = context.Cancellation;
+        var journal = context.Journal;
+        var stageProgress = context.StageProgress;
+        logger = context.LoggerFactory.CreateLogger("face-attention");
         var o = Options;
         if (o.Pretrainings.Contains(FacePretraining.Object) && objects is null)
-            throw new ArgumentNullException(nameof(objects), "FaceAttentionExperiment: object pre-training needs an object image set.");
+            throw new ArgumentNullException(nameof(context), "FaceAttentionExperiment: object pre-training needs an object image set (ExperimentData.Objects is null).");
         var clock = Stopwatch.StartNew();
         var device = torch.device(o.Device);
         var gen = Generator;
@@ -91,7 +90,7 @@ public sealed class FaceAttentionExperiment
                 var archModels = o.Models.Where(m => ArchitectureOf(m) == arch).ToList();
                 var stored = new Dictionary<string, FaceAttentionModelResult>();
                 foreach (var model in archModels)
-                    if (Journal is not null && Journal.TryGet(Unit(pretraining, model), out FaceAttentionModelResult done)) stored[model] = done;
+                    if (journal is not null && journal.TryGet(Unit(pretraining, model), out FaceAttentionModelResult done)) stored[model] = done;
                 if (stored.Count == archModels.Count)
                 {
                     foreach (var model in archModels) Record(model, pretraining, stored[model], results, table, progress, resumed: true);
@@ -107,13 +106,13 @@ public sealed class FaceAttentionExperiment
                     var trainer = new Trainer(new TrainerOptions
                     {
                         Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = o.Seed,
-                        ProgressEvery = StageProgress is null ? 1000 : 1,
-                        CheckpointDirectory = Journal?.UnitDirectory($"{pretraining} {arch} pre-training"),
+                        ProgressEvery = stageProgress is null ? 1000 : 1,
+                        CheckpointDirectory = journal?.UnitDirectory($"{pretraining} {arch} pre-training"),
                     });
                     var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
                         new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: o.Seed),
                         new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)],
-                        StageProgress?.Invoke($"{arch} pre-training on {Describe(pretraining)}"), cancellationToken);
+                        stageProgress?.Invoke($"{arch} pre-training on {Describe(pretraining)}"), cancellationToken);
                     ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy");
                     progress?.Report($"{arch} pre-trained on {Describe(pretraining)}: validation accuracy {ptAcc:P1} ({pt.Elapsed.TotalSeconds:F0}s)");
                 }
@@ -135,7 +134,7 @@ public sealed class FaceAttentionExperiment
                     cancellationToken.ThrowIfCancellationRequested();
                     var r = Transfer(model, pretraining, ptAcc, arch, classes, state, device, caches, continua, cacheSeconds);
                     cacheSeconds = 0;
-                    Journal?.Save(Unit(pretraining, model), r);
+                    journal?.Save(Unit(pretraining, model), r);
                     Record(model, pretraining, r, results, table, progress, resumed: false);
                     if (benchmark is null && model == o.BenchmarkModel)
                     {

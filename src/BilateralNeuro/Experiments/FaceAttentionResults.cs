@@ -20,7 +20,7 @@ public sealed record CacheBenchmark(string Model, double UncachedEpochSeconds, d
 
 /// <summary>Everything the experiment measured.</summary>
 public sealed record FaceAttentionReport(FaceAttentionExperimentOptions Options, IReadOnlyList<FaceAttentionModelResult> Models,
-    CacheBenchmark? Benchmark, ResultTable Table, TimeSpan Elapsed)
+    CacheBenchmark? Benchmark, ResultTable Table, TimeSpan Elapsed) : IExperimentResult
 {
     /// <summary>The curves as CSV: model, pretraining, occlusion, level, trials, positives, observed and fitted P(positive).</summary>
     public string CurvesCsv()

@@ -25,4 +25,46 @@ public sealed record SpeedRow(string Variant, double ImagesPerSecond, double Acc
 /// <param name="StepsVsReactionTime">Spearman with human reaction times when a CSV was given.</param>
 /// <param name="Speed">Inference benchmark (gated / compacted, fixed T / adaptive).</param>
 public sealed record OcclusionTimeResult(IReadOnlyList<OcclusionRow> Rows, CorrelationResult StepsVsOcclusion,
-    CorrelationResult StepsVsDifficulty, CorrelationResult? StepsVsReactionTime, IReadOnlyList<SpeedRow> Speed);
+    CorrelationResult StepsVsDifficulty, CorrelationResult? StepsVsReactionTime, IReadOnlyList<SpeedRow> Speed) : IExperimentResult
+{
+    /// <summary>The seed of the trained network (<see cref="ResourceExperimentOptions.Seed"/>).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>One row per test occlusion level: model "moderate pressure", condition "occlusion {level}", accuracies and expected steps.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ResultTable Table
+    {
+        get
+        {
+            var table = new ResultTable("resources");
+            foreach (var r in Rows)
+                table.Add("moderate pressure", $"occlusion {r.Level:G2}", Seed, new Dictionary<string, double>
+                {
+                    ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
+                });
+            return table;
+        }
+    }
+}
+
+/// <summary>Result of the trade-off sweep: one trained network per pressure setting of the grid.</summary>
+/// <param name="Seed">The seed of every network (<see cref="ResourceExperimentOptions.Seed"/>).</param>
+/// <param name="Rows">One row per grid point, in grid order.</param>
+public sealed record TradeOffResult(int Seed, IReadOnlyList<TradeOffRow> Rows) : IExperimentResult
+{
+    /// <summary>One row per pressure setting: model "pressure b=.. d=.. t=..", condition "trade-off", accuracies and effective sizes.</summary>
+    public ResultTable Table
+    {
+        get
+        {
+            var table = new ResultTable("resources");
+            foreach (var r in Rows)
+                table.Add($"pressure b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}", "trade-off", Seed, new Dictionary<string, double>
+                {
+                    ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
+                    ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
+                });
+            return table;
+        }
+    }
+}

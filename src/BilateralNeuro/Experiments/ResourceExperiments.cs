@@ -16,33 +16,37 @@ namespace BilateralNeuro.Experiments;
 /// sweep over pressures, growth with task complexity, time under occlusion (Spearman with the occluded fraction,
 /// with difficulty and optionally with human reaction times) and an inference benchmark (compaction, adaptive time).
 /// Training images are occluded to fractions drawn from [0, MaxTrainOcclusion] so that time has something to buy.
+/// The shared code of <see cref="ResourceTradeOffExperiment"/> and <see cref="OcclusionTimeExperiment"/> (and of the
+/// growth protocol and <see cref="ResourceSeedSweep"/>, which are not experiments of their own).
 /// </summary>
 public sealed class ResourceExperiments
 {
     private readonly ILogger logger;
+    private readonly ExperimentContext? context;
 
-    /// <summary>Creates the protocol runner.</summary>
-    public ResourceExperiments(ResourceExperimentOptions options, ILogger? logger = null)
+    /// <summary>Creates the protocol runner; loggers (category <c>resources</c>), journal, progress and cancellation come from <paramref name="context"/> (null: none).</summary>
+    public ResourceExperiments(ResourceExperimentOptions options, ExperimentContext? context = null)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
         OptionsValidation.ThrowIfInvalid(options.Lattice, new LatticeOptionsValidator());
         ResourceTrainerOptionsValidator.Check(options.Training);
         if (options.TrainCount < options.BatchSize || options.TestCount < 10)
             throw new ArgumentException($"ResourceExperiments: need at least one batch of training images and 10 test images (got {options.TrainCount}, {options.TestCount}).", nameof(options));
-        this.logger = logger ?? NullLogger.Instance;
+        this.context = context;
+        logger = context?.LoggerFactory.CreateLogger("resources") ?? NullLogger.Instance;
     }
 
     /// <summary>The options.</summary>
     public ResourceExperimentOptions Options { get; }
 
-    /// <summary>Keeps every finished sweep point so a stopped run resumes when started again with the same options (null: nothing kept).</summary>
-    public ExperimentJournal? Journal { get; init; }
+    // Keeps every finished sweep point so a stopped run resumes when started again with the same options (null: nothing kept).
+    private ExperimentJournal? Journal => context?.Journal;
 
-    /// <summary>Creates one progress sink per training run (e.g. a progress bar).</summary>
-    public Func<string, IProgress<TrainingProgress>>? StageProgress { get; init; }
+    // Creates one progress sink per training run (e.g. a progress bar).
+    private Func<string, IProgress<TrainingProgress>>? StageProgress => context?.StageProgress;
 
-    /// <summary>Stops training after the current step.</summary>
-    public CancellationToken Cancellation { get; init; }
+    // Stops training after the current step.
+    private CancellationToken Cancellation => context?.Cancellation ?? default;
 
     /// <summary>Trains one network per grid point on the occluded task and reports accuracy against effective size.</summary>
     public List<TradeOffRow> TradeOff(LabeledImages train, LabeledImages test)

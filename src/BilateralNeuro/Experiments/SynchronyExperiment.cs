@@ -90,7 +90,33 @@ public sealed record SynchronyResultRow(string Model, string Condition, int Seed
 
 /// <summary>Result of <see cref="SynchronyExperiment.Run"/>.</summary>
 public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow> Rows, IReadOnlyDictionary<string, long> ParameterCounts,
-    IReadOnlyDictionary<string, double> TrainSeconds, TimeSpan Elapsed, IReadOnlyList<string> Figures);
+    IReadOnlyDictionary<string, double> TrainSeconds, TimeSpan Elapsed, IReadOnlyList<string> Figures) : IExperimentResult
+{
+    /// <summary>
+    /// One row per (model, condition), seed column 0: the rows are already means over seeds (exact match, its sd and
+    /// 95 % CI over seeds, label accuracy, F1, coherence, separation, parameters, optimiser steps).
+    /// </summary>
+    public ResultTable Table
+    {
+        get
+        {
+            var table = new ResultTable("synchrony");
+            foreach (var r in Rows)
+                table.Add(r.Model, r.Condition, 0, new Dictionary<string, double>
+                {
+                    ["exact match accuracy"] = r.ExactMatch, ["exact match sd over seeds"] = r.ExactMatchStd, ["label accuracy"] = r.LabelAccuracy,
+                    ["F1"] = r.F1, ["coherence"] = r.Coherence, ["separation"] = r.Separation,
+                    ["parameters"] = ParameterCounts.TryGetValue(r.Model, out var p) ? p : double.NaN,
+                    ["optimizer steps"] = r.OptimizerSteps,
+                    ["exact match ci low"] = r.ExactMatchCi?.Low ?? double.NaN, ["exact match ci high"] = r.ExactMatchCi?.High ?? double.NaN,
+                });
+            table.PercentMetrics.Add("exact match sd over seeds");
+            table.PercentMetrics.Add("exact match ci low");
+            table.PercentMetrics.Add("exact match ci high");
+            return table;
+        }
+    }
+}
 
 /// <summary>What one (model, seed) of <see cref="SynchronyExperiment"/> leaves in its <see cref="ExperimentJournal"/>.</summary>
 /// <param name="Parameters">The model's parameter count.</param>
@@ -104,27 +130,36 @@ public sealed record SynchronyUnitRecord(long Parameters, double TrainSeconds, D
 /// levels mixed), train every model per seed with <see cref="SynchronyTraining"/>, then test on held-out digits under
 /// every condition: each overlap level, Gaussian noise, an out-of-distribution affine transform and 3 objects.
 /// </summary>
-public static class SynchronyExperiment
+public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions, SynchronyExperimentResult>
 {
+    /// <summary>Creates the experiment; options are validated here.</summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">Some option is invalid (all are listed).</exception>
+    public SynchronyExperiment(SynchronyExperimentOptions options) =>
+        Options = BilateralNeuro.Core.OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new SynchronyExperimentOptionsValidator());
+
+    /// <summary>The validated options.</summary>
+    public SynchronyExperimentOptions Options { get; }
+
     /// <summary>Test-condition names in table order.</summary>
     public static IReadOnlyList<string> Conditions(SynchronyExperimentOptions o) =>
         o.Overlaps.Select(v => $"overlap {v}").Concat([$"noise {o.NoiseVariance}", "OOD affine", "3 objects"]).ToList();
 
-    /// <summary>Runs the protocol on single-object images (train and held-out test digits, level <c>fine</c>).</summary>
-    /// <param name="trainDigits">Single digits to compose training images from.</param>
-    /// <param name="testDigits">Held-out single digits for the test conditions.</param>
-    /// <param name="options">Protocol options.</param>
-    /// <param name="logger">Receives progress lines.</param>
-    /// <param name="cancellationToken">Stops after the current training step.</param>
-    /// <param name="journal">Keeps every finished (model, seed) so a stopped run resumes when started again with the same options.</param>
-    /// <param name="stageProgress">Creates one progress sink per training run (e.g. a progress bar).</param>
-    public static SynchronyExperimentResult Run(LabeledImages trainDigits, LabeledImages testDigits, SynchronyExperimentOptions options, ILogger? logger = null,
-        CancellationToken cancellationToken = default, ExperimentJournal? journal = null, Func<string, IProgress<TrainingProgress>>? stageProgress = null)
+    /// <summary>
+    /// Runs the protocol on single-object images: <see cref="ExperimentData.Train"/> holds the single digits to compose
+    /// training images from, <see cref="ExperimentData.Test"/> the held-out single digits for the test conditions (level
+    /// <c>fine</c>). Logs under the category <c>synchrony</c>; the journal keeps every finished (model, seed) so a
+    /// stopped run resumes when started again with the same options; cancellation stops after the current training step.
+    /// </summary>
+    public SynchronyExperimentResult Run(ExperimentContext context)
     {
-        ArgumentNullException.ThrowIfNull(trainDigits);
-        ArgumentNullException.ThrowIfNull(testDigits);
-        ArgumentNullException.ThrowIfNull(options);
-        logger ??= NullLogger.Instance;
+        ArgumentNullException.ThrowIfNull(context);
+        var trainDigits = context.Data.RequireTrain(nameof(SynchronyExperiment));
+        var testDigits = context.Data.RequireTest(nameof(SynchronyExperiment));
+        var options = Options;
+        ILogger logger = context.LoggerFactory.CreateLogger("synchrony");
+        var cancellationToken = context.Cancellation;
+        var journal = context.Journal;
+        var stageProgress = context.StageProgress;
         if (options.Models.Any(m => m is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback))
         {
             var o = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();

@@ -51,7 +51,7 @@ public class FaceAttentionPresetTests
             TransferIdentities = 4, ImagesPerTransferIdentity = 4, TestIdentities = 2, TransferEpochs = 2, MorphLevels = 5,
             Bootstraps = 10, BenchmarkModel = null,
         };
-        var report = new FaceAttentionExperiment(o).Run(null);
+        var report = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()));
         report.Models.Select(m => m.Model).Should().Equal("AlexNet", "FE-AlexNet");
         foreach (var m in report.Models)
         {

@@ -33,11 +33,11 @@ public sealed class BeyondExperimentTests : IDisposable
         options.Training.Bilateral.Stage2.Epochs = 2;
         var stages = new List<string>();
         var steps = 0;
-        var first = new BeyondExperiment(options)
+        var first = new BeyondExperiment(options).Run(new ExperimentContext(data, test)
         {
             Journal = new ExperimentJournal(dir, "tiny"),
             StageProgress = s => { stages.Add(s); return new SyncProgress(() => steps++); },
-        }.Run(data, test);
+        });
         stages.Should().Equal("seed 0 · paper", "seed 0 · coupled");
         steps.Should().BeGreaterThan(2, "every stage-1 step is reported");
         first.Table.Rows.Single(r => r.Model == "coupled").Metrics.Should().ContainKeys("phase coherence", "spatial phase coherence");
@@ -52,7 +52,7 @@ public sealed class BeyondExperimentTests : IDisposable
         // A cancelled token makes any training throw at its first step: the rerun must come from the journal alone.
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var second = new BeyondExperiment(options) { Journal = new ExperimentJournal(dir, "tiny") }.Run(data, test, cancellationToken: cancelled.Token);
+        var second = new BeyondExperiment(options).Run(new ExperimentContext(data, test) { Journal = new ExperimentJournal(dir, "tiny"), Cancellation = cancelled.Token });
         second.Table.Rows.Select(r => (r.Model, r.Seed, r.Metrics["fine accuracy"], r.Metrics.GetValueOrDefault("phase coherence", -1)))
             .Should().Equal(first.Table.Rows.Select(r => (r.Model, r.Seed, r.Metrics["fine accuracy"], r.Metrics.GetValueOrDefault("phase coherence", -1))));
         second.ToText().Should().Be(first.ToText());
@@ -113,7 +113,7 @@ public sealed class BeyondExperimentTests : IDisposable
         using var test = SyntheticHierarchy.Create(48, seed: 4);
         var options = Tiny("labelfree");
         options.Training.Bilateral.Stage2.Epochs = 1;
-        var r = new BeyondExperiment(options).Run(data, test);
+        var r = new BeyondExperiment(options).Run(new ExperimentContext(data, test));
         var m = r.Table.Rows.Single().Metrics;
         m.Should().ContainKeys("left probe fine", "right probe fine", "left probe coarse", "right probe coarse");
         m.Where(kv => kv.Key.Contains(" probe ")).Should().OnlyContain(kv => kv.Value >= 0 && kv.Value <= 1);

@@ -46,7 +46,7 @@ public class PaperPresetSmokeTests
             options.EnsemblePool = 2;
             options.EnsembleSizes = [2];
             foreach (var s in new[] { options.Training.Stage1, options.Training.Stage2, options.Training.EndToEnd }) { s.Epochs = 1; s.BatchSize = 16; }
-            var result = new BilateralExperiment(options).Run(train, test);
+            var result = new BilateralExperiment(options).Run(new ExperimentContext(train, test));
 
             string reference = BilateralExperiment.SpecializedRow(TrainingProtocol.Original);
             result.Reference.Should().Be(reference);

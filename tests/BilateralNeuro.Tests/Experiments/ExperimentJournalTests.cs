@@ -75,8 +75,10 @@ public sealed class ExperimentJournalTests : IDisposable
         };
         var root = Path.Combine(dir, "bilateral");
         var stages = new List<string>();
-        var first = new BilateralExperiment(options) { Journal = new ExperimentJournal(root, "tiny"), StageProgress = s => { stages.Add(s); return new Progress<BilateralNeuro.Training.TrainingProgress>(); } }
-            .Run(data, test);
+        var first = new BilateralExperiment(options).Run(new ExperimentContext(data, test)
+        {
+            Journal = new ExperimentJournal(root, "tiny"), StageProgress = s => { stages.Add(s); return new Progress<BilateralNeuro.Training.TrainingProgress>(); },
+        });
         stages.Should().Contain(s => s.Contains("specialized")).And.Contain(s => s.Contains("unilateral ResNet-9 2/2"));
         Directory.GetDirectories(Path.Combine(root, "units", "seed-0")).Select(Path.GetFileName)
             .Should().Contain(["stage1-left", "stage1-right", "end-to-end-pool-0", "end-to-end-pool-1"], "every trainer run keeps its own epoch checkpoints");
@@ -84,7 +86,7 @@ public sealed class ExperimentJournalTests : IDisposable
         // A cancelled token makes any training throw at its first step: the rerun must come from the journal alone.
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var second = new BilateralExperiment(options) { Journal = new ExperimentJournal(root, "tiny") }.Run(data, test, cancellationToken: cancelled.Token);
+        var second = new BilateralExperiment(options).Run(new ExperimentContext(data, test) { Journal = new ExperimentJournal(root, "tiny"), Cancellation = cancelled.Token });
         second.Table.Rows.Select(r => (r.Model, r.Metrics.GetValueOrDefault("fine accuracy", -1))).Should().Equal(first.Table.Rows.Select(r => (r.Model, r.Metrics.GetValueOrDefault("fine accuracy", -1))));
     }
 }
@@ -118,10 +120,12 @@ public sealed class PaperExperimentResumeTests : IDisposable
             Training = new SynchronyTrainingOptions { Epochs = 1, BatchSize = 16, LearningRate = 3e-3 },
         };
         var stages = new List<string>();
-        var first = SynchronyExperiment.Run(train, test, options, journal: new ExperimentJournal(dir, "tiny"),
-            stageProgress: s => { stages.Add(s); return new Progress<BilateralNeuro.Training.TrainingProgress>(); });
+        var first = new SynchronyExperiment(options).Run(new ExperimentContext(train, test)
+        {
+            Journal = new ExperimentJournal(dir, "tiny"), StageProgress = s => { stages.Add(s); return new Progress<BilateralNeuro.Training.TrainingProgress>(); },
+        });
         stages.Should().Equal("Real seed 0", "KomplexNet seed 0");
-        var second = SynchronyExperiment.Run(train, test, options, cancellationToken: Cancelled(), journal: new ExperimentJournal(dir, "tiny"));
+        var second = new SynchronyExperiment(options).Run(new ExperimentContext(train, test) { Cancellation = Cancelled(), Journal = new ExperimentJournal(dir, "tiny") });
         second.Rows.Select(r => (r.Model, r.Condition, r.ExactMatch, r.F1)).Should().Equal(first.Rows.Select(r => (r.Model, r.Condition, r.ExactMatch, r.F1)));
         second.ParameterCounts.Should().BeEquivalentTo(first.ParameterCounts);
     }
@@ -136,8 +140,8 @@ public sealed class PaperExperimentResumeTests : IDisposable
             TransferIdentities = 4, ImagesPerTransferIdentity = 4, TestIdentities = 2, TransferEpochs = 2, MorphLevels = 5,
             Bootstraps = 10, BenchmarkModel = null, SaliencyDirectory = Path.Combine(dir, "saliency"),
         };
-        var first = new FaceAttentionExperiment(o) { Journal = new ExperimentJournal(dir, "tiny") }.Run(null);
-        var second = new FaceAttentionExperiment(o) { Journal = new ExperimentJournal(dir, "tiny") }.Run(null, cancellationToken: Cancelled());
+        var first = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()) { Journal = new ExperimentJournal(dir, "tiny") });
+        var second = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()) { Journal = new ExperimentJournal(dir, "tiny"), Cancellation = Cancelled() });
         second.Models.Select(m => (m.Model, m.ValenceAccuracy, m.Curves[FaceOcclusion.None].Fit.Pse))
             .Should().Equal(first.Models.Select(m => (m.Model, m.ValenceAccuracy, m.Curves[FaceOcclusion.None].Fit.Pse)));
         second.Table.Rows.Should().HaveCount(first.Table.Rows.Count);

@@ -24,11 +24,18 @@ public class SynchronyExperimentDataTests
             Training = new SynchronyTrainingOptions { Epochs = 1, BatchSize = 16, LearningRate = 3e-3 },
         };
         var log = new ListLogger();
-        var result = SynchronyExperiment.Run(train, test, options, log);
+        var result = new SynchronyExperiment(options).Run(new ExperimentContext(train, test) { LoggerFactory = new ListLoggerFactory(log) });
         result.Rows.Select(r => r.Condition).Distinct().Should().Equal(SynchronyExperiment.Conditions(options));
         result.Rows.Should().OnlyContain(r => r.ExactMatch >= 0 && r.ExactMatch <= 1);
         log.Lines.Should().Contain(l => l.Level == LogLevel.Warning && l.Text.Contains("leaves the regime the reference trained in"),
             "T = 2, k = 3 is far outside the reference regime");
+    }
+
+    private sealed class ListLoggerFactory(ILogger logger) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => logger;
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
     }
 
     private sealed class ListLogger : ILogger

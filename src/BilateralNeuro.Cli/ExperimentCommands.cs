@@ -245,7 +245,7 @@ public static class ExperimentCommands
                     Breadth: g.Average(t => (double)t.Row.Breadth), Depth: g.Average(t => (double)t.Row.Depth),
                     Steps: g.Average(t => t.Row.ExpectedSteps), Accuracy: g.Average(t => t.Row.Accuracy) * 100)).ToList();
                 Charts.IsoAccuracy(Path.Combine(ctx.OutDir, "tradeoff-iso-accuracy.png"),
-                    $"Iso-accuracy: breadth, time, layers ({means.Count} settings, {string.Join("/", means.Select(m => m.Seeds).Distinct())} seed(s) each)",
+                    $"Iso-accuracy: breadth, time, layers ({means.Count} settings, {(means.Min(m => m.Seeds) == means.Max(m => m.Seeds) ? $"{means[0].Seeds}" : $"{means.Min(m => m.Seeds)}-{means.Max(m => m.Seeds)}")} seed(s) each)",
                     means.Select(m => (m.Breadth, m.Depth, m.Steps, m.Accuracy)).ToList(), w.MaxLayers, w.MaxLayers * w.MaxChannels, w.MaxSteps);
                 Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-breadth.png"), "Trade-off: accuracy against effective breadth",
                     "effective channels (count)", "test accuracy (%)", means.Select(m => (m.Name, new[] { m.Breadth }, new[] { m.Accuracy })));

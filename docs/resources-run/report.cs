@@ -236,6 +236,7 @@ if (g.Count >= 2)
         Console.WriteLine($"- **Claim 3 (growth with task complexity): {(h.All(c => Supported(c, +1)) ? "supported" : h.Any(c => Supported(c, +1)) ? "partly supported" : "not shown")}** - `{g[^1].Item1}` minus `{g[0].Item1}` (Holm across the 3 measures): channels {Cite(h[0], rows[g[^1]].Keys)}; layers {Cite(h[1], rows[g[^1]].Keys)}; steps {Cite(h[2], rows[g[^1]].Keys)}. " +
             $"Seeds at the window's ceiling at `{g[^1].Item1}`: channels {Sat("breadth", "window channels")}, layers {Sat("depth", "window layers")}, steps {Sat("expected steps", "window steps")}.");
     }
+    else Console.WriteLine($"- **Claim 3 (growth with task complexity): not measured** - `{g[^1].Item1}` and `{g[0].Item1}` share fewer than two seeds (`{g[^1].Item1}`: seeds {Seeds(rows[g[^1]].Keys)}; `{g[0].Item1}`: seeds {Seeds(rows[g[0]].Keys)}), so no paired CI.");
 }
 var spKey = ("occlusion pressure", "spearman per seed");
 if (rows.ContainsKey(spKey))

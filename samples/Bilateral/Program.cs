@@ -45,6 +45,7 @@ try
     if (opts.TryGetValue("protocol", out var pr)) options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(pr);
     if (opts.TryGetValue("backbone", out var bb)) options.Backbone = BilateralExperimentOptions.ParseBackbone(bb);
     if (opts.TryGetValue("compare-protocols", out var cp)) options.CompareProtocols = bool.Parse(cp);
+    if (opts.TryGetValue("with-vgg11", out var wv)) options.WithVgg11 = bool.Parse(wv);
     if (opts.ContainsKey("dry-run") && dataset == "cifar100" && !opts.ContainsKey("data-dir"))
     {
         // CIFAR-100's sizes are known: estimate without the files.
@@ -94,7 +95,7 @@ try
             {
                 ["dataset"] = dataset, ["preset"] = options.Preset, ["width"] = options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["protocol"] = options.Protocol.ToString().ToLowerInvariant(), ["backbone"] = options.Backbone.ToString().ToLowerInvariant(),
-                ["compare-protocols"] = options.CompareProtocols.ToString().ToLowerInvariant(),
+                ["compare-protocols"] = options.CompareProtocols.ToString().ToLowerInvariant(), ["with-vgg11"] = options.WithVgg11.ToString().ToLowerInvariant(),
             },
             Seeds = options.Seeds,
             Device = device.ToString(),
@@ -133,7 +134,7 @@ partial class Program
 {
     const string Usage = """
         usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir ROOT] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
-                         [--protocol clean|original] [--compare-protocols true|false] [--backbone resnet9|vgg11]
+                         [--protocol clean|original] [--compare-protocols true|false] [--backbone resnet9|vgg11] [--with-vgg11]
                          [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
                          [--pool N] [--stage3 EPOCHS] [--out DIR] [--dry-run]
           default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.125, 3 epochs, 2 seeds,

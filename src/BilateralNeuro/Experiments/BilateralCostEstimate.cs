@@ -103,6 +103,19 @@ public sealed record BilateralCostEstimate(IReadOnlyList<BilateralCostItem> Item
         }
         items.Add(new($"ensemble pool: {options.EnsemblePool} unilateral {BilateralExperiment.HemisphereName(options.Backbone)} ({e2e} epochs each)", uni,
             seeds * options.EnsemblePool * Train(uni, e2e) + seeds * options.EnsembleSizes.Sum() * uni * (nTest + nVal)));
+        if (options.WithVgg11)
+        {
+            var t = options.Training.ForProtocol(options.Protocol);
+            double vgg = ForwardFlops(Hemisphere.From(new OriginalVgg11(channels, options.Vgg11Width ?? options.Width)), channels, imageSize, out int vf);
+            double vggBilateral = 2 * vgg + 2.0 * 2 * vf * heads, vggUni = vgg + 2.0 * vf * heads;
+            double stage2 = t.CacheFeatures
+                ? vggBilateral * (nTrain + nVal) + t.Stage2.Epochs * 3 * 2.0 * 2 * vf * heads * nTrain + vggBilateral * nTest
+                : t.Stage2.Epochs * vggBilateral * (nTrain + nVal) + vggBilateral * nTest;
+            items.Add(new($"VGG-11 rows: specialised bilateral ({options.Protocol.Name()}), stages 1 and 2", vgg,
+                seeds * (2 * Train(vgg + 2.0 * vf * fineClasses, t.Stage1.Epochs) + stage2)));
+            items.Add(new($"VGG-11 rows: {(options.BilateralEndToEnd ? "bilateral end to end and " : "")}unilateral ({e2e} epochs)", vggUni,
+                seeds * ((options.BilateralEndToEnd ? Train(vggBilateral, e2e) : 0) + Train(vggUni, e2e))));
+        }
         return new BilateralCostEstimate(items, seeds, gpuFlopsPerSecond, cpuFlopsPerSecond);
     }
 

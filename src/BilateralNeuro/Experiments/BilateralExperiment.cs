@@ -294,6 +294,44 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
             {
                 foreach (var n in pool) n.Dispose();
             }
+
+            // VGG-11 rows beside the ResNet-9 ones (WithVgg11): the specialised network under the main protocol, its
+            // hemispheres alone, and the VGG-11 baselines (bilateral end to end, unilateral), at Vgg11Width.
+            if (options.WithVgg11)
+            {
+                const BackboneKind vgg = BackboneKind.Vgg11;
+                string vggName = HemisphereName(vgg);
+                double vggWidth = options.Vgg11Width ?? options.Width;
+                var vggStages = options.Training.ForProtocol(main);
+                vggStages.Seed = seed;
+                vggStages.Stage3.Epochs = 0;
+                vggStages.CheckpointDirectory = journal?.UnitDirectory(unit) is { } dirV ? Path.Combine(dirV, "vgg11") : null;
+                var vggProtocol = new BilateralProtocol(vggStages, device, loggers);
+                Seeding.Seed(seed);
+                using (var net = BuildBilateral(channels, heads, specialized: true, main, vgg, vggWidth))
+                {
+                    status?.Report($"seed {seed}: training the specialised bilateral {vggName} network (width {vggWidth:G3}), {main.Name()} protocol ({net.ParameterCount:N0} parameters)");
+                    var r = vggProtocol.TrainSpecialized(net, trainSplit, validation, Bar($"specialized bilateral {vggName}"), cancellationToken);
+                    Record($"left {vggName} alone (fine)", r.LeftClassifier, r.LeftClassifier.ParameterCount, [specs[0]]);
+                    Record($"right {vggName} alone (coarse)", r.RightClassifier, r.RightClassifier.ParameterCount, [specs[1]]);
+                    Record(SpecializedRow(main, vgg), net, net.ParameterCount);
+                }
+                if (options.BilateralEndToEnd)
+                {
+                    Seeding.Seed(seed);
+                    using var net = BuildBilateral(channels, heads, specialized: false, main, vgg, vggWidth);
+                    status?.Report($"seed {seed}: training the bilateral {vggName} network end to end");
+                    vggProtocol.TrainEndToEnd(net, heads, trainSplit, validation, 0, Bar($"bilateral {vggName} end to end"), cancellationToken, "bilateral");
+                    Record($"bilateral {vggName} (end to end)", net, net.ParameterCount);
+                }
+                {
+                    Seeding.Seed(seed);
+                    using var net = new UnilateralNetwork(BuildHemisphere(channels, null, main, vgg, vggWidth), heads, options.Dropout);
+                    status?.Report($"seed {seed}: training unilateral {vggName}");
+                    vggProtocol.TrainEndToEnd(net, heads, trainSplit, validation, 100, Bar($"unilateral {vggName}"), cancellationToken, "pool-0");
+                    Record($"unilateral {vggName}", net, net.ParameterCount);
+                }
+            }
             journal?.Save(unit, new BilateralSeedRecord(table.Rows.Skip(rowsBefore).ToList(), seedBenchmark));
         }
 
@@ -315,6 +353,8 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
             $"models trained per seed: {ModelsPerSeed()} (specialised networks count once each; their two stage-1 hemispheres are counted inside)",
             $"stage-2 speed: {string.Join("; ", benchmarks.Select(b => $"{b.Speedup:F1}x ({b.Stage2EpochSeconds:F3}s vs {b.Stage1EpochSeconds:F2}s per epoch, cache {b.CacheSeconds:F2}s once)"))}",
         };
+        if (options.WithVgg11)
+            notes.Insert(1, $"VGG-11 rows (the original code's VGG-11: no batch norm, fc6/fc7 with dropout kept): width {options.Vgg11Width ?? options.Width:G3}, {main.Name()} protocol, the same epochs and optimiser settings as the ResNet-9 rows; no VGG-11 ensembles (the backbone option trains the whole table, ensembles included, on VGG-11)");
         return new BilateralExperimentResult(summary, table, benchmarks, notes, clock.Elapsed) { Comparisons = comparisons, Reference = reference };
     }
 
@@ -333,7 +373,8 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
         : $"ensemble top-{k} of {n} {hemi} (validation)";
 
     private int ModelsPerSeed() => (options.CompareProtocols ? 2 : 1) + (options.Training.Stage3.Epochs > 0 ? 1 : 0) + (options.BilateralEndToEnd ? 1 : 0)
-        + (options.ResNet18 ? 1 : 0) + (options.ResNet34 ? 1 : 0) + options.EnsemblePool;
+        + (options.ResNet18 ? 1 : 0) + (options.ResNet34 ? 1 : 0) + options.EnsemblePool
+        + (options.WithVgg11 ? 2 + (options.BilateralEndToEnd ? 1 : 0) : 0);
 
     /// <summary>Paired comparisons by seed of every row against <paramref name="reference"/>, per accuracy metric, Holm across each metric's rows.</summary>
     public static IReadOnlyList<BilateralComparison> Compare(ResultTable table, string reference)
@@ -353,23 +394,30 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
         return result;
     }
 
-    private Hemisphere BuildHemisphere(int channels, LabelLevel? level, TrainingProtocol protocol)
+    private Hemisphere BuildHemisphere(int channels, LabelLevel? level, TrainingProtocol protocol) =>
+        BuildHemisphere(channels, level, protocol, options.Backbone, options.Width);
+
+    private static Hemisphere BuildHemisphere(int channels, LabelLevel? level, TrainingProtocol protocol, BackboneKind backbone, double width)
     {
         Hemisphere h;
-        if (options.Backbone == BackboneKind.Vgg11) h = Hemisphere.From(new OriginalVgg11(channels, options.Width), level);
+        if (backbone == BackboneKind.Vgg11) h = Hemisphere.From(new OriginalVgg11(channels, width), level);
         else
         {
-            var b = Hemisphere.ResNet9().Width(options.Width).InputChannels(channels);
+            var b = Hemisphere.ResNet9().Width(width).InputChannels(channels);
             if (level is { } l) b.Specialize(l);
             h = b.Build();
         }
         return h.BatchNormMomentum(protocol.BatchNormMomentum());
     }
 
-    private BilateralNetwork BuildBilateral(int channels, IReadOnlyList<HeadDefinition> heads, bool specialized, TrainingProtocol protocol)
+    private BilateralNetwork BuildBilateral(int channels, IReadOnlyList<HeadDefinition> heads, bool specialized, TrainingProtocol protocol) =>
+        BuildBilateral(channels, heads, specialized, protocol, options.Backbone, options.Width);
+
+    private BilateralNetwork BuildBilateral(int channels, IReadOnlyList<HeadDefinition> heads, bool specialized, TrainingProtocol protocol,
+        BackboneKind backbone, double width)
     {
-        var left = BuildHemisphere(channels, specialized ? LabelLevel.Fine : null, protocol);
-        var right = BuildHemisphere(channels, specialized ? LabelLevel.Coarse : null, protocol);
+        var left = BuildHemisphere(channels, specialized ? LabelLevel.Fine : null, protocol, backbone, width);
+        var right = BuildHemisphere(channels, specialized ? LabelLevel.Coarse : null, protocol, backbone, width);
         var net = BilateralNetwork.Create()
             .Left(left)
             .Right(right)

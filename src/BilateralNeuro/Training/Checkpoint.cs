@@ -26,6 +26,9 @@ public static class Checkpoint
     public static void Save(string path, CheckpointState state, nn.Module model, OptimizerHelper optimizer) =>
         Save(path, state, model, [optimizer]);
 
+    // The best score is -Infinity until an epoch is validated (TrainerOptions.ValidateEvery > 1) and metrics may be NaN.
+    private static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>Writes a checkpoint of a model trained by several optimisers (one per parameter group) atomically.</summary>
     public static void Save(string path, CheckpointState state, nn.Module model, IReadOnlyList<OptimizerHelper> optimizers)
     {
@@ -36,7 +39,7 @@ public static class Checkpoint
         {
             w.Write(optimizers.Count == 1 ? Magic : MagicGroups);
             if (optimizers.Count > 1) w.Write(optimizers.Count);
-            WriteBlock(w, JsonSerializer.SerializeToUtf8Bytes(state));
+            WriteBlock(w, JsonSerializer.SerializeToUtf8Bytes(state, StateJson));
             WriteBlock(w, Serialize(bw => model.save(bw)));
             foreach (var optimizer in optimizers) WriteBlock(w, Serialize(bw => optimizer.save_state_dict(bw)));
             using var rng = torch.get_rng_state();
@@ -94,7 +97,7 @@ public static class Checkpoint
         int count = single ? 1 : r.ReadInt32();
         if (count != optimizers.Count)
             throw new InvalidDataException($"{path}: the checkpoint holds {count} optimiser state(s) but the run has {optimizers.Count} parameter group(s).");
-        var state = JsonSerializer.Deserialize<CheckpointState>(ReadBlock(r, path))
+        var state = JsonSerializer.Deserialize<CheckpointState>(ReadBlock(r, path), StateJson)
             ?? throw new InvalidDataException($"{path}: empty trainer state.");
         using (var ms = new BinaryReader(new MemoryStream(ReadBlock(r, path)))) model.load(ms);
         foreach (var optimizer in optimizers)

@@ -184,13 +184,14 @@ public sealed class Trainer
                 var trainMetrics = new Dictionary<string, double> { ["loss"] = lossSum / Math.Max(1, seen) };
                 foreach (var (k, (s, w)) in sums) trainMetrics[k] = w > 0 ? s / w : double.NaN;
                 objective.Summarize(trainMetrics);
-                var valMetrics = validation is null ? new Dictionary<string, double>() : Evaluate(model, objective, validation, options.Seed);
+                bool validate = validation is not null && (epoch % options.ValidateEvery == 0 || epoch == options.Epochs);
+                var valMetrics = validate ? Evaluate(model, objective, validation!, options.Seed) : new Dictionary<string, double>();
                 var metrics = new EpochMetrics(epoch, lr, trainMetrics["loss"], trainMetrics, valMetrics, epochClock.Elapsed);
                 history.Add(metrics);
                 if (rollBackPoint is not null) foreach (var t in rollBackPoint.Values) t.Dispose();
                 foreach (var c in run.Callbacks) c.OnEpoch(metrics);
 
-                if (validation is not null)
+                if (validate)
                 {
                     double score = selection.Score(valMetrics);
                     if (score > bestScore)
@@ -204,7 +205,7 @@ public sealed class Trainer
                         }
                     }
                 }
-                else bestEpoch = epoch;
+                else if (validation is null) bestEpoch = epoch;
 
                 logger.Log(options.EpochLogLevel, "Epoch {Epoch}/{Epochs}: train {Train}; validation {Validation}; lr {Rate:G3}; {Seconds:F1}s",
                     epoch, options.Epochs, Format(trainMetrics), Format(valMetrics), lr, metrics.Duration.TotalSeconds);

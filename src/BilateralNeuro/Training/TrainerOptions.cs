@@ -73,6 +73,12 @@ public class TrainerOptions
     public bool RestoreBest { get; set; } = true;
     /// <summary>Validation metric that selects the best epoch, e.g. <c>fine/accuracy</c>; default: the first head's accuracy.</summary>
     public string? SelectionMetric { get; set; }
+    /// <summary>
+    /// Validate after every this many epochs (1-based: epochs N, 2N, ...) and after the last epoch, which always gets a
+    /// score; epochs in between have empty validation metrics and cannot be selected. 1 (default) validates every
+    /// epoch; 2 is PyTorch Lightning's <c>check_val_every_n_epoch: 2</c> (plus the last epoch when the count is odd).
+    /// </summary>
+    public int ValidateEvery { get; set; } = 1;
     /// <summary>Report progress every this many steps (epoch ends are always reported).</summary>
     public int ProgressEvery { get; set; } = 10;
     /// <summary>Level of the one log line per epoch (e.g. <see cref="Microsoft.Extensions.Logging.LogLevel.Debug"/> for many short runs).</summary>
@@ -109,6 +115,7 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
         if (o.StepGamma is <= 0 or > 1) errors.Add($"StepGamma must lie in (0, 1] (got {o.StepGamma}).");
         if (o.GradientClipNorm is { } c && !(c > 0)) errors.Add($"GradientClipNorm must be positive when set (got {c}).");
         if (o.ProgressEvery < 1) errors.Add($"ProgressEvery must be at least 1 (got {o.ProgressEvery}).");
+        if (o.ValidateEvery < 1) errors.Add($"ValidateEvery must be at least 1 (got {o.ValidateEvery}).");
         if (!Enum.IsDefined(o.Optimizer)) errors.Add($"Optimizer is unknown (got {o.Optimizer}).");
         if (!Enum.IsDefined(o.Schedule)) errors.Add($"Schedule is unknown (got {o.Schedule}).");
         if (!Enum.IsDefined(o.NonFinite)) errors.Add($"NonFinite is unknown (got {o.NonFinite}).");

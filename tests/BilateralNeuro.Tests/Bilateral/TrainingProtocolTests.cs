@@ -52,6 +52,8 @@ public class TrainingProtocolTests
         original.Stage2.SelectionMetric.Should().Be("fine/accuracy+coarse/accuracy");
         original.EndToEnd.SelectionMetric.Should().Be("fine/accuracy+coarse/accuracy");
         original.Stage1.SelectionMetric.Should().BeNull("stage 1 has one head");
+        new[] { original.Stage1, original.Stage2, original.Stage3, original.EndToEnd }.Should().OnlyContain(s => s.ValidateEvery == 2, "check_val_every_n_epoch: 2 in every original config");
+        new[] { clean.Stage1, clean.Stage2, clean.Stage3, clean.EndToEnd }.Should().OnlyContain(s => s.ValidateEvery == 1);
         TrainingProtocol.Original.Combine(EnsembleCombine.Probabilities).Should().Be(EnsembleCombine.Logits);
         TrainingProtocol.Clean.Combine(EnsembleCombine.Probabilities).Should().Be(EnsembleCombine.Probabilities);
         (TrainingProtocol.Clean.BatchNormMomentum(), TrainingProtocol.Original.BatchNormMomentum()).Should().Be((0.1, 0.9));

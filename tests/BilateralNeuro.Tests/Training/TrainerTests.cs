@@ -44,6 +44,33 @@ public sealed class TrainerTests : IDisposable
             .Which.Failures.Should().HaveCount(3).And.Contain(f => f.Contains("Epochs")).And.Contain(f => f.Contains("LearningRate"));
     }
 
+    [Theory]
+    [InlineData(5, 2, new[] { 2, 4, 5 })]
+    [InlineData(4, 2, new[] { 2, 4 })]
+    [InlineData(3, 5, new[] { 3 })]
+    [InlineData(3, 1, new[] { 1, 2, 3 })]
+    public void Validate_every_n_epochs_scores_only_those_epochs_and_the_last(int epochs, int every, int[] validated)
+    {
+        torch.manual_seed(1);
+        using var model = new TinyNet();
+        var (train, val) = Sources();
+        // With a checkpoint folder: the epoch checkpoints hold a best score of -infinity until the first validation.
+        var options = new TrainerOptions { Epochs = epochs, LearningRate = 1e-2, ValidateEvery = every, CheckpointDirectory = Path.Combine(dir, $"every-{epochs}-{every}") };
+        var result = new Trainer(options).Fit(model, train, val, Heads);
+
+        result.History.Should().HaveCount(epochs, "every epoch trains");
+        result.History.Where(h => h.Validation.Count > 0).Select(h => h.Epoch).Should().Equal(validated);
+        validated.Should().Contain(result.BestEpoch, "only validated epochs can be selected");
+        result.BestValidation.Should().ContainKey("fine/accuracy");
+    }
+
+    [Fact]
+    public void Validate_every_below_1_is_refused()
+    {
+        var act = () => new Trainer(new TrainerOptions { ValidateEvery = 0 });
+        act.Should().Throw<OptionsValidationException>().WithMessage("*ValidateEvery must be at least 1 (got 0)*");
+    }
+
     [Fact]
     public void Missing_label_level_is_named()
     {

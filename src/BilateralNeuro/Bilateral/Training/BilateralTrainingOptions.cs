@@ -88,7 +88,8 @@ public sealed class BilateralTrainingOptions
     /// A copy with the training settings of <paramref name="protocol"/>: <see cref="TrainingProtocol.Clean"/> returns the
     /// settings unchanged; <see cref="TrainingProtocol.Original"/> sets the baselines' weight decay to 1e-5, runs stage 2
     /// on augmented images through the frozen hemispheres with batch norm in training mode (no cache), and selects
-    /// stage 2, stage 3 and the baselines on fine + coarse validation accuracy (stage 1 keeps its one head's accuracy).
+    /// stage 2, stage 3 and the baselines on fine + coarse validation accuracy (stage 1 keeps its one head's accuracy),
+    /// validating every stage every <see cref="TrainingProtocols.OriginalValidateEvery"/> epochs (and after the last).
     /// </summary>
     public BilateralTrainingOptions ForProtocol(TrainingProtocol protocol)
     {
@@ -99,6 +100,7 @@ public sealed class BilateralTrainingOptions
             o.CacheFeatures = false;
             o.FrozenNormTraining = true;
             o.Stage2.SelectionMetric = o.Stage3.SelectionMetric = o.EndToEnd.SelectionMetric = TrainingProtocols.FinePlusCoarse;
+            o.Stage1.ValidateEvery = o.Stage2.ValidateEvery = o.Stage3.ValidateEvery = o.EndToEnd.ValidateEvery = TrainingProtocols.OriginalValidateEvery;
         }
         else if (!Enum.IsDefined(protocol)) throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Unknown protocol; expected Clean or Original.");
         return o;

@@ -19,7 +19,7 @@ public enum TrainingProtocol
     /// members with weight decay 1e-5, stage 2 on augmented images through the frozen hemispheres with their batch norm
     /// in training mode (running statistics move), selection on fine + coarse validation accuracy, ensembles of the
     /// first k members in training order (no ranking) averaging logits, batch-norm momentum 0.9 (PyTorch convention) in
-    /// the ResNet-9 hemispheres (the original ResNet-18/34 keep PyTorch's 0.1).
+    /// the ResNet-9 hemispheres (the original ResNet-18/34 keep PyTorch's 0.1), validation every 2 epochs.
     /// </summary>
     Original,
 }
@@ -38,6 +38,14 @@ public static class TrainingProtocols
 
     /// <summary>Weight decay of the original baselines and ensemble members (config_unilateral_nspecialized.yaml:32).</summary>
     public const double OriginalBaselineWeightDecay = 1e-5;
+
+    /// <summary>
+    /// Epochs between validations in the original code: <c>check_val_every_n_epoch: 2</c> in every config (stage 1
+    /// config_unilateral_specialize.yaml:12, stage 2 config_bilateral_specialized.yaml:12, baselines
+    /// config_unilateral_nspecialized.yaml:12 and config_bilateral_nspecialized.yaml:12, ensemble members
+    /// config_ensemble.yaml:12); only validated epochs can be selected (<see cref="BilateralNeuro.Training.TrainerOptions.ValidateEvery"/>).
+    /// </summary>
+    public const int OriginalValidateEvery = 2;
 
     /// <summary>Lower-case name (<c>clean</c>, <c>original</c>).</summary>
     public static string Name(this TrainingProtocol protocol) => protocol.ToString().ToLowerInvariant();

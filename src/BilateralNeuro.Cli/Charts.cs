@@ -7,8 +7,9 @@ public static class Charts
 {
     /// <summary>A line chart of several named series over a shared x axis.</summary>
     /// <param name="referenceFirst">Draw the first series as a reference: thick black line, no markers.</param>
+    /// <param name="yLimits">Fixed y range, or null to fit the data.</param>
     public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Name, double[] X, double[] Y)> series,
-        bool integerX = true, bool referenceFirst = false)
+        bool integerX = true, bool referenceFirst = false, (double Low, double High)? yLimits = null)
     {
         var plot = new Plot();
         if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
@@ -25,6 +26,7 @@ public static class Charts
             }
             first = false;
         }
+        if (yLimits is { } limits) plot.Axes.SetLimitsY(limits.Low, limits.High);
         Finish(plot, path, title, xLabel, yLabel);
     }
 

@@ -9,14 +9,6 @@ namespace BilateralNeuro.Cli;
 /// <summary>One subcommand per paper, each a thin mapping from options to the library's experiment.</summary>
 public static class ExperimentCommands
 {
-    // Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7): enough for drawing the human reference curve.
-    private static double Erf(double x)
-    {
-        double t = 1 / (1 + 0.3275911 * Math.Abs(x));
-        double y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x);
-        return Math.Sign(x) * y;
-    }
-
     /// <summary>A correlation as numbers (the record's own ToString prints its property names).</summary>
     public static string Format(BilateralNeuro.Analysis.CorrelationResult c) =>
         System.FormattableString.Invariant($"rho {c.Coefficient:F3} (p {c.PValue:G3}, n {c.N})");
@@ -70,35 +62,97 @@ public static class ExperimentCommands
 
     public static Command Synchrony()
     {
-        var syncWeight = new Option<double?>("--sync-weight") { Description = "Weight of the synchrony loss in end-to-end training (default 1; the issue asks for 0.1 and 1)." };
-        var kernelFirst = new Option<int?>("--kernel-first") { Description = "Kernel-first mode (the reference's 'channels'): N epochs training only the Kuramoto kernel on the synchrony loss, then the kernel frozen while the classifier trains. Default 0 = end to end." };
-        return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077). Shards split the models.", ctx =>
+        var syncWeight = new Option<double?>("--sync-weight") { Description = "Weight of the synchrony loss in end-to-end training (default 1; the issue asks for 0.1 and 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
+        var kernelFirst = new Option<int?>("--kernel-first") { Description = "Kernel-first mode (the reference's 'channels'): N epochs training only the Kuramoto kernel on the synchrony loss, then the kernel frozen while the classifier trains. Default 0 = end to end.", CustomParser = r => SharedOptions.ParseInt(r) };
+        var trainImages = new Option<int?>("--train") { Description = "Composed two-digit training images (80 % train, 20 % validation); default: the preset's (quick 900, reference 60,000).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var testImages = new Option<int?>("--test") { Description = "Composed test images per condition; default: the preset's (quick 300, reference 2,000).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var batch = new Option<int?>("--batch") { Description = "Batch size; default: the preset's (quick 16, reference 256).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate; default: the preset's (quick 3e-3, reference 1e-2).", CustomParser = r => SharedOptions.ParseDouble(r) };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated models to compare (default all: {string.Join(", ", Enum.GetNames<SynchronyModel>())})." };
+        var steps = new Option<int?>("--steps") { Description = "Kuramoto steps T (default 15, the reference's).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var kernel = new Option<int?>("--kernel") { Description = "Kuramoto kernel size k (default 13, the reference's).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var mapSize = new Option<int?>("--map-size") { Description = "Side of the composed images and oscillator maps (quick 16, reference 32); ε follows as 0.202·(32/side)² unless --epsilon is given.", CustomParser = r => SharedOptions.ParseInt(r) };
+        var epsilon = new Option<double?>("--epsilon") { Description = "Global desynchronising coupling ε (default: 0.202·(32/map side)², which keeps the reference's local/global coupling ratio).", CustomParser = r => SharedOptions.ParseDouble(r) };
+        var onlySeeds = new Option<string?>("--only-seeds") { Description = "Comma-separated seeds of 0..N-1 to run (default all): splits one run's (model, seed) units over processes; copy the units' journal files into one OUT/checkpoints and rerun without it to merge." };
+        var referenceData = new Option<bool>("--reference-data") { Description = "Compose the two-digit sets as the reference's generator does (ReferenceMultiMnist) instead of with the composer." };
+        return ExperimentRunner.Create("synchrony", "KomplexNet: Kuramoto-synchronised complex activations on multi-object digits (arXiv 2502.21077), in the reference's dynamical regime (T = 15, k = 13; quick shrinks the scene to 16×16 and scales ε to keep the regime). --preset reference: the reference's scale (48k images, 30 epochs, batch 256). Shards split the models.", ctx =>
         {
             var data = ctx.ResolveData("synchrony", CliData.Mnist);
-            var options = new SynchronyExperimentOptions();
-            if (ctx.Preset == "paper")
+            var options = ctx.Preset switch
             {
-                options.TrainImages = 60000; options.TestImages = 2000; options.Steps = 15; options.KernelSize = 13;
-                options.Training.Epochs = 30; options.Training.BatchSize = 256; options.Training.LearningRate = 1e-2; options.Seeds = 5;
-            }
+                "reference" or "paper" or "full" => SynchronyExperimentOptions.Reference(),
+                _ => new SynchronyExperimentOptions(),
+            };
             if (ctx.Seeds is { } n) options.Seeds = n;
             if (ctx.Epochs is { } e) options.Training.Epochs = e;
             if (ctx.Parse.GetValue(syncWeight) is { } w) options.Training.SynchronyWeight = w;
             if (ctx.Parse.GetValue(kernelFirst) is { } kf) options.Training.KernelFirstEpochs = kf;
+            if (ctx.Parse.GetValue(trainImages) is { } ti) options.TrainImages = ti;
+            if (ctx.Parse.GetValue(testImages) is { } te) options.TestImages = te;
+            if (ctx.Parse.GetValue(batch) is { } bs) options.Training.BatchSize = bs;
+            if (ctx.Parse.GetValue(lr) is { } l) options.Training.LearningRate = l;
+            if (ctx.Parse.GetValue(steps) is { } t) options.Steps = t;
+            if (ctx.Parse.GetValue(kernel) is { } k) options.KernelSize = k;
+            if (ctx.Parse.GetValue(mapSize) is { } side)
+            {
+                options.MapSize = side;
+                if (side > 0) options.Epsilon = SynchronyExperimentOptions.EpsilonFor(side);
+            }
+            if (ctx.Parse.GetValue(epsilon) is { } eps) options.Epsilon = eps;
+            if (ctx.Parse.GetValue(referenceData)) options.ReferenceData = true;
+            if (ctx.Parse.GetValue(onlySeeds) is { } seedList)
+                options.OnlySeeds = seedList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
+                    int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var seed) ? seed : throw new ArgumentException($"--only-seeds: '{v}' is not a whole number; expected e.g. 1,2.")).ToArray();
+            if (ctx.Parse.GetValue(models) is { } list)
+                options.Models = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m =>
+                    Enum.TryParse<SynchronyModel>(m, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
+                        : throw new ArgumentException($"--models: '{m}' is not a model; expected a comma-separated list of {string.Join(", ", Enum.GetNames<SynchronyModel>())}.")).ToArray();
             options.Models = ctx.Shard.Select(options.Models).ToArray();
             if (options.Models.Length == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
             options.PhaseMapDirectory = Path.Combine(ctx.OutDir, "phase-maps");
-            var units = options.Models.SelectMany(m => Enumerable.Range(0, options.Seeds).Select(s => $"{m} seed {s}")).ToList();
+            ExperimentRunner.Check(options, new SynchronyExperimentOptionsValidator().Validate(null, options));
+            var units = options.Models.SelectMany(m => options.SeedsToRun().Select(s => $"{m} seed {s}")).ToList();
+            var regime = options.Regime();
+            units.Add("regime: " + regime.Describe());
+            if (regime.Warning is { } warning) units.Add("regime warning: " + warning);
+            units.AddRange(SynchronyCostEstimate.For(options).Lines().Select(line => "estimate: " + line));
             return new ExperimentPlan(options, data, units, ctx =>
         {
             var (train, test) = ctx.LoadData();
             var result = new SynchronyExperiment(options).Run(ctx.For(new ExperimentData(train, test)));
             var table = result.Table;
-            var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)" };
+            var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)", regime.Describe() };
+            notes.AddRange(WriteFairTable(result, options, ctx.OutDir));
             notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
-            return new ExperimentOutput(table, notes, Enumerable.Range(0, options.Seeds).ToList());
+            return new ExperimentOutput(table, notes, options.SeedsToRun().ToList());
         }) { CpuOnly = true };
-        }, syncWeight, kernelFirst);
+        }, syncWeight, kernelFirst, trainImages, testImages, batch, lr, models, steps, kernel, mapSize, epsilon, referenceData, onlySeeds);
+    }
+
+    /// <summary>
+    /// Writes per-seed.csv (model, condition, seed, exact match, optimiser steps) and, with 2+ seeds,
+    /// comparisons.csv: every model against RandomPhases on the first condition, paired by seed, Holm over the
+    /// models. Returns the comparison lines as notes.
+    /// </summary>
+    private static List<string> WriteFairTable(SynchronyExperimentResult result, SynchronyExperimentOptions options, string outDir)
+    {
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        Directory.CreateDirectory(outDir);
+        var perSeed = new List<string> { "model,condition,seed,exact_match,optimizer_steps,coherence,separation" };
+        perSeed.AddRange(result.Rows.Where(r => r.ExactMatchBySeed is not null).SelectMany(r => r.ExactMatchBySeed!.Select(kv =>
+            string.Join(",", r.Model, r.Condition, kv.Key.ToString(ic), kv.Value.ToString("G6", ic), r.OptimizerSteps.ToString(ic), r.Coherence.ToString("G6", ic), r.Separation.ToString("G6", ic)))));
+        File.WriteAllLines(Path.Combine(outDir, "per-seed.csv"), perSeed);
+        string reference = nameof(SynchronyModel.RandomPhases);
+        string first = SynchronyExperiment.Conditions(options)[0];
+        var byModel = result.Rows.Where(r => r.Condition == first && r.ExactMatchBySeed is not null)
+            .ToDictionary(r => r.Model, r => r.ExactMatchBySeed!);
+        var notes = new List<string>();
+        if (options.SeedsToRun().Count < 2 || !byModel.ContainsKey(reference) || byModel.Count < 2) return notes;
+        var comparisons = BilateralNeuro.Analysis.Statistics.CompareAll(byModel, reference);
+        File.WriteAllLines(Path.Combine(outDir, "comparisons.csv"), new[] { "comparison,condition," + string.Join(",", BilateralNeuro.Analysis.PairedComparison.CsvHeader) }
+            .Concat(comparisons.Select(c => c.Name + "," + first + "," + string.Join(",", c.CsvValues()))));
+        notes.AddRange(comparisons.Select(c => $"{first}, exact match, paired by seed, Holm over models: {c}"));
+        return notes;
     }
 
     public static Command Resources()
@@ -293,35 +347,31 @@ public static class ExperimentCommands
 
     public static Command FaceAttention()
     {
-        return ExperimentRunner.Create("face-attention", "AlexNet/VGG transfer to emotion valence and FE-AlexNet vs human psychometrics (arXiv 2310.13674). Shards split the models.", ctx =>
+        return ExperimentRunner.Create("face-attention", "AlexNet/VGG/FE-AlexNet pre-training, valence probes, transfer and lab psychometrics vs humans (arXiv 2310.13674). Shards split the seeds.", ctx =>
         {
-            var data = ctx.ResolveData("face-attention", CliData.FashionMnist);
-            if (ctx.Seeds is not null)
-                throw new ArgumentException("--seeds: face-attention runs one seed (FaceAttentionExperimentOptions.Seed = 1) per model; it has no seed sweep.");
-            var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.CpuPreset() : FaceAttentionExperimentOptions.FullSizeGpu();
-            options.SaliencyDirectory = Path.Combine(ctx.OutDir, "saliency");
-            if (ctx.Epochs is { } e) options.TransferEpochs = e;
-            options.Models = ctx.Shard.Select(options.Models).ToList();
-            if (options.Models.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than models.");
+            // Objects are rendered procedurally (RGB, any size) unless --dataset fashion-mnist asks for Fashion-MNIST.
+            bool procedural = ctx.Dataset == "default";
+            var data = procedural
+                ? new DataChoice("procedural", new DataLocation(DataLocationKind.Embedded, null, "objects and faces rendered in-process"))
+                : ctx.ResolveData("face-attention", CliData.FashionMnist);
+            var options = ctx.Preset == "quick" ? FaceAttentionExperimentOptions.Default() : FaceAttentionExperimentOptions.Full();
+            if (ctx.Seeds is { } n) options.Seeds = Enumerable.Range(1, n).ToList();
+            if (ctx.Epochs is { } e) options.PretrainEpochs = e;
+            options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
+            if (options.Seeds.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than seeds.");
             ExperimentRunner.Check(options, new FaceAttentionExperimentOptionsValidator().Validate(null, options));
-            return new ExperimentPlan(options, data, options.Models.ToList(), ctx =>
+            return new ExperimentPlan(options, data, options.Seeds.Select(s => $"seed {s}").ToList(), ctx =>
         {
             options.Device = ctx.Device.ToString();
-            var (objects, _) = ctx.LoadData();
+            var objects = procedural ? null : ctx.LoadData().Train;
             var report = new FaceAttentionExperiment(options).Run(ctx.For(new ExperimentData(Objects: objects)));
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
-            var levels = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();
-            var human = levels.Select(x => 0.5 * (1 + Erf((x - 0.514) * 4.19 / Math.Sqrt(2)))).ToArray();
-            var series = new List<(string, double[], double[])> { ("humans (PSE 0.514, slope 4.19)", levels, human) };
-            foreach (var m in report.Models)
-                if (m.Curves.TryGetValue(FaceOcclusion.None, out var c))
-                    series.Add(($"{m.Model} ({m.Pretraining})", c.Levels, c.Proportions));
-            Charts.Lines(Path.Combine(ctx.OutDir, "psychometric.png"), "P(positive) along the sad-to-happy morph (no occlusion)",
-                "morph level (0 = sad, 1 = happy)", "P(positive)", series, integerX: false, referenceFirst: true);
-            var notes = new List<string> { "psychometric curves: curves.csv, psychometric.png" };
-            if (report.Benchmark is { } b) notes.Add($"frozen-feature cache: {b.Model} epoch {b.UncachedEpochSeconds:F2} s uncached vs {b.CachedEpochSeconds:F3} s cached ({b.Speedup:F1}x)");
-            return new ExperimentOutput(report.Table, notes, [options.Seed]);
+            File.WriteAllText(Path.Combine(ctx.OutDir, "face-attention.md"), report.ToMarkdown());
+            var charts = FaceAttentionCharts.Write(report, ctx.OutDir);
+            var notes = new List<string> { $"tables: face-attention.md; curves: curves.csv; charts: {string.Join(", ", charts)}" };
+            notes.AddRange(report.Paired.Where(p => p.Comparison is not null).Select(p => $"{FaceAttentionReport.Describe(p.Pretraining)} {p.Metric}: {p.Comparison}"));
+            return new ExperimentOutput(report.Table, notes, options.Seeds);
         });
         });
     }

@@ -21,6 +21,9 @@ public sealed class SharedOptions
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Print the resolved options (library names), the data and the units that would run as JSON, and exit without training." };
     public Option<DirectoryInfo?> TensorBoard { get; } = new("--tensorboard") { Description = "Also write TensorBoard event files (per-step loss/accuracy, per-epoch metrics) into this folder." };
 
+    /// <summary>Presets beyond quick and paper that one command accepts (synchrony: reference, the reference's full scale).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> ExtraPresets = new Dictionary<string, string[]> { ["synchrony"] = ["reference"] };
+
     /// <summary>The options that never change results (excluded from the checkpoint fingerprint).</summary>
     public static readonly IReadOnlySet<string> OutputOnly = new HashSet<string>
         { "--out", "--json", "--keep-checkpoints", "--device", "--threads", "--dry-run", "--tensorboard" };
@@ -32,8 +35,9 @@ public sealed class SharedOptions
         command.Validators.Add(result =>
         {
             var preset = Value(result, Preset) ?? "quick";
-            if (preset is not ("quick" or "paper" or "full"))
-                result.AddError($"--preset: '{preset}' is not a preset; expected quick or paper.");
+            var extra = ExtraPresets.GetValueOrDefault(result.Command.Name, []);
+            if (preset is not ("quick" or "paper" or "full") && !extra.Contains(preset))
+                result.AddError($"--preset: '{preset}' is not a preset; expected quick{string.Concat(extra.Select(p => ", " + p))} or paper.");
             if (Value(result, Seeds) is < 1) result.AddError("--seeds must be at least 1.");
             if (Value(result, Epochs) is < 1) result.AddError("--epochs must be at least 1.");
             if (Value(result, Threads) is < 1) result.AddError("--threads must be at least 1.");

@@ -14,16 +14,22 @@ using static TorchSharp.torch;
 namespace BilateralNeuro.Experiments;
 
 /// <summary>
-/// The face-attention protocol (Ying, Li, Chen, arXiv 2310.13674, with the SE-AlexNet lab's public protocol):
-/// pre-train AlexNet/VGG11/13/16 on objects or on face identities; transfer to valence (negative / positive) with
-/// frozen conv features, a new output layer and, for FE-AlexNet, squeeze-excitation attention before fc6 (Adam,
-/// cached frozen features); test valence accuracy on held-out identities; classify the 21-level morph continuum
-/// with eyes, nose or mouth occluded; fit psychometric curves and compare them with the human reference.
+/// The face-attention protocol (Ying, Li, Chen, arXiv 2310.13674; transfer and psychometrics as the SE-AlexNet lab's
+/// public code, JyBmegan/SE-AlexNet and JyBmegan/PsychometricFittingCurve). For every seed: pre-train AlexNet and
+/// VGG11/13/16 at one width on objects (procedural shapes or a given object set) or on face identities (hundreds of
+/// procedural identities), or leave them at random init; probe every conv block of the frozen network for valence
+/// with an identity-grouped linear read-out; transfer to valence like the stand-in (conv weights carried and frozen,
+/// fc6/fc7 fresh, random resized crop + flip views cached once as frozen features, Adam on the cache) as AlexNet,
+/// FE-AlexNet (SE gate, reduction 2, before fc6), the parameter-matched ungated control and the VGGs; test on held-out
+/// identities; read P(happy) from the softmax along the averaged test identity's morph and fit it like the lab (PSE
+/// on the continuum, slope = derivative at the PSE, "no fit" for flat curves). Summaries carry 95 % t CIs over seeds
+/// and paired within-pre-training differences against AlexNet.
 /// </summary>
 public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimentOptions, FaceAttentionReport>
 {
-    private static readonly FaceOcclusion[] Conditions = [FaceOcclusion.None, FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth];
     private ILogger logger = NullLogger.Instance;
+    private Func<string, IProgress<TrainingProgress>>? stageProgress;
+    private ExperimentJournal? journal;
 
     /// <summary>Creates the experiment (options validated).</summary>
     public FaceAttentionExperiment(FaceAttentionExperimentOptions options)
@@ -40,10 +46,11 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
     public static Normalization InputNormalization { get; } = new([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
 
     /// <summary>
-    /// Runs the protocol. <see cref="ExperimentData.Objects"/> holds grey or RGB object images with a <c>fine</c> label
-    /// level (e.g. Fashion-MNIST's training set), needed for object pre-training only. Logs under the category
-    /// <c>face-attention</c>; the journal keeps every finished (pre-training, model) result and the pre-training epoch
-    /// checkpoints; status gets one line per stage; cancellation stops between models and training steps.
+    /// Runs the protocol. <see cref="ExperimentData.Objects"/> holds object images with a <c>fine</c> label level (grey
+    /// or RGB, any size; e.g. Fashion-MNIST) for object pre-training, or is null to render <see cref="ProceduralObjects"/>
+    /// at the experiment's image size. Logs under the category <c>face-attention</c>; the journal keeps every finished
+    /// (data seed, pre-training, backbone) unit; status gets one line per unit; stage progress one sink per pre-training;
+    /// cancellation stops between units and training steps.
     /// </summary>
     public FaceAttentionReport Run(ExperimentContext context)
     {
@@ -51,120 +58,299 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         var objects = context.Data.Objects;
         var progress = context.Status;
         var cancellationToken = context.Cancellation;
-        var journal = context.Journal;
-        var stageProgress = context.StageProgress;
+        journal = context.Journal;
+        stageProgress = context.StageProgress;
         logger = context.LoggerFactory.CreateLogger("face-attention");
         var o = Options;
-        if (o.Pretrainings.Contains(FacePretraining.Object) && objects is null)
-            throw new ArgumentNullException(nameof(context), "FaceAttentionExperiment: object pre-training needs an object image set (ExperimentData.Objects is null).");
         var clock = Stopwatch.StartNew();
         var device = torch.device(o.Device);
-        var gen = Generator;
-        var pretrainIds = gen.SampleIdentities(o.PretrainIdentities, o.Seed * 7 + 1, firstId: 0);
-        var transferIds = gen.SampleIdentities(o.TransferIdentities, o.Seed * 7 + 2, firstId: 10000);
-        var testIds = gen.SampleIdentities(o.TestIdentities, o.Seed * 7 + 3, firstId: 20000);
-        testIdsForSaliency = testIds;
-        using var valenceAll = gen.ValenceSet(transferIds, o.ImagesPerTransferIdentity, o.Seed);
-        var (valenceTrain, valenceVal) = valenceAll.SplitValidation(0.2, o.Seed);
-        using var _t = valenceTrain;
-        using var _v = valenceVal;
-        using var valenceTest = gen.ValenceSet(testIds, o.ImagesPerTransferIdentity, o.Seed + 1, name: "faces/valence-test");
-        var continua = Conditions.Select(c => gen.Continuum(testIds, o.Seed + 2, c, o.MorphLevels)).ToList();
-        progress?.Report($"faces rendered: {valenceTrain.Count} train / {valenceVal.Count} validation / {valenceTest.Count} test valence images, {continua.Count} x {continua[0].Images.Count} continuum images ({clock.Elapsed.TotalSeconds:F0}s)");
-
-        var results = new List<FaceAttentionModelResult>();
-        var table = new ResultTable("face-attention");
-        CacheBenchmark? benchmark = null;
+        var results = new List<FaceAttentionSeedResult>();
         var architectures = o.Models.Select(ArchitectureOf).Distinct().ToList();
-        foreach (var pretraining in o.Pretrainings)
+        // Units of work: (pre-training seed, source, architecture) with the transfer seeds run on that pre-training.
+        var groups = o.PretrainPerSeed ? o.Seeds.Select(s => (DataSeed: s, Transfer: (IReadOnlyList<int>)[s])).ToList()
+            : [(o.DataSeed, (IReadOnlyList<int>)o.Seeds)];
+        foreach (var (dataSeed, transferSeeds) in groups)
         {
-            var (ptTrain, ptVal, label) = pretraining switch
+            using var data = SeedData.Create(Generator, o, dataSeed);
+            progress?.Report($"data seed {dataSeed}: {data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}; transfer seeds {string.Join(", ", transferSeeds)} ({clock.Elapsed.TotalSeconds:F0}s)");
+            foreach (var pretraining in o.Pretrainings)
             {
-                FacePretraining.Object => SplitObjects(objects!),
-                FacePretraining.Face => Split(gen.IdentitySet(pretrainIds, o.ImagesPerPretrainIdentity, o.Seed + 3), FaceDatasets.Identity),
-                _ => ((LabeledImages?)null, (LabeledImages?)null, FaceDatasets.Identity),
-            };
-            int classes = ptTrain?.ClassCount(label) ?? 2;
-            foreach (var arch in architectures)
-            {
-                var archModels = o.Models.Where(m => ArchitectureOf(m) == arch).ToList();
-                var stored = new Dictionary<string, FaceAttentionModelResult>();
-                foreach (var model in archModels)
-                    if (journal is not null && journal.TryGet(Unit(pretraining, model), out FaceAttentionModelResult done)) stored[model] = done;
-                if (stored.Count == archModels.Count)
+                var pending = architectures.Where(a => !TryResume(journal, dataSeed, pretraining, a, results)).ToList();
+                if (pending.Count == 0) continue;
+                var (ptTrain, ptVal, label) = PretrainingData(pretraining, objects, dataSeed);
+                try
                 {
-                    foreach (var model in archModels) Record(model, pretraining, stored[model], results, table, progress, resumed: true);
-                    continue;
-                }
-                cancellationToken.ThrowIfCancellationRequested();
-                torch.manual_seed(StableSeed(o.Seed, arch, pretraining.ToString()));
-                var backbone = Create(arch, classes);
-                ((nn.Module)backbone).to(device);
-                double ptAcc = double.NaN;
-                if (ptTrain is not null)
-                {
-                    var trainer = new Trainer(new TrainerOptions
+                    foreach (var arch in pending)
                     {
-                        Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = o.Seed,
-                        ProgressEvery = stageProgress is null ? 1000 : 1,
-                        CheckpointDirectory = journal?.UnitDirectory($"{pretraining} {arch} pre-training"),
-                    });
-                    var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
-                        new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: o.Seed),
-                        new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)],
-                        stageProgress?.Invoke($"{arch} pre-training on {Describe(pretraining)}"), cancellationToken);
-                    ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy");
-                    progress?.Report($"{arch} pre-trained on {Describe(pretraining)}: validation accuracy {ptAcc:P1} ({pt.Elapsed.TotalSeconds:F0}s)");
-                }
-                var state = ((nn.Module)backbone).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                ((nn.Module)backbone).Dispose();
-
-                // Every model of one architecture here (AlexNet and FE-AlexNet: attention before fc6) shares the frozen
-                // prefix up to avgpool, so its features are computed once per (architecture, pre-training).
-                var cacheClock = Stopwatch.StartNew();
-                using var caches = SharedCaches(arch, classes, state, device, valenceTrain, valenceVal, valenceTest, continua);
-                double cacheSeconds = cacheClock.Elapsed.TotalSeconds;
-                foreach (var model in archModels)
-                {
-                    if (stored.TryGetValue(model, out var done))
-                    {
-                        Record(model, pretraining, done, results, table, progress, resumed: true);
-                        continue;
-                    }
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var r = Transfer(model, pretraining, ptAcc, arch, classes, state, device, caches, continua, cacheSeconds);
-                    cacheSeconds = 0;
-                    journal?.Save(Unit(pretraining, model), r);
-                    Record(model, pretraining, r, results, table, progress, resumed: false);
-                    if (benchmark is null && model == o.BenchmarkModel)
-                    {
-                        benchmark = Benchmark(model, arch, classes, state, device, valenceTrain);
-                        progress?.Report($"cache benchmark ({model}): uncached epoch {benchmark.UncachedEpochSeconds:F3}s, cached epoch {benchmark.CachedEpochSeconds:F4}s, speed-up {benchmark.Speedup:F1}x (cache built in {benchmark.CacheBuildSeconds:F2}s)");
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var unit = RunUnit(dataSeed, transferSeeds, pretraining, arch, ptTrain, ptVal, label, data, device, progress, cancellationToken);
+                        journal?.Save(Unit(dataSeed, pretraining, arch), unit);
+                        results.AddRange(unit);
                     }
                 }
-                foreach (var t in state.Values) t.Dispose();
+                finally
+                {
+                    ptTrain?.Dispose();
+                    ptVal?.Dispose();
+                }
             }
-            ptTrain?.Dispose();
-            ptVal?.Dispose();
         }
-        foreach (var c in continua) c.Dispose();
-        return new FaceAttentionReport(o, results, benchmark, table, clock.Elapsed);
+        return Summarize(o, results, clock.Elapsed);
     }
 
-    private static string Unit(FacePretraining pretraining, string model) => $"{pretraining} {model}";
-
-    private void Record(string model, FacePretraining pretraining, FaceAttentionModelResult r, List<FaceAttentionModelResult> results,
-        ResultTable table, IProgress<string>? progress, bool resumed)
+    private static bool TryResume(ExperimentJournal? journal, int seed, FacePretraining pretraining, string arch, List<FaceAttentionSeedResult> results)
     {
-        results.Add(r);
-        foreach (var (occ, c) in r.Curves)
-            table.Add($"{model} ({Describe(pretraining)})", occ.ToString(), Options.Seed, new Dictionary<string, double>
-            {
-                ["valence accuracy"] = r.ValenceAccuracy, ["continuum accuracy"] = r.ContinuumAccuracy[occ],
-                ["PSE"] = c.Fit.Pse, ["slope"] = c.Fit.Slope, ["|dPSE|"] = c.DeltaPse, ["z"] = c.ZScore,
-            });
-        progress?.Report($"{model} ({Describe(pretraining)}){(resumed ? " [finished in an earlier run]" : "")}: valence train {r.TransferTrainAccuracy:P1} / validation {r.TransferValidationAccuracy:P1} / test {r.ValenceAccuracy:P1}, PSE {r.Curves[FaceOcclusion.None].Fit.Pse:F3}, slope {r.Curves[FaceOcclusion.None].Fit.Slope:F2} ({r.TransferTime.TotalSeconds:F0}s)");
+        if (journal is null || !journal.TryGet(Unit(seed, pretraining, arch), out List<FaceAttentionSeedResult> done)) return false;
+        results.AddRange(done);
+        return true;
     }
+
+    private static string Unit(int seed, FacePretraining pretraining, string arch) => $"seed {seed} {pretraining} {arch}";
+
+    // Valence train / validation / test sets (disjoint identities) and the averaged-identity morphs of one seed.
+    private sealed class SeedData : IDisposable
+    {
+        public required LabeledImages Train { get; init; }
+        public required LabeledImages Validation { get; init; }
+        public required LabeledImages Test { get; init; }
+        public required IReadOnlyList<MorphContinuum> Morphs { get; init; }
+
+        public static SeedData Create(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed)
+        {
+            var trainIds = gen.SampleIdentities(o.TransferIdentities, StableSeed.Of(seed, "transfer identities"), firstId: 10000);
+            var valIds = gen.SampleIdentities(o.ValidationIdentities, StableSeed.Of(seed, "validation identities"), firstId: 15000);
+            var testIds = gen.SampleIdentities(o.TestIdentities, StableSeed.Of(seed, "test identities"), firstId: 20000);
+            return new SeedData
+            {
+                Train = gen.ValenceSet(trainIds, o.ImagesPerTransferIdentity, StableSeed.Of(seed, "valence train")),
+                Validation = gen.ValenceSet(valIds, o.ImagesPerTransferIdentity, StableSeed.Of(seed, "valence validation"), name: "faces/valence-validation"),
+                Test = gen.ValenceSet(testIds, o.ImagesPerTransferIdentity, StableSeed.Of(seed, "valence test"), name: "faces/valence-test"),
+                Morphs = o.Occlusions.Select(c => gen.AveragedContinuum(testIds, StableSeed.Of(seed, "morph"), c, o.MorphLevels)).ToList(),
+            };
+        }
+
+        public void Dispose()
+        {
+            Train.Dispose();
+            Validation.Dispose();
+            Test.Dispose();
+            foreach (var m in Morphs) m.Dispose();
+        }
+    }
+
+    private (LabeledImages? Train, LabeledImages? Validation, string Label) PretrainingData(FacePretraining pretraining, LabeledImages? objects, int seed)
+    {
+        var o = Options;
+        LabeledImages set;
+        string label;
+        switch (pretraining)
+        {
+            case FacePretraining.Object:
+                set = objects is null
+                    ? ProceduralObjects.Create(o.ObjectImages, o.ImageSize, StableSeed.Of(seed, "objects"))
+                    : ObjectsAsRgb(objects, o.ImageSize, o.ObjectImages);
+                label = LabelLevels.Fine;
+                break;
+            case FacePretraining.Face:
+                var ids = Generator.SampleIdentities(o.PretrainIdentities, StableSeed.Of(seed, "pre-training identities"), firstId: 0);
+                set = Generator.IdentitySet(ids, o.ImagesPerPretrainIdentity, StableSeed.Of(seed, "identity images"));
+                label = FaceDatasets.Identity;
+                break;
+            default:
+                return (null, null, FaceDatasets.Identity);
+        }
+        using (set)
+        {
+            var (a, b) = set.SplitValidation(0.15, StableSeed.Of(seed, "pre-training split"));
+            return (a, b, label);
+        }
+    }
+
+    // One (seed, pre-training, backbone): pre-train, probe, cache the frozen conv features once, transfer every model of
+    // the backbone on the cache, read the morph.
+    private List<FaceAttentionSeedResult> RunUnit(int seed, IReadOnlyList<int> transferSeeds, FacePretraining pretraining, string arch, LabeledImages? ptTrain, LabeledImages? ptVal,
+        string label, SeedData data, Device device, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var o = Options;
+        var clock = Stopwatch.StartNew();
+        int classes = ptTrain?.ClassCount(label) ?? 2;
+        torch.manual_seed(StableSeed.Of(seed, arch, pretraining.ToString(), "init"));
+        var backbone = Create(arch, classes);
+        ((nn.Module)backbone).to(device);
+        double ptAcc = double.NaN, chance = double.NaN;
+        if (ptTrain is not null)
+        {
+            var trainer = new Trainer(new TrainerOptions
+            {
+                Epochs = o.PretrainEpochs, BatchSize = o.PretrainBatchSize, LearningRate = o.PretrainLearningRate, Seed = seed,
+                ProgressEvery = stageProgress is null ? 1000 : 1, EpochLogLevel = LogLevel.Debug,
+                CheckpointDirectory = journal?.UnitDirectory($"{Unit(seed, pretraining, arch)} pre-training"),
+            }, logger);
+            var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
+                new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: seed),
+                new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)],
+                stageProgress?.Invoke($"seed {seed}: {arch} pre-training on {FaceAttentionReport.Describe(pretraining)}"), cancellationToken);
+            ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy", double.NaN);
+            chance = 1.0 / classes;
+        }
+
+        // layer-wise linear valence probes on the frozen backbone (identity-grouped folds)
+        var probes = new List<FaceProbeLayer>();
+        using (var acts = PooledActivations.Extract(backbone, data.Train, InputNormalization, device: device))
+            foreach (var l in LinearProbe.ByLayer(acts, data.Train.Labels[FaceDatasets.Valence],
+                         new LinearProbeOptions { Folds = o.ProbeFolds, Seed = seed }, data.Train.Labels[FaceDatasets.Identity]))
+                probes.Add(new FaceProbeLayer(l.Layer, l.Result.Accuracy, l.Result.FoldAccuracies));
+
+        var state = ((nn.Module)backbone).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        ((nn.Module)backbone).Dispose();
+        var unit = new List<FaceAttentionSeedResult>();
+        try
+        {
+            using var caches = Caches.Build(this, arch, classes, state, data, device, seed);
+            foreach (int transferSeed in transferSeeds)
+                foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    unit.Add(Transfer(transferSeed, pretraining, model, arch, classes, state, caches, data, device, ptAcc, chance, probes));
+                }
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+        string probeText = string.Join(" ", probes.Select(p => $"{p.Layer} {p.Accuracy:P0}"));
+        progress?.Report($"seed {seed} {arch} ({FaceAttentionReport.Describe(pretraining)}): pre-training {(double.IsNaN(ptAcc) ? "-" : ptAcc.ToString("P1"))}, probes {probeText}; " +
+            string.Join("; ", unit.GroupBy(u => u.Model).Select(g => $"{g.Key} test {string.Join("/", g.Select(u => u.TransferAccuracy.ToString("P0")))}, fitted {g.Count(u => u.Curve(o.Occlusions[0])?.Fitted == true)}/{g.Count()}")) + $" ({clock.Elapsed.TotalSeconds:F0}s)");
+        return unit;
+    }
+
+    // Frozen-prefix features (up to avgpool) of every set for one backbone: the training set with its crop + flip views,
+    // validation, test and the morphs. AlexNet, FE-AlexNet and the ungated control share them (same frozen prefix).
+    private sealed class Caches : IDisposable
+    {
+        public required CachedSource Train { get; init; }
+        public required CachedSource Validation { get; init; }
+        public required CachedSource Test { get; init; }
+        public required IReadOnlyList<CachedSource> Morphs { get; init; }
+
+        public static Caches Build(FaceAttentionExperiment e, string arch, int classes, Dictionary<string, Tensor> state, SeedData data, Device device, int seed)
+        {
+            using var tm = e.BuildTransfer(arch, arch, classes, state);
+            tm.to(device);
+            tm.eval();
+            return new Caches
+            {
+                Train = CacheViews(tm, data.Train, e.Options.AugmentedViews, StableSeed.Of(seed, arch, "views"), device),
+                Validation = TransferTraining.CacheFeatures(tm, data.Validation, InputNormalization, device),
+                Test = TransferTraining.CacheFeatures(tm, data.Test, InputNormalization, device),
+                Morphs = data.Morphs.Select(m => TransferTraining.CacheFeatures(tm, m.Images, InputNormalization, device)).ToList(),
+            };
+        }
+
+        public void Dispose()
+        {
+            Train.Dispose();
+            Validation.Dispose();
+            Test.Dispose();
+            foreach (var m in Morphs) m.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Frozen features of <paramref name="data"/> and of <paramref name="views"/> random resized crop + flip views of it
+    /// (<see cref="ResizedCropFlip.Faces"/>; the stand-in's transfer augmentation), stacked into one cache on the CPU
+    /// with the labels repeated per view. Training on it sees crop+flip while the frozen conv part runs only once per view.
+    /// </summary>
+    public static CachedSource CacheViews(TransferModel model, LabeledImages data, int views, int seed, Device? device = null, int batchSize = 128)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (views < 0) throw new ArgumentOutOfRangeException(nameof(views), views, "CacheViews: views must be at least 0.");
+        if (!model.CanCacheFeatures) throw new InvalidOperationException($"CacheViews: {model.GetName()} trains its features; only a frozen prefix can be cached.");
+        var source = new BatchSource(data, batchSize, device, InputNormalization, shuffle: false);
+        var generator = new Generator((ulong)(uint)seed, CPU);
+        var parts = new List<Tensor>();
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            for (int v = 0; v <= views; v++)
+                foreach (var ix in source.IndexBatches(0))
+                {
+                    using var scope = NewDisposeScope();
+                    var x = source.Load(ix, augment: false).Images;
+                    if (v > 0) x = ResizedCropFlip.Faces.Apply(x.cpu(), generator).to(x.device);
+                    parts.Add(model.ForwardFrozen(x).cpu().DetachFromDisposeScope());
+                }
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        var features = torch.cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        var labels = data.Labels.ToDictionary(kv => kv.Key, kv => torch.cat(Enumerable.Repeat(kv.Value, views + 1).ToList(), 0));
+        return new CachedSource($"{data.Name}+{views} crop/flip views", new Dictionary<string, Tensor> { [TransferTraining.FeaturesInput] = features }, labels, batchSize);
+    }
+
+    private FaceAttentionSeedResult Transfer(int seed, FacePretraining pretraining, string model, string arch, int classes, Dictionary<string, Tensor> state,
+        Caches caches, SeedData data, Device device, double ptAcc, double chance, List<FaceProbeLayer> probes)
+    {
+        var o = Options;
+        torch.manual_seed(StableSeed.Of(seed, model, pretraining.ToString(), "transfer"));
+        using var tm = BuildTransfer(model, arch, classes, state);
+        tm.to(device);
+        if (tm.CacheBoundary != "avgpool") throw new InvalidOperationException($"FaceAttentionExperiment: {model} cannot share the avgpool feature cache (boundary {tm.CacheBoundary}).");
+        int perEpoch = (int)((caches.Train.Count + o.TransferBatchSize - 1) / o.TransferBatchSize);
+        int epochs = Math.Max(1, (o.TransferSteps + perEpoch - 1) / perEpoch);
+        var fit = TransferTraining.Fit(tm, caches.Train, caches.Validation, FaceDatasets.Valence, new TrainerOptions
+        {
+            Epochs = epochs, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = StableSeed.Of(seed, model, "order"),
+            EpochLogLevel = LogLevel.Debug, ProgressEvery = 1000,
+        }, logger);
+        double valAcc = fit.BestValidation.GetValueOrDefault($"{FaceDatasets.Valence}/accuracy", double.NaN);
+        double accuracy = TransferTraining.Accuracy(tm, caches.Test, FaceDatasets.Valence);
+        var curveOptions = new PsychometricCurveOptions { Method = o.CurveFit };
+        var curves = new List<FaceCurve>();
+        for (int i = 0; i < data.Morphs.Count; i++)
+        {
+            using var logits = TransferTraining.Predict(tm, caches.Morphs[i]);
+            using var p = nn.functional.softmax(logits.to(ScalarType.Float64), 1)[.., 1].contiguous();
+            var happy = p.data<double>().ToArray();
+            var levels = data.Morphs[i].Levels;
+            var table = levels.Select((x, j) => (x, happy[j])).ToDictionary(t => t.x, t => t.Item2);
+            curves.Add(new FaceCurve(data.Morphs[i].Occlusion, PsychometricCurves.Fit(table, curveOptions)));
+        }
+        return new FaceAttentionSeedResult(seed, pretraining, model, arch, ptAcc, chance, probes, valAcc, accuracy, epochs * perEpoch, curves);
+    }
+
+    private TransferModel BuildTransfer(string model, string arch, int classes, Dictionary<string, Tensor> state)
+    {
+        var fresh = Create(arch, classes);
+        ((nn.Module)fresh).load_state_dict(state);
+        var builder = model switch
+        {
+            "FE-AlexNet" => TransferModels.SeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction)),
+            "Ungated-AlexNet" => TransferModels.UngatedAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction)),
+            "AlexNet" => TransferModels.AlexNet(),
+            "VGG11" => TransferModels.Vgg11(),
+            "VGG13" => TransferModels.Vgg13(),
+            _ => TransferModels.Vgg16(),
+        };
+        return builder.FromBackbone(fresh).CarryOver(TransferredLayers.ConvOnly).Classes(2).Head(FaceDatasets.Valence).Build();
+    }
+
+    private ITorchvisionConvNet Create(string arch, int classes) => arch switch
+    {
+        "AlexNet" => new AlexNet(classes, Options.Width),
+        "VGG11" => new Vgg(11, classes, Options.Width, Options.VggBatchNorm),
+        "VGG13" => new Vgg(13, classes, Options.Width, Options.VggBatchNorm),
+        _ => new Vgg(16, classes, Options.Width, Options.VggBatchNorm),
+    };
+
+    /// <summary>The backbone a model is built on (AlexNet for FE-AlexNet and Ungated-AlexNet).</summary>
+    public static string ArchitectureOf(string model) => model is "FE-AlexNet" or "Ungated-AlexNet" ? "AlexNet" : model;
 
     /// <summary>Resizes object images to <paramref name="size"/> (bilinear) and replicates grey to 3 channels.</summary>
     public static LabeledImages ObjectsAsRgb(LabeledImages objects, int size, int count)
@@ -180,155 +366,92 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         return new LabeledImages(objects.Name + $"/rgb{size}", bytes, labels, objects.ClassNames.ToDictionary(kv => kv.Key, kv => kv.Value), objects.Source);
     }
 
-    private static string Describe(FacePretraining p) => p switch
+    /// <summary>Summarises per-seed results: rows with CIs over seeds, probe table, paired differences against AlexNet.</summary>
+    public static FaceAttentionReport Summarize(FaceAttentionExperimentOptions options, IReadOnlyList<FaceAttentionSeedResult> results, TimeSpan elapsed)
     {
-        FacePretraining.Object => "objects",
-        FacePretraining.Face => "faces",
-        _ => "nothing (random init)",
-    };
-
-    // Frozen-prefix features (up to avgpool) of every evaluation set for one (architecture, pre-training).
-    private sealed class Caches(CachedSource train, CachedSource val, CachedSource test, IReadOnlyList<CachedSource> continua) : IDisposable
-    {
-        public CachedSource Train { get; } = train;
-        public CachedSource Val { get; } = val;
-        public CachedSource Test { get; } = test;
-        public IReadOnlyList<CachedSource> Continua { get; } = continua;
-
-        public void Dispose()
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(results);
+        static MeanInterval? Ci(IEnumerable<double> values)
         {
-            Train.Dispose();
-            Val.Dispose();
-            Test.Dispose();
-            foreach (var c in Continua) c.Dispose();
+            var v = values.Where(d => !double.IsNaN(d)).ToList();
+            return v.Count == 0 ? null : Statistics.MeanCi(v);
         }
-    }
-
-    private Caches SharedCaches(string arch, int classes, Dictionary<string, Tensor> state, Device device,
-        LabeledImages train, LabeledImages val, LabeledImages test, List<MorphContinuum> continua)
-    {
-        using var tm = BuildTransfer(arch, arch, classes, state);
-        tm.to(device);
-        return new Caches(TransferTraining.CacheFeatures(tm, train, InputNormalization, device), TransferTraining.CacheFeatures(tm, val, InputNormalization, device),
-            TransferTraining.CacheFeatures(tm, test, InputNormalization, device),
-            continua.Select(c => TransferTraining.CacheFeatures(tm, c.Images, InputNormalization, device)).ToList());
-    }
-
-    private FaceAttentionModelResult Transfer(string model, FacePretraining pretraining, double ptAcc, string arch, int classes,
-        Dictionary<string, Tensor> state, Device device, Caches caches, List<MorphContinuum> continua, double cacheSeconds)
-    {
-        var o = Options;
-        var clock = Stopwatch.StartNew();
-        torch.manual_seed(StableSeed(o.Seed, model, pretraining.ToString(), "transfer"));
-        using var tm = BuildTransfer(model, arch, classes, state);
-        tm.to(device);
-        if (tm.CacheBoundary != "avgpool") throw new InvalidOperationException($"FaceAttentionExperiment: {model} cannot share the avgpool feature cache (boundary {tm.CacheBoundary}).");
-        var fit = TransferTraining.Fit(tm, caches.Train, caches.Val, FaceDatasets.Valence, new TrainerOptions
-        {
-            Epochs = o.TransferEpochs, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = o.Seed,
-            EpochLogLevel = LogLevel.Debug,
-        }, logger);
-        lastCachedEpochSeconds = fit.History.Skip(1).DefaultIfEmpty(fit.History[0]).Average(h => h.Duration.TotalSeconds);
-        double accuracy = TransferTraining.Accuracy(tm, caches.Test, FaceDatasets.Valence);
-        var curves = new Dictionary<FaceOcclusion, PsychometricResult>();
-        var contAcc = new Dictionary<FaceOcclusion, double>();
-        for (int ci = 0; ci < continua.Count; ci++)
-        {
-            var c = continua[ci];
-            using var logits = TransferTraining.Predict(tm, caches.Continua[ci]);
-            var positive = logits.argmax(1).eq(1).data<bool>().ToArray();
-            var level = c.Images.Labels[FaceDatasets.Morph].data<long>().ToArray();
-            var truth = c.Images.Labels[FaceDatasets.Valence].data<long>().ToArray();
-            var k = new int[c.Levels.Length];
-            var n = new int[c.Levels.Length];
-            int right = 0, counted = 0;
-            for (int i = 0; i < positive.Length; i++)
+        var rows = new List<FaceAttentionRow>();
+        var table = new ResultTable("face-attention");
+        foreach (var pt in options.Pretrainings)
+            foreach (var model in options.Models)
             {
-                n[level[i]]++;
-                if (positive[i]) k[level[i]]++;
-                if (Math.Abs(c.Levels[level[i]] - 0.5) > 1e-9) { counted++; if (positive[i] == (truth[i] == 1)) right++; }
+                var rs = results.Where(r => r.Pretraining == pt && r.Model == model).OrderBy(r => r.Seed).ToList();
+                if (rs.Count == 0) continue;
+                foreach (var occ in options.Occlusions)
+                {
+                    var fits = rs.Select(r => r.Curve(occ)).OfType<PsychometricCurveFit>().ToList();
+                    // one pre-trained network for all seeds: its accuracy once, its probe over folds
+                    var pretrainAcc = options.PretrainPerSeed ? Ci(rs.Select(r => r.PretrainAccuracy)) : Ci(rs.Take(1).Select(r => r.PretrainAccuracy));
+                    var probe = options.PretrainPerSeed ? Ci(rs.Select(r => r.LastLayerProbe)) : Ci(rs[0].Probes[^1].FoldAccuracies);
+                    rows.Add(new FaceAttentionRow(pt, model, occ, rs.Count, pretrainAcc, probe!,
+                        Ci(rs.Select(r => r.TransferAccuracy))!, PsychometricCurves.AcrossSeeds(fits)));
+                }
+                foreach (var r in rs)
+                {
+                    var c = r.Curve(options.Occlusions[0]);
+                    var metrics = new Dictionary<string, double>
+                    {
+                        ["pre-training accuracy"] = r.PretrainAccuracy, ["probe accuracy (last conv)"] = r.LastLayerProbe,
+                        ["transfer validation accuracy"] = r.TransferValidationAccuracy, ["transfer accuracy"] = r.TransferAccuracy,
+                        ["PSE"] = c?.Pse ?? double.NaN, ["slope"] = c?.Slope ?? double.NaN, ["fitted"] = c?.Fitted == true ? 1 : 0,
+                    };
+                    // not measured (random init has no pre-training accuracy; "no fit" has no PSE): left out, not NaN
+                    table.Add($"{model} ({FaceAttentionReport.Describe(pt)})", options.Occlusions[0].ToString(), r.Seed,
+                        metrics.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value));
+                }
             }
-            curves[c.Occlusion] = Psychometric.FitWithBootstrap(c.Levels, k, n, o.Bootstraps, o.Seed);
-            contAcc[c.Occlusion] = right / (double)Math.Max(1, counted);
-        }
-        var saliency = Saliency(tm, testIdsForSaliency!, device, $"{model}-{pretraining}");
-        string metric = $"{FaceDatasets.Valence}/accuracy";
-        return new FaceAttentionModelResult(model, pretraining, ptAcc, accuracy, curves, contAcc, clock.Elapsed + TimeSpan.FromSeconds(cacheSeconds),
-            fit.History[^1].Train.GetValueOrDefault(metric), fit.BestValidation.GetValueOrDefault(metric), saliency);
-    }
+        table.PercentMetrics.UnionWith(["pre-training accuracy", "probe accuracy (last conv)", "transfer validation accuracy", "transfer accuracy"]);
 
-    private double lastCachedEpochSeconds;
-    private IReadOnlyList<FaceIdentity>? testIdsForSaliency;
+        var probeRows = new List<FaceProbeRow>();
+        foreach (var pt in options.Pretrainings)
+            foreach (var arch in options.Models.Select(ArchitectureOf).Distinct())
+            {
+                // one probe per pre-trained backbone: over seeds when every seed pre-trains, else over the one network's folds
+                var perSeed = results.Where(r => r.Pretraining == pt && r.Architecture == arch).GroupBy(r => r.Seed).Select(g => g.First()).ToList();
+                if (perSeed.Count == 0) continue;
+                foreach (var layer in perSeed[0].Probes.Select(p => p.Layer))
+                    probeRows.Add(new FaceProbeRow(pt, arch, layer, options.PretrainPerSeed
+                        ? Statistics.MeanCi(perSeed.Select(r => r.Probes.First(p => p.Layer == layer).Accuracy).ToList())
+                        : Statistics.MeanCi(perSeed[0].Probes.First(p => p.Layer == layer).FoldAccuracies.ToList())));
+            }
 
-    // Grad-CAM shares on the unoccluded continuum of up to 16 test identities (levels 0, 0.25, 0.75, 1), fixed nuisance.
-    private IReadOnlyDictionary<FaceOcclusion, double> Saliency(TransferModel tm, IReadOnlyList<FaceIdentity> ids, Device device, string? stripName = null)
-    {
-        var chosen = ids.Take(16).ToList();
-        var idList = chosen.SelectMany(i => Enumerable.Repeat(i, 4)).ToList();
-        var values = chosen.SelectMany(_ => new[] { 0.0, 0.25, 0.75, 1.0 }).ToList();
-        var nu = Enumerable.Repeat(FaceNuisance.Canonical, idList.Count).ToList();
-        using var scope = NewDisposeScope();
-        var images = ((Generator.Render(idList, values, nu, noiseSeed: Options.Seed) - 0.5f) / 0.25f).to(device);
-        var masks = new[] { FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth }.ToDictionary(r => r, r => Generator.RegionMasks(idList, nu, r));
-        if (Options.SaliencyDirectory is { } dir && stripName is not null)
-            FaceAttentionSaliency.WriteStrip(tm, images[..4], (images[..4] * 0.25f + 0.5f).clamp(0, 1), Path.Combine(dir, $"saliency-{stripName}.png"));
-        return FaceAttentionSaliency.RegionShares(tm, images, masks);
-    }
-
-    private CacheBenchmark Benchmark(string model, string arch, int classes, Dictionary<string, Tensor> state, Device device, LabeledImages train)
-    {
-        var o = Options;
-        using var tm = BuildTransfer(model, arch, classes, state);
-        tm.to(device);
-        var build = Stopwatch.StartNew();
-        using (TransferTraining.CacheFeatures(tm, train, InputNormalization, device)) { }
-        double buildSeconds = build.Elapsed.TotalSeconds;
-        var trainer = new Trainer(new TrainerOptions { Epochs = 2, BatchSize = o.TransferBatchSize, LearningRate = o.TransferLearningRate, Seed = o.Seed, RestoreBest = false });
-        var r = trainer.Fit(tm, new BatchSource(train, o.TransferBatchSize, device, InputNormalization, seed: o.Seed), null, [HeadSpec.Classification(FaceDatasets.Valence)]);
-        return new CacheBenchmark(model, r.History[^1].Duration.TotalSeconds, lastCachedEpochSeconds, buildSeconds);
-    }
-
-    private TransferModel BuildTransfer(string model, string arch, int classes, Dictionary<string, Tensor> state)
-    {
-        var fresh = Create(arch, classes);
-        ((nn.Module)fresh).load_state_dict(state);
-        var builder = model switch
+        var paired = new List<FacePairedRow>();
+        var pairs = new[] { ("FE-AlexNet", "AlexNet"), ("Ungated-AlexNet", "AlexNet"), ("FE-AlexNet", "Ungated-AlexNet") };
+        var accuracyRows = new List<int>();
+        foreach (var pt in options.Pretrainings)
+            foreach (var (cand, reference) in pairs)
+            {
+                var a = results.Where(r => r.Pretraining == pt && r.Model == cand).ToDictionary(r => r.Seed);
+                var b = results.Where(r => r.Pretraining == pt && r.Model == reference).ToDictionary(r => r.Seed);
+                if (a.Count == 0 || b.Count == 0) continue;
+                var seeds = a.Keys.Intersect(b.Keys).Order().ToList();
+                string name = $"{cand} - {reference}";
+                accuracyRows.Add(paired.Count);
+                paired.Add(Pair(pt, "transfer accuracy", name, seeds.Select(s => (a[s].TransferAccuracy, b[s].TransferAccuracy)).ToList()));
+                var occ = options.Occlusions[0];
+                var both = seeds.Where(s => a[s].Curve(occ)?.Fitted == true && b[s].Curve(occ)?.Fitted == true).ToList();
+                paired.Add(Pair(pt, "PSE", name, both.Select(s => (a[s].Curve(occ)!.Pse!.Value, b[s].Curve(occ)!.Pse!.Value)).ToList(), seeds.Count));
+                paired.Add(Pair(pt, "slope", name, both.Select(s => (a[s].Curve(occ)!.Slope!.Value, b[s].Curve(occ)!.Slope!.Value)).ToList(), seeds.Count));
+            }
+        var withComparison = accuracyRows.Where(i => paired[i].Comparison is not null).ToList();
+        if (withComparison.Count > 0)
         {
-            "FE-AlexNet" => TransferModels.FeAlexNet().WithFaceAttention(a => a.Reduction(Options.Reduction).Before("fc6")),
-            "AlexNet" => TransferModels.AlexNet(),
-            "VGG11" => TransferModels.Vgg11(),
-            "VGG13" => TransferModels.Vgg13(),
-            _ => TransferModels.Vgg16(),
-        };
-        return builder.FromBackbone(fresh).Classes(2).Head(FaceDatasets.Valence).Build();
-    }
-
-    private ITorchvisionConvNet Create(string arch, int classes) => arch switch
-    {
-        "AlexNet" => new AlexNet(classes, Options.Width),
-        "VGG11" => Vgg.Vgg11(classes, Options.VggWidth ?? Options.Width),
-        "VGG13" => Vgg.Vgg13(classes, Options.VggWidth ?? Options.Width),
-        _ => Vgg.Vgg16(classes, Options.VggWidth ?? Options.Width),
-    };
-
-    // The same seed in every process (HashCode.Combine is randomised per process).
-    private static long StableSeed(int seed, params string[] parts) => Core.StableSeed.Of(seed, parts);
-
-    private static string ArchitectureOf(string model) => model == "FE-AlexNet" ? "AlexNet" : model;
-
-    private (LabeledImages Train, LabeledImages Val, string Label) SplitObjects(LabeledImages objects)
-    {
-        using var rgb = ObjectsAsRgb(objects, Options.ImageSize, Options.ObjectImages);
-        var (a, b) = rgb.SplitValidation(0.1, Options.Seed);
-        return (a, b, LabelLevels.Fine);
-    }
-
-    private (LabeledImages Train, LabeledImages Val, string Label) Split(LabeledImages set, string label)
-    {
-        using (set)
-        {
-            var (a, b) = set.SplitValidation(0.1, Options.Seed);
-            return (a, b, label);
+            var holm = Statistics.WithHolm(withComparison.Select(i => paired[i].Comparison!).ToList());
+            for (int k = 0; k < withComparison.Count; k++) paired[withComparison[k]] = paired[withComparison[k]] with { Comparison = holm[k] };
         }
+        return new FaceAttentionReport(options, results, rows, probeRows, paired, table, elapsed);
+    }
+
+    private static FacePairedRow Pair(FacePretraining pt, string metric, string name, List<(double A, double B)> values, int? seeds = null)
+    {
+        if (values.Count < 2)
+            return new FacePairedRow(pt, metric, null, $"{name}: {values.Count} of {seeds ?? values.Count} seeds fitted for both");
+        return new FacePairedRow(pt, metric, Statistics.Paired(values.Select(v => v.A).ToList(), values.Select(v => v.B).ToList(), name), null);
     }
 }

@@ -1,3 +1,4 @@
+using BilateralNeuro.Analysis;
 using BilateralNeuro.Backbones;
 using BilateralNeuro.Core;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace BilateralNeuro.Experiments;
 /// <summary>Source of the pre-trained weights before valence transfer.</summary>
 public enum FacePretraining
 {
-    /// <summary>Object classification (Fashion-MNIST here, ImageNet in the paper).</summary>
+    /// <summary>Object classification (procedural objects by default, or a given object set; ImageNet in the paper).</summary>
     Object,
     /// <summary>Face identity classification on procedural identities.</summary>
     Face,
@@ -16,92 +17,102 @@ public enum FacePretraining
 }
 
 /// <summary>
-/// Options of <see cref="FaceAttentionExperiment"/>. Transfer defaults are the SE-AlexNet lab's protocol (frozen
-/// conv layers, Adam 1e-4, batch 128, 40 epochs, r = 16 before fc6, 21-level continuum); sizes default to a CPU run
-/// of a few minutes (64 px, width 1/8). <see cref="FullSizeGpu"/> is the full-size preset.
+/// Options of <see cref="FaceAttentionExperiment"/>. One width for every network (matched pre-training), every
+/// (pre-training, architecture) repeated over <see cref="Seeds"/>, transfer like the stand-in lab (JyBmegan/SE-AlexNet:
+/// conv weights carried, fc6/fc7 fresh, SE with reduction 2 before fc6, crop + flip), lab psychometrics on the averaged
+/// identity's 21-step morph. The defaults are the CPU budget (about 6 CPU-minutes, under 2 GB);
+/// <see cref="Full"/> spends more on every stage and pre-trains per seed.
 /// </summary>
 public sealed class FaceAttentionExperimentOptions
 {
     /// <summary>Image side (64..224).</summary>
-    public int ImageSize { get; set; } = 64;
-    /// <summary>Width multiplier of every network (of AlexNet only when <see cref="VggWidth"/> is set).</summary>
-    public double Width { get; set; } = 0.125;
-    /// <summary>Width multiplier of the VGGs, or null to use <see cref="Width"/>.</summary>
-    public double? VggWidth { get; set; }
-    /// <summary>Models to run: AlexNet, VGG11, VGG13, VGG16, FE-AlexNet.</summary>
-    public List<string> Models { get; set; } = ["AlexNet", "VGG11", "VGG13", "VGG16", "FE-AlexNet"];
-    /// <summary>Pre-training sources to compare.</summary>
-    public List<FacePretraining> Pretrainings { get; set; } = [FacePretraining.Object, FacePretraining.Face];
-    /// <summary>Object images used for pre-training (taken from the start of the object set).</summary>
-    public int ObjectImages { get; set; } = 1200;
-    /// <summary>Identities of the face pre-training task.</summary>
-    public int PretrainIdentities { get; set; } = 30;
-    /// <summary>Images per pre-training identity.</summary>
-    public int ImagesPerPretrainIdentity { get; set; } = 40;
-    /// <summary>Pre-training epochs (all layers trained, Adam).</summary>
-    public int PretrainEpochs { get; set; } = 2;
-    /// <summary>Pre-training learning rate.</summary>
+    public int ImageSize { get; set; } = 128;
+    /// <summary>Width multiplier of every network (the same for AlexNet and the VGGs: matched capacity per layer).</summary>
+    public double Width { get; set; } = 0.0625;
+    /// <summary>
+    /// Models to run: AlexNet, FE-AlexNet (SE gate, r = <see cref="Reduction"/>, before fc6), Ungated-AlexNet (the
+    /// parameter-matched control: same layers, no gate), VGG11, VGG13, VGG16.
+    /// </summary>
+    public List<string> Models { get; set; } = ["AlexNet", "FE-AlexNet", "Ungated-AlexNet", "VGG11", "VGG13", "VGG16"];
+    /// <summary>Pre-training sources to compare (RandomInit = frozen random features, the control).</summary>
+    public List<FacePretraining> Pretrainings { get; set; } = [FacePretraining.Object, FacePretraining.Face, FacePretraining.RandomInit];
+    /// <summary>Seeds of the repeated runs (at least 1; 5 for CIs); what a seed repeats is set by <see cref="PretrainPerSeed"/>.</summary>
+    public List<int> Seeds { get; set; } = [1, 2, 3, 4, 5];
+    /// <summary>
+    /// true: every seed draws its own identities, images and objects and pre-trains, probes and transfers its own
+    /// networks (CIs over seeds cover everything). false (the CPU default): one data set and one pre-training per
+    /// (source, architecture) from <see cref="DataSeed"/>, and the seeds repeat the transfer (fresh fc6/fc7/attention
+    /// initialisation and batch order) on those frozen features; probe CIs are then over the identity-grouped folds.
+    /// </summary>
+    public bool PretrainPerSeed { get; set; }
+    /// <summary>Seed of the data and of the single pre-training when <see cref="PretrainPerSeed"/> is false.</summary>
+    public int DataSeed { get; set; } = 1;
+    /// <summary>VGGs with batch norm after every conv (torchvision's <c>_bn</c> variants; without it they did not leave chance in the CPU budget).</summary>
+    public bool VggBatchNorm { get; set; } = true;
+    /// <summary>Object images for object pre-training (procedural objects, 10 classes; or taken from a given object set).</summary>
+    public int ObjectImages { get; set; } = 600;
+    /// <summary>Identities of the face pre-training task ("hundreds").</summary>
+    public int PretrainIdentities { get; set; } = 100;
+    /// <summary>Images per pre-training identity (random expression and nuisance).</summary>
+    public int ImagesPerPretrainIdentity { get; set; } = 6;
+    /// <summary>Pre-training epochs (all layers trained, Adam; the best validation epoch is kept).</summary>
+    public int PretrainEpochs { get; set; } = 4;
+    /// <summary>Pre-training learning rate (Adam).</summary>
     public double PretrainLearningRate { get; set; } = 1e-3;
     /// <summary>Pre-training batch size.</summary>
-    public int PretrainBatchSize { get; set; } = 64;
-    /// <summary>Identities of the valence training set (disjoint from the test identities).</summary>
-    public int TransferIdentities { get; set; } = 100;
-    /// <summary>Images per transfer identity (half negative, half positive).</summary>
+    public int PretrainBatchSize { get; set; } = 32;
+    /// <summary>Identities of the valence training set (disjoint from validation and test identities).</summary>
+    public int TransferIdentities { get; set; } = 40;
+    /// <summary>Identities of the valence validation set (model selection of the transfer).</summary>
+    public int ValidationIdentities { get; set; } = 10;
+    /// <summary>Images per transfer identity (half negative, half positive); probes use the same images.</summary>
     public int ImagesPerTransferIdentity { get; set; } = 10;
-    /// <summary>Held-out identities for the valence test and the morph continua.</summary>
+    /// <summary>Held-out identities for the valence test; their average is the morph's face.</summary>
     public int TestIdentities { get; set; } = 20;
-    /// <summary>Transfer epochs (paper: 40).</summary>
-    public int TransferEpochs { get; set; } = 40;
-    /// <summary>Transfer learning rate (paper: Adam 1e-4).</summary>
-    public double TransferLearningRate { get; set; } = 1e-4;
-    /// <summary>Transfer batch size (paper: 128).</summary>
-    public int TransferBatchSize { get; set; } = 128;
-    /// <summary>Attention reduction ratio of FE-AlexNet (paper: 16).</summary>
-    public int Reduction { get; set; } = 16;
-    /// <summary>Morph levels (paper: 21).</summary>
+    /// <summary>Random resized crop + flip views of every training image whose frozen features are cached (0 = none; the original is always kept).</summary>
+    public int AugmentedViews { get; set; } = 3;
+    /// <summary>Optimiser steps of the transfer (on cached features; rounded up to whole epochs).</summary>
+    public int TransferSteps { get; set; } = 200;
+    /// <summary>Transfer learning rate (stand-in: Adam 1e-4).</summary>
+    public double TransferLearningRate { get; set; } = 1e-3;
+    /// <summary>Transfer batch size (stand-in: 128).</summary>
+    public int TransferBatchSize { get; set; } = 64;
+    /// <summary>Attention reduction ratio of FE-AlexNet and its ungated control (stand-in: 2).</summary>
+    public int Reduction { get; set; } = 2;
+    /// <summary>Morph levels of the averaged-identity continuum (lab: 21).</summary>
     public int MorphLevels { get; set; } = 21;
-    /// <summary>Bootstrap samples per psychometric fit.</summary>
-    public int Bootstraps { get; set; } = 200;
-    /// <summary>Model whose cached and uncached transfer epochs are timed (null skips the benchmark).</summary>
-    public string? BenchmarkModel { get; set; } = "VGG16";
-    /// <summary>
-    /// When set, each model's Grad-CAM saliency on one held-out identity at valence 0, 0.25, 0.75 and 1 is written here
-    /// as one PNG strip (<c>saliency-{model}-{pretraining}.png</c>; jet colours over the face, red = most salient).
-    /// </summary>
-    public string? SaliencyDirectory { get; set; }
-    /// <summary>Seed of data and initialisation.</summary>
-    public int Seed { get; set; } = 1;
+    /// <summary>Occlusions of the continuum, each fitted separately (None = the lab's canonical morph).</summary>
+    public List<Data.FaceOcclusion> Occlusions { get; set; } = [Data.FaceOcclusion.None];
+    /// <summary>Psychometric fit: least squares on softmax P(happy) (the lab's) or this project's earlier maximum likelihood.</summary>
+    public PsychometricFitMethod CurveFit { get; set; } = PsychometricFitMethod.LeastSquares;
+    /// <summary>Folds of the identity-grouped linear valence probes.</summary>
+    public int ProbeFolds { get; set; } = 5;
     /// <summary>Device name ("cpu", "cuda").</summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>
-    /// The CPU preset of the sample and of the CLI's <c>--preset quick</c>: all five models (AlexNet, VGG11, VGG13,
-    /// VGG16, FE-AlexNet), object- and face-pretrained, at 128 px and width 1/8, three pre-training epochs, and 60
-    /// transfer epochs at Adam 1e-3 instead of the paper's 40 at 1e-4. From 127 px on, AlexNet's last conv map is
-    /// 3×3 rather than 2×2 (<see cref="Backbones.AlexNet.FinalMapSize"/>); at 96 px even
-    /// frozen random features carried little valence. The VGGs run at width 1/16 (their last block then has 32
-    /// channels, as AlexNet's conv5 at 1/8; at 1/8 the three VGGs cost about 30 times AlexNet at 128 px). With 7 steps
-    /// per epoch and narrow networks the paper's schedule left the new classifier at chance.
-    /// </summary>
-    public static FaceAttentionExperimentOptions CpuPreset() => new()
-    {
-        ImageSize = 128, VggWidth = 0.0625, PretrainEpochs = 3, TransferEpochs = 60, TransferLearningRate = 1e-3,
-        Models = ["AlexNet", "FE-AlexNet", "VGG11", "VGG13", "VGG16"], BenchmarkModel = "VGG16",
-    };
+    /// <summary>The default CPU budget (the property defaults): about 6 CPU-minutes and under 2 GB on one thread.</summary>
+    public static FaceAttentionExperimentOptions Default() => new();
 
-    /// <summary>Full-size preset for a GPU: 224 px, width 1, 100 pre-training identities, 20 epochs.</summary>
-    public static FaceAttentionExperimentOptions FullSizeGpu() => new()
+    /// <summary>
+    /// Larger budgets for a user with time (hours of CPU): every seed with its own data and pre-training, width 1/8, 400 pre-training
+    /// identities × 10 images, 8 pre-training epochs, 80 + 20 transfer identities, 4 augmented views, 2,000 transfer
+    /// steps at the stand-in's Adam 1e-4 and batch 128, 10 seeds.
+    /// </summary>
+    public static FaceAttentionExperimentOptions Full() => new()
     {
-        ImageSize = 224, Width = 1.0, ObjectImages = 10000, PretrainIdentities = 100, ImagesPerPretrainIdentity = 100,
-        PretrainEpochs = 20, TransferIdentities = 200, ImagesPerTransferIdentity = 20, TestIdentities = 40, Bootstraps = 1000, Device = "cuda",
+        ImageSize = 128, Width = 0.125, ObjectImages = 4000, PretrainIdentities = 400, ImagesPerPretrainIdentity = 10, PretrainEpochs = 8,
+        TransferIdentities = 80, ValidationIdentities = 20, TestIdentities = 40, AugmentedViews = 4, TransferSteps = 2000,
+        TransferLearningRate = 1e-4, TransferBatchSize = 128, Seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], PretrainPerSeed = true,
+        Occlusions = [Data.FaceOcclusion.None, Data.FaceOcclusion.Eyes, Data.FaceOcclusion.Nose, Data.FaceOcclusion.Mouth],
     };
 }
 
 /// <summary>Validates <see cref="FaceAttentionExperimentOptions"/>, listing every problem.</summary>
 public sealed class FaceAttentionExperimentOptionsValidator : IValidateOptions<FaceAttentionExperimentOptions>
 {
-    /// <summary>Known model names: the transfer architectures' display names (<see cref="BackboneRegistry.TorchvisionClassifiers"/>: AlexNet, VGG11, VGG13, VGG16) and FE-AlexNet.</summary>
-    public static IReadOnlyList<string> KnownModels { get; } = [.. BackboneRegistry.TorchvisionClassifiers.Select(BackboneRegistry.DisplayName), "FE-AlexNet"];
+    /// <summary>Known model names: the transfer architectures' display names (AlexNet, VGG11, VGG13, VGG16), FE-AlexNet and Ungated-AlexNet.</summary>
+    public static IReadOnlyList<string> KnownModels { get; } =
+        [.. BackboneRegistry.TorchvisionClassifiers.Select(BackboneRegistry.DisplayName), "FE-AlexNet", "Ungated-AlexNet"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, FaceAttentionExperimentOptions o)
@@ -110,24 +121,30 @@ public sealed class FaceAttentionExperimentOptionsValidator : IValidateOptions<F
         var e = new ValidateOptionsResultBuilder();
         if (o.ImageSize is < 64 or > 224) e.AddError($"ImageSize must lie in [64, 224] (got {o.ImageSize}).");
         if (o.Width is <= 0 or > 4) e.AddError($"Width must lie in (0, 4] (got {o.Width}).");
-        if (o.VggWidth is <= 0 or > 4) e.AddError($"VggWidth must lie in (0, 4] (got {o.VggWidth}).");
-        if (o.Models.Count == 0) e.AddError("Models must name at least one model.");
-        foreach (var m in o.Models.Where(m => !KnownModels.Contains(m))) e.AddError($"Unknown model '{m}'; known: {string.Join(", ", KnownModels)}.");
-        if (o.Pretrainings.Count == 0) e.AddError("Pretrainings must list at least one source.");
+        if (o.Models is null || o.Models.Count == 0) e.AddError("Models must name at least one model.");
+        foreach (var m in (o.Models ?? []).Where(m => !KnownModels.Contains(m))) e.AddError($"Unknown model '{m}'; known: {string.Join(", ", KnownModels)}.");
+        if (o.Models is not null && o.Models.Distinct().Count() != o.Models.Count) e.AddError("Models lists a model twice.");
+        if (o.Pretrainings is null || o.Pretrainings.Count == 0) e.AddError("Pretrainings must list at least one source.");
+        if (o.Seeds is null || o.Seeds.Count == 0) e.AddError("Seeds must list at least one seed.");
+        else if (o.Seeds.Distinct().Count() != o.Seeds.Count) e.AddError("Seeds lists a seed twice.");
         if (o.ObjectImages < 100) e.AddError($"ObjectImages must be at least 100 (got {o.ObjectImages}).");
         if (o.PretrainIdentities < 2) e.AddError($"PretrainIdentities must be at least 2 (got {o.PretrainIdentities}).");
         if (o.ImagesPerPretrainIdentity < 2) e.AddError($"ImagesPerPretrainIdentity must be at least 2 (got {o.ImagesPerPretrainIdentity}).");
         if (o.PretrainEpochs < 1) e.AddError($"PretrainEpochs must be at least 1 (got {o.PretrainEpochs}).");
         if (o.TransferIdentities < 2) e.AddError($"TransferIdentities must be at least 2 (got {o.TransferIdentities}).");
+        if (o.ValidationIdentities < 1) e.AddError($"ValidationIdentities must be at least 1 (got {o.ValidationIdentities}).");
         if (o.ImagesPerTransferIdentity < 2) e.AddError($"ImagesPerTransferIdentity must be at least 2 (got {o.ImagesPerTransferIdentity}).");
         if (o.TestIdentities < 2) e.AddError($"TestIdentities must be at least 2 (got {o.TestIdentities}).");
-        if (o.TransferEpochs < 1) e.AddError($"TransferEpochs must be at least 1 (got {o.TransferEpochs}).");
+        if (o.AugmentedViews is < 0 or > 16) e.AddError($"AugmentedViews must lie in [0, 16] (got {o.AugmentedViews}).");
+        if (o.TransferSteps < 1) e.AddError($"TransferSteps must be at least 1 (got {o.TransferSteps}).");
         if (!(o.TransferLearningRate > 0) || !(o.PretrainLearningRate > 0)) e.AddError("Learning rates must be positive.");
         if (o.TransferBatchSize < 1 || o.PretrainBatchSize < 1) e.AddError("Batch sizes must be positive.");
         if (o.Reduction < 1) e.AddError($"Reduction must be at least 1 (got {o.Reduction}).");
         if (o.MorphLevels < 3) e.AddError($"MorphLevels must be at least 3 (got {o.MorphLevels}).");
-        if (o.Bootstraps < 10) e.AddError($"Bootstraps must be at least 10 (got {o.Bootstraps}).");
-        if (o.BenchmarkModel is { } b && !KnownModels.Contains(b)) e.AddError($"Unknown BenchmarkModel '{b}'.");
+        if (o.Occlusions is null || o.Occlusions.Count == 0) e.AddError("Occlusions must list at least one condition (None for the canonical morph).");
+        if (!Enum.IsDefined(o.CurveFit)) e.AddError($"CurveFit must be LeastSquares or MaximumLikelihood (got {(int)o.CurveFit}).");
+        if (o.ProbeFolds < 2) e.AddError($"ProbeFolds must be at least 2 (got {o.ProbeFolds}).");
+        if (o.ProbeFolds > o.TransferIdentities) e.AddError($"ProbeFolds ({o.ProbeFolds}) cannot exceed TransferIdentities ({o.TransferIdentities}): folds are grouped by identity.");
         return e.Build();
     }
 }

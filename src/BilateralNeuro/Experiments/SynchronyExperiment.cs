@@ -28,34 +28,84 @@ public enum SynchronyModel
 }
 
 /// <summary>
-/// Options of <see cref="SynchronyExperiment"/>. Defaults are the quick CPU preset (the paper: 30 epochs, batch 256,
-/// T = 15, k = 13, 60k images): 3,000 composed training images, 4 epochs, batch 16, Adam 3e-3, T = 3, k = 5 — 600
-/// Adam steps per model and seed. The earlier default (480 images, 2 epochs, batch 64) made 16 steps, too few for
-/// any model, even the real baseline, to leave the label prior.
+/// Options of <see cref="SynchronyExperiment"/>. The defaults are the 5-minute CPU preset <b>in the reference's
+/// dynamical regime</b>: T = 15, k = 13 as in the reference, on a shrunk scene (24 × 24 maps, so digits are 3/4 of
+/// the reference's size) with ε scaled by (32/24)² so that the local/global coupling ratio, the reach per map side
+/// and the integrated local coupling stay inside <see cref="KuramotoRegime"/>'s reference band (<see cref="Regime"/>).
+/// <see cref="Reference"/> is the reference's scale (8 × 32 × 32, ε 0.202, 48,000 training images, 30 epochs, batch
+/// 256, Adam 1e-2, clip 2). Default budget: 1,000 composed images (800 train), 3 epochs, batch 8, 3 seeds, 150
+/// test images per condition, about 5 CPU minutes with <c>--threads 1</c> (<see cref="SynchronyCostEstimate"/>).
 /// </summary>
 public sealed class SynchronyExperimentOptions
 {
+    /// <summary>Map side of the reference (32: 50 × 50 canvases resized to 32 × 32).</summary>
+    public const int ReferenceMapSize = 32;
+    /// <summary>Global repulsion ε of the reference at <see cref="ReferenceMapSize"/> (0.202).</summary>
+    public const double ReferenceEpsilon = 0.202;
+
+    /// <summary>
+    /// ε that keeps the reference's global repulsion ε·C·H·W (and so its local/global ratio) on
+    /// <paramref name="mapSize"/> × <paramref name="mapSize"/> maps: 0.202 · (32 / side)².
+    /// </summary>
+    public static double EpsilonFor(int mapSize) => ReferenceEpsilon * ReferenceMapSize * ReferenceMapSize / ((double)mapSize * mapSize);
+
+    /// <summary>
+    /// The reference's scale: 60,000 composed images of which 80 % (48,000) train, 2,000 test images per condition,
+    /// 30 epochs, batch 256, Adam 1e-2, clip 2, T = 15, k = 13, ε 0.202 on 32 × 32 maps, 5 seeds. Hours to days on a
+    /// CPU (see <c>--dry-run</c>'s estimate); journaled and sharded by the CLI.
+    /// </summary>
+    public static SynchronyExperimentOptions Reference() => new()
+    {
+        TrainImages = 60000, TestImages = 2000, MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Seeds = 5, Models = Enum.GetValues<SynchronyModel>(),
+        Training = new SynchronyTrainingOptions { Epochs = 30, BatchSize = 256, LearningRate = 1e-2, GradientClip = 2 },
+    };
+
+    /// <summary>
+    /// The earlier quick preset (T = 3, k = 5 on 32 × 32 maps, ε 0.202), outside the reference regime; kept for
+    /// comparison (its <see cref="Regime"/> warns).
+    /// </summary>
+    public static SynchronyExperimentOptions OldQuick() => new()
+    {
+        MapSize = ReferenceMapSize, Epsilon = ReferenceEpsilon, Steps = 3, KernelSize = 5, TrainImages = 3000, TestImages = 300, Seeds = 2,
+        Models = Enum.GetValues<SynchronyModel>(), Training = new SynchronyTrainingOptions { Epochs = 4, BatchSize = 16, LearningRate = 3e-3 },
+    };
+
     /// <summary>Composed training images (mixed equally over <see cref="Overlaps"/>, 2 objects).</summary>
-    public int TrainImages { get; set; } = 3000;
+    public int TrainImages { get; set; } = 1000;
     /// <summary>Validation images carved from the composed training images.</summary>
     public double ValidationFraction { get; set; } = 0.2;
     /// <summary>Composed test images per condition (from held-out digits).</summary>
-    public int TestImages { get; set; } = 300;
+    public int TestImages { get; set; } = 150;
+    /// <summary>
+    /// Side of the composed images and of the oscillator maps (default 24; reference 32). The 50 × 50 canvas is
+    /// resized to it, so digits shrink with it; pair a change with <see cref="Epsilon"/> = <see cref="EpsilonFor"/>.
+    /// 24 is the smallest side measured at which the untrained reference kernel still binds composed digits like at
+    /// 32 (within-object coherence 0.18 → 0.88 over 15 steps, 32: 0.14 → 0.82); at 16 it reaches only 0.39 and at 20
+    /// 0.56, although <see cref="KuramotoRegime"/>'s quantities are the reference's at every side: digits of ~9 px
+    /// fill too little of the 13 × 13 window (KuramotoDynamicsTests).
+    /// </summary>
+    public int MapSize { get; set; } = 24;
+    /// <summary>Global desynchronising coupling ε (default 0.359 = <see cref="EpsilonFor"/>(24); reference 0.202 at 32).</summary>
+    public double Epsilon { get; set; } = EpsilonFor(24);
     /// <summary>Bounding-box overlap levels; one clean test condition each.</summary>
     public double[] Overlaps { get; set; } = [0, 0.25, 0.5];
     /// <summary>
-    /// Training options: 4 epochs, batch 16, Adam 3e-3 (the reference's 1e-2 at batch 256 scaled by the square root
-    /// of the batch ratio, rounded), clip 2, synchrony weight 1.
+    /// Training options: 3 epochs, batch 8 (300 Adam steps per model and seed on the default 800 training images),
+    /// Adam 2e-3 (the reference's 1e-2 at batch 256 scaled by the square root of the batch ratio, rounded), clip 2,
+    /// synchrony weight 1.
     /// </summary>
-    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 4, BatchSize = 16, LearningRate = 3e-3 };
+    public SynchronyTrainingOptions Training { get; set; } = new() { Epochs = 3, BatchSize = 8, LearningRate = 2e-3 };
     /// <summary>Kuramoto steps T (also the readouts per pass; reference 15).</summary>
-    public int Steps { get; set; } = 3;
+    public int Steps { get; set; } = 15;
     /// <summary>Kuramoto kernel size (reference 13).</summary>
-    public int KernelSize { get; set; } = 5;
+    public int KernelSize { get; set; } = 13;
     /// <summary>Seeds (model initialisation, phases, data order).</summary>
-    public int Seeds { get; set; } = 2;
-    /// <summary>Models to compare.</summary>
-    public SynchronyModel[] Models { get; set; } = Enum.GetValues<SynchronyModel>();
+    public int Seeds { get; set; } = 3;
+    /// <summary>
+    /// Models to compare (default: Real, KomplexNet, RandomPhases, IdealPhases — the fair table; KomplexNetFeedback
+    /// costs twice KomplexNet and is in <see cref="Reference"/> and on request).
+    /// </summary>
+    public SynchronyModel[] Models { get; set; } = [SynchronyModel.Real, SynchronyModel.KomplexNet, SynchronyModel.RandomPhases, SynchronyModel.IdealPhases];
     /// <summary>Test-time Gaussian noise variance (0.1).</summary>
     public double NoiseVariance { get; set; } = 0.1;
     /// <summary>Out-of-distribution test transform: rotation ±degrees, scale range, shift (fraction of the image).</summary>
@@ -68,6 +118,21 @@ public sealed class SynchronyExperimentOptions
     public bool ReferenceData { get; set; }
     /// <summary>Folder for phase-map PNGs of the first seed's Kuramoto models, or null.</summary>
     public string? PhaseMapDirectory { get; set; }
+
+    /// <summary>
+    /// Run only these of the seeds 0..<see cref="Seeds"/>−1 (null = all): splits one run's (model, seed) units over
+    /// processes; each unit's journal entry is the same as in the whole run, so the entries can be merged.
+    /// </summary>
+    public int[]? OnlySeeds { get; set; }
+
+    /// <summary>The seeds this run trains: <see cref="OnlySeeds"/> if set, else 0..<see cref="Seeds"/>−1.</summary>
+    public IReadOnlyList<int> SeedsToRun() => OnlySeeds is { } only ? only.Distinct().Order().ToArray() : Enumerable.Range(0, Seeds).ToArray();
+
+    /// <summary>The oscillator options these settings give (T, k, ε; the rest at the reference's values).</summary>
+    public KuramotoOptions Oscillators() => new() { Steps = Steps, KernelSize = KernelSize, Epsilon = Epsilon };
+
+    /// <summary>The <see cref="KuramotoRegime"/> of <see cref="Oscillators"/> on 8 × <see cref="MapSize"/> × <see cref="MapSize"/> maps at initialisation.</summary>
+    public KuramotoRegime Regime() => KuramotoRegime.Of(Oscillators(), MapSize, MapSize);
 }
 
 /// <summary>Mean and std over seeds of one model on one test condition.</summary>
@@ -109,7 +174,7 @@ public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow>
                     ["parameters"] = ParameterCounts.TryGetValue(r.Model, out var p) ? p : double.NaN,
                     ["optimizer steps"] = r.OptimizerSteps,
                     ["exact match ci low"] = r.ExactMatchCi?.Low ?? double.NaN, ["exact match ci high"] = r.ExactMatchCi?.High ?? double.NaN,
-                });
+                }.Where(kv => double.IsFinite(kv.Value)).ToDictionary()); // undefined values (1 seed's CI, a real net's phase metrics) are left out: results.json has no NaN
             table.PercentMetrics.Add("exact match sd over seeds");
             table.PercentMetrics.Add("exact match ci low");
             table.PercentMetrics.Add("exact match ci high");
@@ -160,16 +225,14 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
         var cancellationToken = context.Cancellation;
         var journal = context.Journal;
         var stageProgress = context.StageProgress;
+        OptionsValidation.ThrowIfInvalid(options, new SynchronyExperimentOptionsValidator());
         if (options.Models.Any(m => m is SynchronyModel.KomplexNet or SynchronyModel.KomplexNetFeedback))
-        {
-            var o = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps)).BuildOptions();
-            KuramotoRegime.Of(o.Kuramoto, o.InputSize, o.InputSize).Log(logger);
-        }
+            options.Regime().Log(logger);
         var clock = Stopwatch.StartNew();
         int per = Math.Max(1, options.TrainImages / options.Overlaps.Length);
         MultiObjectSet TwoDigits(LabeledImages digits, int count, double overlap, int seed) => options.ReferenceData
-            ? ReferenceMultiMnist.Compose(digits, count, new ReferenceMultiMnistOptions { MaxOverlap = overlap }, seed)
-            : MultiObjectComposer.Compose(digits, count, new MultiObjectOptions { Overlap = overlap }, seed);
+            ? ReferenceMultiMnist.Compose(digits, count, new ReferenceMultiMnistOptions { MaxOverlap = overlap, OutputSize = options.MapSize }, seed)
+            : MultiObjectComposer.Compose(digits, count, new MultiObjectOptions { Overlap = overlap, OutputSize = options.MapSize }, seed);
         var parts = options.Overlaps.Select((v, i) => TwoDigits(trainDigits, per, v, seed: 100 + i)).ToList();
         using var all = Concat(parts, "train");
         foreach (var p in parts) p.Dispose();
@@ -180,7 +243,7 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
         var clean0 = tests[0].Set;
         tests.Add(($"noise {options.NoiseVariance}", clean0.WithNoise(options.NoiseVariance, seed: 300)));
         tests.Add(("OOD affine", clean0.Transformed(options.Ood.Degrees, options.Ood.MinScale, options.Ood.MaxScale, options.Ood.Shift, seed: 301, suffix: "ood")));
-        tests.Add(("3 objects", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Objects = 3 }, seed: 302)));
+        tests.Add(("3 objects", MultiObjectComposer.Compose(testDigits, options.TestImages, new MultiObjectOptions { Objects = 3, OutputSize = options.MapSize }, seed: 302)));
 
         var metrics = new Dictionary<(SynchronyModel, string), List<SynchronyMetrics>>();
         var seedsOf = new Dictionary<(SynchronyModel, string), List<int>>();
@@ -190,7 +253,7 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
         var figures = new List<string>();
         foreach (var model in options.Models)
         {
-            for (int seed = 0; seed < options.Seeds; seed++)
+            foreach (int seed in options.SeedsToRun())
             {
                 string unit = $"{model} seed {seed}";
                 if (journal is not null && journal.TryGet(unit, out SynchronyUnitRecord done))
@@ -263,10 +326,10 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
     public static nn.Module<Tensor, Dictionary<string, Tensor>> Create(SynchronyModel model, SynchronyExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var b = SynchronyModels.KomplexNet().Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps));
+        var b = SynchronyModels.KomplexNet().Input(options.MapSize).Oscillators(k => k.Kernel(options.KernelSize).Steps(options.Steps).Epsilon(options.Epsilon));
         return model switch
         {
-            SynchronyModel.Real => SynchronyModels.RealBaseline(),
+            SynchronyModel.Real => SynchronyModels.RealBaseline(inputSize: options.MapSize),
             SynchronyModel.KomplexNet => b.Build(),
             SynchronyModel.KomplexNetFeedback => b.WithFeedback().Build(),
             SynchronyModel.RandomPhases => b.RandomPhases().Build(),

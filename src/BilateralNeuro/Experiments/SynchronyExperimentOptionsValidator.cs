@@ -21,6 +21,10 @@ public sealed class SynchronyExperimentOptionsValidator : IValidateOptions<Synch
         else e.AddResult(new SynchronyTrainingOptionsValidator().Validate(null, o.Training), "Training.");
         if (o.Steps < 1) e.AddError($"Steps must be at least 1 (got {o.Steps}).");
         if (o.KernelSize < 1 || o.KernelSize % 2 == 0) e.AddError($"KernelSize must be a positive odd number (got {o.KernelSize}).");
+        if (o.MapSize < 8 || o.MapSize % 2 != 0) e.AddError($"MapSize must be an even number >= 8 (got {o.MapSize}).");
+        if (!double.IsFinite(o.Epsilon) || o.Epsilon < 0) e.AddError($"Epsilon must be a finite number >= 0 (got {o.Epsilon}).");
+        if (o.OnlySeeds is { } only && (only.Length == 0 || only.Any(v => v < 0 || v >= o.Seeds)))
+            e.AddError($"OnlySeeds must list seeds in [0, {o.Seeds - 1}] (got [{string.Join(", ", only)}]).");
         if (o.Seeds < 1) e.AddError($"Seeds must be at least 1 (got {o.Seeds}).");
         if (o.Models is null || o.Models.Length == 0) e.AddError($"Models: at least one model is required ({string.Join(", ", Enum.GetNames<SynchronyModel>())}).");
         else

@@ -30,37 +30,21 @@ public class FaceAttentionPresetTests
     }
 
     // Regression guard: at 96 px AlexNet's trunk ends in a 2x2 map (the adaptive pool only replicates it) and frozen
-    // transfer to valence stayed near chance for every model; the default run must use all five models at >= 3x3.
+    // transfer to valence stayed near chance for every model; both presets run all six models at >= 3x3 maps, one width.
     [Fact]
-    public void Cpu_preset_runs_all_five_models_on_both_pretrainings_with_at_least_3x3_alexnet_maps()
+    public void Presets_run_all_models_on_every_pretraining_with_at_least_3x3_alexnet_maps_and_five_seeds()
     {
-        var o = FaceAttentionExperimentOptions.CpuPreset();
-        OptionsValidation.ThrowIfInvalid(o, new FaceAttentionExperimentOptionsValidator());
-        o.Models.Should().BeEquivalentTo(FaceAttentionExperimentOptionsValidator.KnownModels);
-        o.Pretrainings.Should().BeEquivalentTo([FacePretraining.Object, FacePretraining.Face]);
-        AlexNet.FinalMapSize(o.ImageSize).Should().BeGreaterThanOrEqualTo(3);
-        (o.ImageSize / 32).Should().BeGreaterThanOrEqualTo(3, "VGG's last map is ImageSize / 32");
-    }
-
-    [Fact]
-    public void Tiny_run_shares_the_frozen_cache_between_AlexNet_and_FE_AlexNet_and_reports_every_condition()
-    {
-        var o = new FaceAttentionExperimentOptions
+        foreach (var o in new[] { FaceAttentionExperimentOptions.Default(), FaceAttentionExperimentOptions.Full() })
         {
-            ImageSize = 64, Width = 0.0625, Models = ["AlexNet", "FE-AlexNet"], Pretrainings = [FacePretraining.RandomInit],
-            TransferIdentities = 4, ImagesPerTransferIdentity = 4, TestIdentities = 2, TransferEpochs = 2, MorphLevels = 5,
-            Bootstraps = 10, BenchmarkModel = null,
-        };
-        var report = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()));
-        report.Models.Select(m => m.Model).Should().Equal("AlexNet", "FE-AlexNet");
-        foreach (var m in report.Models)
-        {
-            m.Pretraining.Should().Be(FacePretraining.RandomInit);
-            double.IsNaN(m.PretrainValidationAccuracy).Should().BeTrue("nothing was pre-trained");
-            m.Curves.Keys.Should().BeEquivalentTo([FaceOcclusion.None, FaceOcclusion.Eyes, FaceOcclusion.Nose, FaceOcclusion.Mouth]);
-            m.Curves[FaceOcclusion.None].Trials.Should().AllSatisfy(t => t.Should().Be(2));
-            m.ValenceAccuracy.Should().BeInRange(0, 1);
+            OptionsValidation.ThrowIfInvalid(o, new FaceAttentionExperimentOptionsValidator());
+            o.Models.Should().BeEquivalentTo(FaceAttentionExperimentOptionsValidator.KnownModels);
+            o.Pretrainings.Should().BeEquivalentTo([FacePretraining.Object, FacePretraining.Face, FacePretraining.RandomInit]);
+            o.Seeds.Count.Should().BeGreaterThanOrEqualTo(5);
+            o.Reduction.Should().Be(2, "the stand-in's SE block");
+            AlexNet.FinalMapSize(o.ImageSize).Should().BeGreaterThanOrEqualTo(3);
+            (o.ImageSize / 32).Should().BeGreaterThanOrEqualTo(3, "VGG's last map is ImageSize / 32");
         }
+        FaceAttentionExperimentOptions.Full().PretrainPerSeed.Should().BeTrue();
     }
 
     [Fact]

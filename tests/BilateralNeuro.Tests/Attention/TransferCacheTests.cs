@@ -52,10 +52,10 @@ public class TransferCacheTests
     [Fact]
     public void Experiment_options_list_every_problem()
     {
-        var o = new FaceAttentionExperimentOptions { ImageSize = 32, Models = ["AlexNet", "ResNet"], Bootstraps = 1 };
+        var o = new FaceAttentionExperimentOptions { ImageSize = 32, Models = ["AlexNet", "ResNet"], ProbeFolds = 1 };
         var act = () => new FaceAttentionExperiment(o);
         var ex = act.Should().Throw<OptionsValidationException>().Which;
         ex.Failures.Should().HaveCount(3);
-        ex.Message.Should().Contain("ImageSize").And.Contain("ResNet").And.Contain("Bootstraps");
+        ex.Message.Should().Contain("ImageSize").And.Contain("ResNet").And.Contain("ProbeFolds");
     }
 }

@@ -98,8 +98,8 @@ public class BackboneRegistryTests
     [Fact]
     public void Face_attention_model_names_come_from_the_registry()
     {
-        BilateralNeuro.Experiments.FaceAttentionExperimentOptionsValidator.KnownModels.Should().Equal("AlexNet", "VGG11", "VGG13", "VGG16", "FE-AlexNet");
-        foreach (var m in BilateralNeuro.Experiments.FaceAttentionExperimentOptionsValidator.KnownModels.Where(m => m != "FE-AlexNet"))
+        BilateralNeuro.Experiments.FaceAttentionExperimentOptionsValidator.KnownModels.Should().Equal("AlexNet", "VGG11", "VGG13", "VGG16", "FE-AlexNet", "Ungated-AlexNet");
+        foreach (var m in BilateralNeuro.Experiments.FaceAttentionExperimentOptionsValidator.KnownModels.Where(m => m is not ("FE-AlexNet" or "Ungated-AlexNet")))
             BackboneRegistry.TorchvisionClassifiers.Should().Contain(BackboneRegistry.Parse(m));
     }
 

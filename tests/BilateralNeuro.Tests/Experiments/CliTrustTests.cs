@@ -197,6 +197,42 @@ public sealed class CliTrustTests : IDisposable
         bilateral.GetProperty("Width").GetDouble().Should().Be(0.5);
     }
 
+    [Fact]
+    public void Synchrony_dry_run_shows_the_reference_regime_by_default_and_the_reference_preset_with_an_hours_estimate()
+    {
+        var quick = DryRun("synchrony");
+        var o = quick.GetProperty("Options");
+        o.GetProperty("Steps").GetInt32().Should().Be(15);
+        o.GetProperty("KernelSize").GetInt32().Should().Be(13);
+        o.GetProperty("MapSize").GetInt32().Should().Be(24);
+        o.GetProperty("Epsilon").GetDouble().Should().BeApproximately(0.202 * 32 * 32 / (24 * 24), 1e-9);
+        var units = quick.GetProperty("Units").EnumerateArray().Select(u => u.GetString()!).ToList();
+        units.Should().Contain(u => u.StartsWith("regime: ") && u.Contains("inside the reference regime"));
+        units.Should().NotContain(u => u.StartsWith("regime warning"));
+        units.Should().Contain(u => u.StartsWith("estimate: total"));
+
+        var reference = DryRun("synchrony", "--preset", "reference", "--data-dir", "embedded", "--shard", "2/5");
+        var ro = reference.GetProperty("Options");
+        ro.GetProperty("TrainImages").GetInt32().Should().Be(60000);
+        ro.GetProperty("MapSize").GetInt32().Should().Be(32);
+        ro.GetProperty("Training").GetProperty("BatchSize").GetInt32().Should().Be(256);
+        ro.GetProperty("Models").EnumerateArray().Select(m => m.GetString()).Should().Equal("KomplexNet");
+        var runits = reference.GetProperty("Units").EnumerateArray().Select(u => u.GetString()!).ToList();
+        runits.Where(u => u.StartsWith("KomplexNet seed")).Should().HaveCount(5);
+        runits.Should().Contain(u => u.StartsWith("estimate: total") && u.Contains("CPU hours"));
+
+        var old = DryRun("synchrony", "--steps", "3", "--kernel", "5", "--map-size", "32");
+        old.GetProperty("Options").GetProperty("Epsilon").GetDouble().Should().BeApproximately(0.202, 1e-9);
+        old.GetProperty("Units").EnumerateArray().Select(u => u.GetString()!).Should().Contain(u => u.StartsWith("regime warning: "));
+    }
+
+    [Fact]
+    public void Synchrony_refuses_an_unknown_model_and_preset_reference_elsewhere_in_one_line()
+    {
+        ShouldBeOneLineError(CliProcess.Run(["synchrony", "--models", "KomplexNet,Nope", "--dry-run"]), "--models", "'Nope'");
+        ShouldBeOneLineError(CliProcess.Run(["bilateral", "--preset", "reference", "--dry-run"]), "--preset", "'reference'");
+    }
+
     [Theory]
     [MemberData(nameof(AllCommands))]
     public void Every_command_ties_its_checkpoints_to_the_resolved_options(string command)

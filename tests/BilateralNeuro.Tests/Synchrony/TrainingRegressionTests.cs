@@ -47,9 +47,10 @@ public class TrainingRegressionTests
     public void Quick_defaults_make_hundreds_of_adam_steps()
     {
         // The old default (480 training images, 2 epochs, batch 64) made 16 Adam steps: far too few to leave the
-        // label prior. The quick preset must give every model at least a few hundred steps.
+        // label prior. The quick preset must give every model a few hundred steps (300 since the default moved to
+        // T = 15 / k = 13, where a KomplexNet image costs ~15 ms of CPU instead of ~11 ms at T = 3 / k = 5 on 32x32).
         var o = new SynchronyExperimentOptions();
         double steps = Math.Ceiling(o.TrainImages * (1 - o.ValidationFraction) / o.Training.BatchSize) * o.Training.Epochs;
-        steps.Should().BeGreaterThanOrEqualTo(500);
+        steps.Should().BeGreaterThanOrEqualTo(300);
     }
 }

@@ -7,6 +7,7 @@ using BilateralNeuro.Beyond;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Reporting;
 
 try
 {

@@ -2,51 +2,70 @@
 // the specialised bilateral network against every baseline, test accuracy mean ± std over seeds.
 //   dotnet run -c Release --project samples/Bilateral                       (embedded Fashion-MNIST, minutes)
 //   dotnet run -c Release --project samples/Bilateral -- --dataset cifar100 --data-dir ROOT --preset paper --protocol original
+// The options are the `bilateral-neuro bilateral` command's own definitions (BilateralCommandOptions), plus a few
+// sample-only knobs; `--help` lists them all.
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
+using BilateralNeuro.Cli;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Reporting;
+
+var defs = new BilateralCommandOptions();
+var stage2Epochs = new Option<int?>("--stage2-epochs") { Description = "Stage-2 epochs (heads on cached features); default: the preset's.", CustomParser = r => SharedOptions.ParseInt(r) };
+var stage3 = new Option<int?>("--stage3") { Description = "Epochs of the optional stage 3 (fine-tune everything); default 0 (off).", CustomParser = r => SharedOptions.ParseInt(r) };
+var pool = new Option<int?>("--pool") { Description = "Ensemble pool size (ensemble sizes above it are dropped); default: the preset's (quick: 5).", CustomParser = r => SharedOptions.ParseInt(r) };
+var trainLimit = new Option<string?>("--train-limit") { Description = "Use only the first N training images, or 'all'; default: the preset's (quick: 2,500)." };
+var testLimit = new Option<string?>("--test-limit") { Description = "Use only the first N test images, or 'all'; default: the preset's (quick: 1,000)." };
+var compare = new Option<bool?>("--compare-protocols") { Description = "Also train the specialised network under the other protocol (true|false); default: the preset's." };
+var root = new RootCommand("""
+    The specialised bilateral network against every baseline (arXiv 2209.06862): test accuracy, mean ± std over seeds.
+    Default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.125, 3 epochs, 2 seeds,
+    2500 training / 1000 test images, ensembles of 2 and 5 from a pool of 5, clean protocol with the specialised network
+    also under the original protocol). Without --out nothing is written; --out also writes comparisons.csv, Grad-CAM
+    and similarity files. --dry-run prints the estimated compute and exits.
+    """);
+defs.AddTo(root);
+// Sample semantics of two shared options: without --out nothing is written; --dry-run prints the compute estimate.
+defs.Shared.Out.DefaultValueFactory = null;
+defs.Shared.Out.Description = "Write results.json, results.csv, report.md, comparisons.csv and the analysis files (Grad-CAM, similarity) here; default: write nothing.";
+defs.Shared.DryRun.Description = "Print the estimated compute (FLOPs; GPU/CPU hours at stated throughputs) and exit without training.";
+foreach (var o in new Option[] { stage2Epochs, stage3, pool, trainLimit, testLimit, compare }) root.Options.Add(o);
+var parse = root.Parse(args);
+if (parse.Action is HelpAction) return parse.Invoke();
+var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
+foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard })
+    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro bilateral`, not of this sample");
+if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
 try
 {
-    var opts = ParseArgs(args);
-    if (opts.ContainsKey("help")) { Console.WriteLine(Usage); return 0; }
-    TorchRuntime.EnsureLoaded();
-    var device = DeviceSelector.Parse(opts.GetValueOrDefault("device", "auto"));
-    string dataset = opts.GetValueOrDefault("dataset", "fashion-mnist").ToLowerInvariant();
-    string preset = opts.GetValueOrDefault("preset", "quick").ToLowerInvariant();
-    var options = preset switch
-    {
-        "quick" => BilateralExperimentOptions.Quick(),
-        "paper" => BilateralExperimentOptions.Paper(),
-        _ => throw new ArgumentException($"--preset: '{preset}' is not a preset; expected quick or paper."),
-    };
+    string dataset = parse.GetValue(defs.Shared.Dataset)!.ToLowerInvariant();
+    if (dataset == "default") dataset = "fashion-mnist";
     if (dataset is not ("fashion-mnist" or "cifar100")) throw new ArgumentException($"--dataset: '{dataset}' is unknown; expected fashion-mnist or cifar100.");
-    options.Training.Normalization = dataset == "cifar100" ? Normalization.Cifar100 : Normalization.FashionMnist;
-    if (opts.TryGetValue("seeds", out var s))
-        options.Seeds = s.Contains(',') ? s.Split(',').Select(int.Parse).ToList() : Enumerable.Range(0, int.Parse(s)).ToList();
-    if (opts.TryGetValue("epochs", out var e))
+    var options = defs.Bind(parse, cifar100: dataset == "cifar100");
+    options.Seeds = ExperimentRunner.ShardSeeds(BilateralNeuro.Reporting.Shard.Parse(parse.GetValue(defs.Shared.Shard)), options.Seeds);
+    if (parse.GetValue(stage2Epochs) is { } e2) options.Training.Stage2.Epochs = e2;
+    if (parse.GetValue(stage3) is { } s3) options.Training.Stage3.Epochs = s3;
+    if (parse.GetValue(trainLimit) is { } tl) options.TrainLimit = Limit(tl, "--train-limit");
+    if (parse.GetValue(testLimit) is { } tsl) options.TestLimit = Limit(tsl, "--test-limit");
+    if (parse.GetValue(pool) is { } p)
     {
-        int epochs = int.Parse(e);
-        options.Training.Stage1.Epochs = options.Training.EndToEnd.Epochs = epochs;
-        if (options.Preset == "paper") options.Training.Stage2.Epochs = epochs; // quick: stage 2 keeps its cheap cached epochs
-    }
-    if (opts.TryGetValue("stage2-epochs", out var e2)) options.Training.Stage2.Epochs = int.Parse(e2);
-    if (opts.TryGetValue("width", out var w)) options.Width = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture);
-    if (opts.TryGetValue("train-limit", out var tl)) options.TrainLimit = tl == "all" ? null : int.Parse(tl);
-    if (opts.TryGetValue("test-limit", out var tsl)) options.TestLimit = tsl == "all" ? null : int.Parse(tsl);
-    if (opts.TryGetValue("pool", out var pool))
-    {
-        options.EnsemblePool = int.Parse(pool);
+        options.EnsemblePool = p;
         options.EnsembleSizes = options.EnsembleSizes.Where(k => k <= options.EnsemblePool).ToList();
     }
-    if (opts.TryGetValue("out", out var o)) options.AnalysisDirectory = Path.Combine(o, "analysis");
-    if (opts.TryGetValue("stage3", out var s3)) options.Training.Stage3.Epochs = int.Parse(s3);
-    if (opts.TryGetValue("protocol", out var pr)) options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(pr);
-    if (opts.TryGetValue("backbone", out var bb)) options.Backbone = BilateralExperimentOptions.ParseBackbone(bb);
-    if (opts.TryGetValue("compare-protocols", out var cp)) options.CompareProtocols = bool.Parse(cp);
-    if (opts.TryGetValue("with-vgg11", out var wv)) options.WithVgg11 = bool.Parse(wv);
-    if (opts.ContainsKey("dry-run") && dataset == "cifar100" && !opts.ContainsKey("data-dir"))
+    if (parse.GetValue(compare) is { } cp) options.CompareProtocols = cp;
+    string? outDir = parse.GetResult(defs.Shared.Out) is { Implicit: false } ? parse.GetValue(defs.Shared.Out)!.FullName : null;
+    if (outDir is not null) options.AnalysisDirectory = Path.Combine(outDir, "analysis");
+    string? dataDir = parse.GetValue(defs.Shared.DataDir);
+    bool dryRun = parse.GetValue(defs.Shared.DryRun);
+
+    TorchRuntime.EnsureLoaded();
+    if (parse.GetValue(defs.Shared.Threads) is { } threads) TorchRuntime.SetThreads(threads);
+    var device = DeviceSelector.Parse(parse.GetValue(defs.Shared.Device)!);
+    if (dryRun && dataset == "cifar100" && dataDir is null)
     {
         // CIFAR-100's sizes are known: estimate without the files.
         Console.WriteLine($"Dry run: preset {options.Preset}, protocol {options.Protocol.ToString().ToLowerInvariant()}, backbone {options.Backbone}, {options.Seeds.Count} seeds, CIFAR-100 (50,000 training / 10,000 test images)");
@@ -54,11 +73,11 @@ try
         return 0;
     }
     var (train, test) = dataset == "fashion-mnist"
-        ? Datasets.FashionMnist(opts.GetValueOrDefault("data-dir") ?? (preset == "quick" ? DataLocator.EmbeddedKeyword : null))
-        : Datasets.Cifar100(opts.GetValueOrDefault("data-dir")
+        ? Datasets.FashionMnist(dataDir ?? (options.Preset == "quick" ? DataLocator.EmbeddedKeyword : null))
+        : Datasets.Cifar100(dataDir
             ?? throw new ArgumentException("--dataset cifar100 needs --data-dir ROOT (the folder holding cifar-100-python/ or cifar-100-binary/, that folder itself, or the .tar.gz); --dry-run works without it."));
     var estimate = BilateralCostEstimate.For(options, train, test);
-    if (opts.ContainsKey("dry-run"))
+    if (dryRun)
     {
         Console.WriteLine($"Dry run: preset {options.Preset}, protocol {options.Protocol.ToString().ToLowerInvariant()}, backbone {options.Backbone}, {options.Seeds.Count} seeds, {train.Name} ({train.Count} training / {test.Count} test images)");
         foreach (var line in estimate.Lines()) Console.WriteLine($"  {line}");
@@ -73,8 +92,7 @@ try
     Console.CancelKeyPress += (_, a) => { a.Cancel = true; cancel.Cancel(); Console.WriteLine("Stopping after the current step..."); };
     var started = DateTime.UtcNow;
     var clock = Stopwatch.StartNew();
-    var experiment = new BilateralExperiment(options, device);
-    var result = experiment.Run(new ExperimentContext(train, test)
+    var result = new BilateralExperiment(options, device).Run(new ExperimentContext(train, test)
     {
         Status = new Progress<string>(line => Console.WriteLine($"  {line}")), Cancellation = cancel.Token,
     });
@@ -85,9 +103,9 @@ try
     foreach (var note in result.Notes) Console.WriteLine($"- {note}");
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss} ({Environment.ProcessorCount} cores; other jobs may have shared them).");
 
-    if (opts.TryGetValue("out", out var outDir))
+    if (outDir is not null)
     {
-        var record = new RunRecord
+        new RunRecord
         {
             Experiment = "bilateral",
             Command = "dotnet run -c Release --project samples/Bilateral -- " + string.Join(' ', args),
@@ -103,44 +121,26 @@ try
             StartedUtc = started,
             Rows = result.Table.Rows,
             Notes = [.. result.Notes, estimate.Lines()[^1]],
-        };
-        record.Write(outDir);
+        }.Write(outDir);
         result.WriteComparisons(outDir);
-        Console.WriteLine($"Wrote results.csv, comparisons.csv, results.json and report.md to {Path.GetFullPath(outDir)}");
+        Console.WriteLine($"Wrote results.csv, comparisons.csv, results.json and report.md to {outDir}");
     }
     return 0;
 }
 catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException
     or Microsoft.Extensions.Options.OptionsValidationException or OperationCanceledException)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
-    Console.Error.WriteLine(Usage);
-    return ex is OperationCanceledException ? 130 : 2;
+    if (ex is OperationCanceledException) { Console.Error.WriteLine($"Bilateral: stopped: {ex.Message}"); return 130; }
+    return Fail(ex is Microsoft.Extensions.Options.OptionsValidationException v ? string.Join("; ", v.Failures) : ex.Message.Split('\n')[0].Trim());
 }
 
-static Dictionary<string, string> ParseArgs(string[] args)
+static int Fail(string message)
 {
-    var d = new Dictionary<string, string>();
-    for (int i = 0; i < args.Length; i++)
-    {
-        if (!args[i].StartsWith("--")) throw new ArgumentException($"unexpected argument '{args[i]}'.");
-        string key = args[i][2..];
-        d[key] = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : "true";
-    }
-    return d;
+    Console.Error.WriteLine($"Bilateral: error: {message.TrimEnd('.')}. See --help.");
+    return 2;
 }
 
-partial class Program
-{
-    const string Usage = """
-        usage: Bilateral [--dataset fashion-mnist|cifar100] [--data-dir ROOT] [--preset quick|paper] [--device auto|cpu|cuda[:n]]
-                         [--protocol clean|original] [--compare-protocols true|false] [--backbone resnet9|vgg11] [--with-vgg11]
-                         [--seeds N | --seeds 0,1,2] [--epochs N] [--stage2-epochs N] [--width W] [--train-limit N|all] [--test-limit N|all]
-                         [--pool N] [--stage3 EPOCHS] [--out DIR] [--dry-run]
-          default: embedded Fashion-MNIST hierarchy (10 fine / 4 coarse classes), quick preset (width 0.125, 3 epochs, 2 seeds,
-          2500 training / 1000 test images, ensembles of 2 and 5 from a pool of 5, clean protocol with the specialised network
-          also under the original protocol); ROOT holds cifar-100-python/ or cifar-100-binary/ (or is that folder, or holds
-          the .tar.gz); --out also writes comparisons.csv, Grad-CAM and similarity files; --dry-run prints the estimated
-          compute (GPU/CPU hours at stated throughputs) and exits
-        """;
-}
+static int? Limit(string text, string option) =>
+    text == "all" ? null
+    : int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+    : throw new ArgumentException($"{option}: '{text}' is not a whole number or 'all'.");

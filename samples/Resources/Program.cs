@@ -6,6 +6,7 @@ using System.Diagnostics;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Reporting;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 

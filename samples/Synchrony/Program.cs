@@ -10,6 +10,7 @@ using System.Globalization;
 using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Synchrony;
 using BilateralNeuro.Synchrony.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;

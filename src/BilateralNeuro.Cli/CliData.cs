@@ -1,6 +1,7 @@
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using Microsoft.Extensions.Logging;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 

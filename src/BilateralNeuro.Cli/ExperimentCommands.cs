@@ -3,6 +3,7 @@ using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using Microsoft.Extensions.Logging;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 
@@ -15,27 +16,13 @@ public static class ExperimentCommands
 
     public static Command Bilateral()
     {
-        var width = new Option<double?>("--width") { Description = "Channel width multiplier of every backbone (quick: 0.125, paper: 1).", CustomParser = r => SharedOptions.ParseDouble(r) };
-        var protocol = new Option<string>("--protocol") { Description = "Training protocol: clean (the library's, default) or original (the original code's settings; docs/bilateral.md lists both).", DefaultValueFactory = _ => "clean" };
-        var backbone = new Option<string>("--backbone") { Description = "Hemisphere backbone: resnet9 (default) or vgg11 (the original code's VGG-11: no batch norm, fc6/fc7 kept).", DefaultValueFactory = _ => "resnet9" };
-        var withVgg11 = new Option<bool>("--with-vgg11") { Description = $"Also train VGG-11 rows beside the ResNet-9 ones: the specialised bilateral VGG-11 network, its hemispheres alone, bilateral VGG-11 end to end and unilateral VGG-11 (no VGG-11 ensembles), with the same training settings; width: quick preset {BilateralExperimentOptions.Quick().Vgg11Width?.ToString(System.Globalization.CultureInfo.InvariantCulture)}, paper preset --width." };
-        return ExperimentRunner.Create("bilateral", "Specialized bilateral hemispheres vs every baseline (arXiv 2209.06862). Shards split the seeds.", ctx =>
+        var defs = new BilateralCommandOptions();
+        return ExperimentRunner.Create("bilateral", "Specialized bilateral hemispheres vs every baseline (arXiv 2209.06862). Shards split the seeds.", defs.Shared, ctx =>
         {
             var data = ctx.ResolveData("bilateral", CliData.FashionMnist, CliData.Cifar100);
-            var options = ctx.Preset == "quick" ? BilateralExperimentOptions.Quick() : BilateralExperimentOptions.Paper();
             bool cifar = data.Dataset == CliData.Cifar100;
-            options.Training.Normalization = cifar ? Normalization.Cifar100 : Normalization.FashionMnist;
-            if (ctx.Seeds is { } n) options.Seeds = Enumerable.Range(0, n).ToList();
+            var options = defs.Bind(ctx.Parse, cifar);
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
-            if (ctx.Epochs is { } e)
-            {
-                options.Training.Stage1.Epochs = options.Training.EndToEnd.Epochs = e;
-                options.Training.Stage2.Epochs = Math.Max(e, options.Training.Stage2.Epochs);
-            }
-            if (ctx.Parse.GetValue(width) is { } w) options.Width = w;
-            options.Protocol = BilateralNeuro.Bilateral.Training.TrainingProtocols.Parse(ctx.Parse.GetValue(protocol));
-            options.Backbone = BilateralExperimentOptions.ParseBackbone(ctx.Parse.GetValue(backbone));
-            options.WithVgg11 = ctx.Parse.GetValue(withVgg11);
             ExperimentRunner.Check(options, new BilateralExperimentOptionsValidator().Validate(null, options));
             var units = options.Seeds.Select(s => $"seed {s}: specialized bilateral and every baseline").ToList();
             if (cifar)
@@ -57,7 +44,7 @@ public static class ExperimentCommands
             result.WriteComparisons(ctx.OutDir);
             return new ExperimentOutput(result.Table, [.. result.Notes, estimate.Lines()[^1], "paired differences: comparisons.csv", "figure: accuracy.png"], options.Seeds);
         });
-        }, width, protocol, backbone, withVgg11);
+        }, defs.Own);
     }
 
     public static Command Synchrony()

@@ -9,6 +9,7 @@ using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TorchSharp;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 
@@ -121,9 +122,13 @@ public static class ExperimentRunner
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static Command Create(string name, string description, Func<PlanContext, ExperimentPlan> plan, params Option[] extra)
+    public static Command Create(string name, string description, Func<PlanContext, ExperimentPlan> plan, params Option[] extra) =>
+        Create(name, description, new SharedOptions(), plan, extra);
+
+    /// <summary>A subcommand over given <paramref name="shared"/> option definitions (e.g. <see cref="BilateralCommandOptions.Shared"/>).</summary>
+    public static Command Create(string name, string description, SharedOptions shared, Func<PlanContext, ExperimentPlan> plan, params Option[] extra)
     {
-        var shared = new SharedOptions();
+        ArgumentNullException.ThrowIfNull(shared);
         var command = new Command(name, description);
         shared.AddTo(command);
         foreach (var o in extra) command.Options.Add(o);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 
@@ -43,7 +44,7 @@ public sealed class SharedOptions
             if (Value(result, Threads) is < 1) result.AddError("--threads must be at least 1.");
             var device = Value(result, Device) ?? "auto";
             if (!IsDevice(device)) result.AddError($"--device: '{device}' is not a device; expected auto, cpu, cuda or cuda:N.");
-            try { BilateralNeuro.Experiments.Shard.Parse(Value(result, Shard)); }
+            try { BilateralNeuro.Reporting.Shard.Parse(Value(result, Shard)); }
             catch (ArgumentException e) { result.AddError(e.Message); }
             var dataset = Value(result, Dataset) ?? "default";
             if (dataset != "default" && CliData.Canonical(dataset) is null)

@@ -5,6 +5,7 @@ using BilateralNeuro.Experiments;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Cli;
 

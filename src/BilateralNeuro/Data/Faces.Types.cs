@@ -79,14 +79,14 @@ public sealed class FaceGeneratorOptionsValidator : IValidateOptions<FaceGenerat
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, FaceGeneratorOptions o)
     {
-        var errors = new List<string>();
-        if (o.Size is < 64 or > 224) errors.Add($"Size must lie in [64, 224] (got {o.Size}).");
-        if (o.PositionJitter is < 0 or > 0.3) errors.Add($"PositionJitter must lie in [0, 0.3] (got {o.PositionJitter}).");
-        if (o.ScaleJitter is < 0 or > 0.3) errors.Add($"ScaleJitter must lie in [0, 0.3] (got {o.ScaleJitter}).");
-        if (o.Lighting is < 0 or > 1) errors.Add($"Lighting must lie in [0, 1] (got {o.Lighting}).");
-        if (o.Noise is < 0 or > 0.5) errors.Add($"Noise must lie in [0, 0.5] (got {o.Noise}).");
-        if (o.OccluderGrey is < 0 or > 1) errors.Add($"OccluderGrey must lie in [0, 1] (got {o.OccluderGrey}).");
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        var errors = new ValidateOptionsResultBuilder();
+        if (o.Size is < 64 or > 224) errors.AddError($"Size must lie in [64, 224] (got {o.Size}).");
+        if (o.PositionJitter is < 0 or > 0.3) errors.AddError($"PositionJitter must lie in [0, 0.3] (got {o.PositionJitter}).");
+        if (o.ScaleJitter is < 0 or > 0.3) errors.AddError($"ScaleJitter must lie in [0, 0.3] (got {o.ScaleJitter}).");
+        if (o.Lighting is < 0 or > 1) errors.AddError($"Lighting must lie in [0, 1] (got {o.Lighting}).");
+        if (o.Noise is < 0 or > 0.5) errors.AddError($"Noise must lie in [0, 0.5] (got {o.Noise}).");
+        if (o.OccluderGrey is < 0 or > 1) errors.AddError($"OccluderGrey must lie in [0, 1] (got {o.OccluderGrey}).");
+        return errors.Build();
     }
 
     /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>

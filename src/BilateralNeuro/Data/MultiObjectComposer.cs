@@ -33,15 +33,15 @@ public sealed class MultiObjectOptionsValidator : IValidateOptions<MultiObjectOp
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, MultiObjectOptions o)
     {
-        var e = new List<string>();
-        if (o.Objects < 1) e.Add($"Objects must be at least 1 (got {o.Objects}).");
-        if (o.Overlap is < 0 or > 1) e.Add($"Overlap must lie in [0, 1] (got {o.Overlap}).");
-        if (o.OverlapTolerance is < 0 or > 1) e.Add($"OverlapTolerance must lie in [0, 1] (got {o.OverlapTolerance}).");
-        if (o.Canvas < 28) e.Add($"Canvas must be at least the digit size 28 (got {o.Canvas}).");
-        if (o.OutputSize < 4) e.Add($"OutputSize must be at least 4 (got {o.OutputSize}).");
-        if (o.MaskThreshold is < 0 or > 254) e.Add($"MaskThreshold must lie in [0, 254] (got {o.MaskThreshold}).");
-        if (o.Attempts < 1) e.Add($"Attempts must be at least 1 (got {o.Attempts}).");
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
+        var e = new ValidateOptionsResultBuilder();
+        if (o.Objects < 1) e.AddError($"Objects must be at least 1 (got {o.Objects}).");
+        if (o.Overlap is < 0 or > 1) e.AddError($"Overlap must lie in [0, 1] (got {o.Overlap}).");
+        if (o.OverlapTolerance is < 0 or > 1) e.AddError($"OverlapTolerance must lie in [0, 1] (got {o.OverlapTolerance}).");
+        if (o.Canvas < 28) e.AddError($"Canvas must be at least the digit size 28 (got {o.Canvas}).");
+        if (o.OutputSize < 4) e.AddError($"OutputSize must be at least 4 (got {o.OutputSize}).");
+        if (o.MaskThreshold is < 0 or > 254) e.AddError($"MaskThreshold must lie in [0, 254] (got {o.MaskThreshold}).");
+        if (o.Attempts < 1) e.AddError($"Attempts must be at least 1 (got {o.Attempts}).");
+        return e.Build();
     }
 }
 

@@ -33,13 +33,13 @@ public sealed class ReferenceMultiMnistOptionsValidator : IValidateOptions<Refer
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ReferenceMultiMnistOptions o)
     {
-        var e = new List<string>();
-        if (o.Canvas < 29) e.Add($"Canvas must be at least 29 (the first digit starts at 0..Canvas − 29 for 28-pixel digits; got {o.Canvas}).");
-        if (o.OutputSize < 4) e.Add($"OutputSize must be at least 4 (got {o.OutputSize}).");
-        if (!double.IsFinite(o.MaxOverlap) || o.MaxOverlap < 0 || o.MaxOverlap > 1) e.Add($"MaxOverlap must lie in [0, 1] (got {o.MaxOverlap}).");
-        if (o.Attempts < 1) e.Add($"Attempts must be at least 1 (got {o.Attempts}).");
-        if (o.MaxRedraws < 1) e.Add($"MaxRedraws must be at least 1 (got {o.MaxRedraws}).");
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
+        var e = new ValidateOptionsResultBuilder();
+        if (o.Canvas < 29) e.AddError($"Canvas must be at least 29 (the first digit starts at 0..Canvas − 29 for 28-pixel digits; got {o.Canvas}).");
+        if (o.OutputSize < 4) e.AddError($"OutputSize must be at least 4 (got {o.OutputSize}).");
+        if (!double.IsFinite(o.MaxOverlap) || o.MaxOverlap < 0 || o.MaxOverlap > 1) e.AddError($"MaxOverlap must lie in [0, 1] (got {o.MaxOverlap}).");
+        if (o.Attempts < 1) e.AddError($"Attempts must be at least 1 (got {o.Attempts}).");
+        if (o.MaxRedraws < 1) e.AddError($"MaxRedraws must be at least 1 (got {o.MaxRedraws}).");
+        return e.Build();
     }
 }
 

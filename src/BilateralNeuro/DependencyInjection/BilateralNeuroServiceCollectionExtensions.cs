@@ -50,6 +50,7 @@ public static class BilateralNeuroServiceCollectionExtensions
         services.AddValidated<HemisphereOptions, HemisphereOptionsValidator>(section);
         services.AddValidated<BilateralOptions, BilateralOptionsValidator>(section);
         services.AddValidated<BilateralTrainingOptions, BilateralTrainingOptionsValidator>(section);
+        services.AddValidated<StageOptions, StageOptionsValidator>(section);
         services.AddValidated<KuramotoOptions, KuramotoOptionsValidator>(section);
         services.AddValidated<KomplexNetOptions, KomplexNetOptionsValidator>(section);
         services.AddValidated<ResourceCostOptions, ResourceCostOptionsValidator>(section);

@@ -10,6 +10,7 @@ using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Experiments;
 

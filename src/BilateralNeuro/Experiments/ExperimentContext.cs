@@ -2,6 +2,7 @@ using BilateralNeuro.Data;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Experiments;
 

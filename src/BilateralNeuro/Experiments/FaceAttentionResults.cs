@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Experiments;
 

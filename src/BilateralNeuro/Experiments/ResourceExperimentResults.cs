@@ -1,4 +1,5 @@
 using BilateralNeuro.Analysis;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Experiments;
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Experiments;
 
@@ -52,7 +53,8 @@ public sealed class ResourceExperiments
     public List<TradeOffRow> TradeOff(LabeledImages train, LabeledImages test)
     {
         using var tr = OccludedMixed(Sample(train, Options.TrainCount, Options.Seed).Data, Options.Seed);
-        using var te = OccludedMixed(Sample(test, Options.TestCount, Options.Seed + 1).Data, Options.Seed + 1);
+        int testSeed = StableSeed.Of(Options.Seed, "test-sample");
+        using var te = OccludedMixed(Sample(test, Options.TestCount, testSeed).Data, testSeed);
         var rows = new List<TradeOffRow>();
         foreach (var p in Options.Grid)
         {
@@ -92,8 +94,8 @@ public sealed class ResourceExperiments
                 logger.LogInformation("Growth {Classes} classes, clutter {Clutter}: finished in an earlier run", classes, clutter);
                 continue;
             }
-            using var trK = Task(train, classes, clutter, Options.TrainCount, Options.Seed + 10 * classes + clutter);
-            using var teK = Task(test, classes, clutter, Options.TestCount, Options.Seed + 1000 + 10 * classes + clutter);
+            using var trK = Task(train, classes, clutter, Options.TrainCount, StableSeed.Of(Options.Seed, "growth-train", classes.ToString(System.Globalization.CultureInfo.InvariantCulture), clutter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            using var teK = Task(test, classes, clutter, Options.TestCount, StableSeed.Of(Options.Seed, "growth-test", classes.ToString(System.Globalization.CultureInfo.InvariantCulture), clutter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var (net, seconds) = Train(trK, Options.Moderate, classes, $"growth {classes} classes clutter {clutter}");
             using (net)
             {
@@ -122,7 +124,7 @@ public sealed class ResourceExperiments
     private OcclusionTimeResult RunOcclusionTime(LabeledImages train, LabeledImages test)
     {
         using var tr = OccludedMixed(Sample(train, Options.TrainCount, Options.Seed).Data, Options.Seed);
-        var (clean, cleanIndex) = Sample(test, Options.TestCount, Options.Seed + 1);
+        var (clean, cleanIndex) = Sample(test, Options.TestCount, StableSeed.Of(Options.Seed, "test-sample"));
         using var cleanOwner = clean;
         var (net, _) = Train(tr, Options.OcclusionPressure, 10, "occlusion");
         using (net)
@@ -132,7 +134,7 @@ public sealed class ResourceExperiments
             var steps = new List<double>();
             foreach (var level in Options.OcclusionLevels)
             {
-                using var te = Occlusion.Apply(clean, Options.Occluder, level, Options.Seed + 7);
+                using var te = Occlusion.Apply(clean, Options.Occluder, level, StableSeed.Of(Options.Seed, "occlusion-levels"));
                 var eval = LatticeEvaluator.Evaluate(net, Source(te, false));
                 var achieved = te.Labels[Occlusion.Level].data<float>().ToArray();
                 fractions.AddRange(achieved.Select(f => (double)f));
@@ -154,7 +156,7 @@ public sealed class ResourceExperiments
                     vsRt = Spearman.Correlate(rts.Select(r => r.Rt).ToList(), rts.Select(r => r.Steps).ToList());
                 else logger.LogWarning("Only {Count} reaction times match the {N} test images; no correlation reported", rts.Count, cleanEval.ExpectedSteps.Length);
             }
-            using var mid = Occlusion.ApplyMixed(clean, Options.Occluder, Options.MaxTrainOcclusion, Options.Seed + 3);
+            using var mid = Occlusion.ApplyMixed(clean, Options.Occluder, Options.MaxTrainOcclusion, StableSeed.Of(Options.Seed, "benchmark-occlusion"));
             var speed = Benchmark(net, mid);
             return new OcclusionTimeResult(rows, vsOcclusion, vsDifficulty, vsRt, speed);
         }
@@ -250,7 +252,7 @@ public sealed class ResourceExperiments
         using var taken = Sample(subset, count, seed).Data;
         if (clutter == 0) return Occlusion.ApplyMixed(taken, Options.Occluder, Options.MaxTrainOcclusion, seed);
         using var cluttered = Occlusion.Clutter(taken, clutter, seed);
-        return Occlusion.ApplyMixed(cluttered, Options.Occluder, Options.MaxTrainOcclusion, seed + 1);
+        return Occlusion.ApplyMixed(cluttered, Options.Occluder, Options.MaxTrainOcclusion, StableSeed.Of(seed, "clutter-occlusion"));
     }
 
     /// <summary>A seeded random subset of <paramref name="count"/> images (all if fewer) and their indices in <paramref name="data"/>.</summary>

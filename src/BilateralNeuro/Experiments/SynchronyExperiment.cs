@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Experiments;
 

@@ -92,35 +92,34 @@ public class TrainerOptions
 public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, TrainerOptions o)
-    {
-        var errors = Problems(o ?? throw new ArgumentNullException(nameof(o)));
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
+    public ValidateOptionsResult Validate(string? name, TrainerOptions o) =>
+        AddProblems(new ValidateOptionsResultBuilder(), o ?? throw new ArgumentNullException(nameof(o))).Build();
 
-    /// <summary>Every problem of <paramref name="o"/>, each message prefixed with <paramref name="prefix"/> (e.g. <c>Stage1.</c>).</summary>
+    /// <summary>Adds every problem of <paramref name="o"/> to <paramref name="errors"/>, each message prefixed with <paramref name="prefix"/> (e.g. <c>Stage1.</c>).</summary>
+    /// <param name="errors">The builder that collects the problems.</param>
     /// <param name="o">The options.</param>
     /// <param name="prefix">Prefix of every message.</param>
     /// <param name="minEpochs">Smallest valid number of epochs (0 lets a stage be switched off).</param>
-    public static List<string> Problems(TrainerOptions o, string prefix = "", int minEpochs = 1)
+    /// <returns><paramref name="errors"/>.</returns>
+    public static ValidateOptionsResultBuilder AddProblems(ValidateOptionsResultBuilder errors, TrainerOptions o, string prefix = "", int minEpochs = 1)
     {
+        ArgumentNullException.ThrowIfNull(errors);
         ArgumentNullException.ThrowIfNull(o);
-        var errors = new List<string>();
-        if (o.Epochs < minEpochs) errors.Add($"Epochs must be at least {minEpochs} (got {o.Epochs}).");
-        if (o.BatchSize < 1) errors.Add($"BatchSize must be at least 1 (got {o.BatchSize}).");
-        if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) errors.Add($"LearningRate must be a positive finite number (got {o.LearningRate}).");
-        if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) errors.Add($"WeightDecay must be >= 0 (got {o.WeightDecay}).");
-        if (o.Momentum is < 0 or >= 1) errors.Add($"Momentum must lie in [0, 1) (got {o.Momentum}).");
-        if (o.StepSize < 1) errors.Add($"StepSize must be at least 1 (got {o.StepSize}).");
-        if (o.StepGamma is <= 0 or > 1) errors.Add($"StepGamma must lie in (0, 1] (got {o.StepGamma}).");
-        if (o.GradientClipNorm is { } c && !(c > 0)) errors.Add($"GradientClipNorm must be positive when set (got {c}).");
-        if (o.ProgressEvery < 1) errors.Add($"ProgressEvery must be at least 1 (got {o.ProgressEvery}).");
-        if (o.ValidateEvery < 1) errors.Add($"ValidateEvery must be at least 1 (got {o.ValidateEvery}).");
-        if (!Enum.IsDefined(o.Optimizer)) errors.Add($"Optimizer is unknown (got {o.Optimizer}).");
-        if (!Enum.IsDefined(o.Schedule)) errors.Add($"Schedule is unknown (got {o.Schedule}).");
-        if (!Enum.IsDefined(o.NonFinite)) errors.Add($"NonFinite is unknown (got {o.NonFinite}).");
-        if (!Enum.IsDefined(o.EpochLogLevel)) errors.Add($"EpochLogLevel is unknown (got {o.EpochLogLevel}).");
-        return prefix.Length == 0 ? errors : errors.Select(e => prefix + e).ToList();
+        if (o.Epochs < minEpochs) errors.AddError(prefix + $"Epochs must be at least {minEpochs} (got {o.Epochs}).");
+        if (o.BatchSize < 1) errors.AddError(prefix + $"BatchSize must be at least 1 (got {o.BatchSize}).");
+        if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) errors.AddError(prefix + $"LearningRate must be a positive finite number (got {o.LearningRate}).");
+        if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) errors.AddError(prefix + $"WeightDecay must be >= 0 (got {o.WeightDecay}).");
+        if (o.Momentum is < 0 or >= 1) errors.AddError(prefix + $"Momentum must lie in [0, 1) (got {o.Momentum}).");
+        if (o.StepSize < 1) errors.AddError(prefix + $"StepSize must be at least 1 (got {o.StepSize}).");
+        if (o.StepGamma is <= 0 or > 1) errors.AddError(prefix + $"StepGamma must lie in (0, 1] (got {o.StepGamma}).");
+        if (o.GradientClipNorm is { } c && !(c > 0)) errors.AddError(prefix + $"GradientClipNorm must be positive when set (got {c}).");
+        if (o.ProgressEvery < 1) errors.AddError(prefix + $"ProgressEvery must be at least 1 (got {o.ProgressEvery}).");
+        if (o.ValidateEvery < 1) errors.AddError(prefix + $"ValidateEvery must be at least 1 (got {o.ValidateEvery}).");
+        if (!Enum.IsDefined(o.Optimizer)) errors.AddError(prefix + $"Optimizer is unknown (got {o.Optimizer}).");
+        if (!Enum.IsDefined(o.Schedule)) errors.AddError(prefix + $"Schedule is unknown (got {o.Schedule}).");
+        if (!Enum.IsDefined(o.NonFinite)) errors.AddError(prefix + $"NonFinite is unknown (got {o.NonFinite}).");
+        if (!Enum.IsDefined(o.EpochLogLevel)) errors.AddError(prefix + $"EpochLogLevel is unknown (got {o.EpochLogLevel}).");
+        return errors;
     }
 
     /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>

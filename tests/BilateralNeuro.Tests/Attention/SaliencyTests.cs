@@ -4,6 +4,7 @@ using FluentAssertions;
 using TorchSharp;
 using Xunit;
 using BilateralNeuro.Attention;
+using BilateralNeuro.Analysis;
 
 namespace BilateralNeuro.Tests.Attention;
 

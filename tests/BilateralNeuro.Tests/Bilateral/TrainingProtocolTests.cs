@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using Xunit;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Tests.Bilateral;
 

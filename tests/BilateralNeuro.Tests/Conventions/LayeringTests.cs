@@ -9,15 +9,40 @@ namespace BilateralNeuro.Tests.Conventions;
 public class LayeringTests
 {
     // Core is the top layer (docs/architecture.md): it may use nothing of the library's other namespaces.
-    private static readonly string[] Lower = ["Data", "Backbones", "Bilateral", "Synchrony", "Resources", "Attention", "Beyond", "Training", "Analysis", "Experiments"];
+    private static readonly string[] Lower = ["Data", "Backbones", "Bilateral", "Synchrony", "Resources", "Attention", "Beyond", "Training", "Analysis", "Reporting", "Experiments"];
 
     [Fact]
-    public void Core_types_reference_no_type_of_a_lower_layer()
+    public void Core_types_reference_no_type_of_a_lower_layer() =>
+        Offending("Core", Lower).Should().BeEmpty();
+
+    [Fact]
+    public void Reporting_types_reference_no_experiment_analysis_or_paper_type()
+    {
+        // Reporting (run records, result tables, CSV, sharding) sits between Training and Experiments: experiments and
+        // the CLI use it; it knows nothing of the experiments, the paper folders or Analysis.
+        string[] below = ["Bilateral", "Synchrony", "Resources", "Attention", "Beyond", "Analysis", "Experiments"];
+        var library = typeof(BilateralNetwork).Assembly;
+        library.GetTypes().Should().Contain(t => t.Namespace == "BilateralNeuro.Reporting", "Reporting holds the run records and result tables");
+        Offending("Reporting", below).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Experiments_folder_holds_no_run_record_csv_sharding_saliency_or_benchmark()
+    {
+        var library = typeof(BilateralNetwork).Assembly;
+        string[] moved = ["RunRecord", "DataUsed", "Shard", "ResultTable", "ResultRow", "ResourceCsv", "FaceAttentionSaliency", "SynchronyBenchmark"];
+        library.GetTypes().Where(t => t.Namespace == "BilateralNeuro.Experiments" && moved.Contains(t.Name)).Select(t => t.Name)
+            .Should().BeEmpty("run records, CSV, sharding and result tables live in Reporting, saliency in Analysis, the benchmark in Synchrony");
+    }
+
+    // Every "X uses Y" where a type of namespace BilateralNeuro.<layer> uses a type of one of <paramref name="forbidden"/>.
+    private static List<string> Offending(string layer, string[] forbidden)
     {
         var library = typeof(BilateralNetwork).Assembly;
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         var offending = new List<string>();
-        foreach (var t in library.GetTypes().Where(t => t.Namespace is { } ns && (ns == "BilateralNeuro.Core" || ns.StartsWith("BilateralNeuro.Core.", StringComparison.Ordinal))))
+        var ns = "BilateralNeuro." + layer;
+        foreach (var t in library.GetTypes().Where(t => t.Namespace is { } n && (n == ns || n.StartsWith(ns + ".", StringComparison.Ordinal))))
         {
             var used = new List<Type?> { t.BaseType };
             used.AddRange(t.GetInterfaces());
@@ -31,9 +56,9 @@ public class LayeringTests
             }
             used.AddRange(t.GetConstructors(all).SelectMany(c => c.GetParameters().Select(p => p.ParameterType)));
             foreach (var u in used.Where(u => u is not null).SelectMany(Flatten))
-                if (IsLower(u.Namespace)) offending.Add($"{t.FullName} uses {u.FullName}");
+                if (IsIn(u.Namespace, forbidden)) offending.Add($"{t.FullName} uses {u.FullName}");
         }
-        offending.Distinct().Should().BeEmpty();
+        return offending.Distinct().ToList();
     }
 
     [Fact]
@@ -55,8 +80,8 @@ public class LayeringTests
         if (t.IsGenericType) foreach (var a in t.GetGenericArguments().SelectMany(Flatten)) yield return a;
     }
 
-    private static bool IsLower(string? ns) =>
-        ns is not null && Lower.Any(l => ns == "BilateralNeuro." + l || ns.StartsWith("BilateralNeuro." + l + ".", StringComparison.Ordinal));
+    private static bool IsIn(string? ns, string[] layers) =>
+        ns is not null && layers.Any(l => ns == "BilateralNeuro." + l || ns.StartsWith("BilateralNeuro." + l + ".", StringComparison.Ordinal));
 
     private static string RepositoryRoot()
     {

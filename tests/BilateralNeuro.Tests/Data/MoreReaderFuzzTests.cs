@@ -5,6 +5,7 @@ using FluentAssertions;
 using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Tests.Data;
 

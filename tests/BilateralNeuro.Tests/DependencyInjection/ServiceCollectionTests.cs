@@ -37,11 +37,9 @@ public class ServiceCollectionTests
     [Fact]
     public void Every_options_type_of_the_library_has_a_validator_and_is_registered()
     {
-        // StageOptions is being replaced by the training-engine rewrite of issue 15 (it copies TrainerOptions).
-        string[] exempt = ["StageOptions"];
         var library = typeof(BilateralNetwork).Assembly;
         var optionsTypes = library.GetExportedTypes()
-            .Where(t => t.IsClass && !t.IsAbstract && t.Name.EndsWith("Options", StringComparison.Ordinal) && !exempt.Contains(t.Name))
+            .Where(t => t.IsClass && !t.IsAbstract && t.Name.EndsWith("Options", StringComparison.Ordinal))
             .ToList();
         optionsTypes.Should().HaveCountGreaterThan(20);
         using var sp = Provider([]);
@@ -55,6 +53,17 @@ public class ServiceCollectionTests
         }
         missingValidator.Should().BeEmpty("every options type needs an IValidateOptions<T>");
         notRegistered.Should().BeEmpty("AddBilateralNeuro must register every options type's validator");
+    }
+
+    [Fact]
+    public void Stage_options_are_bound_and_validated_with_the_trainer_rules_allowing_a_switched_off_stage()
+    {
+        using (var off = Provider(new() { ["BilateralNeuro:Stage:Epochs"] = "0" }))
+            off.GetRequiredService<IOptions<BilateralNeuro.Bilateral.Training.StageOptions>>().Value.Epochs.Should().Be(0);
+        using var sp = Provider(new() { ["BilateralNeuro:Stage:BatchSize"] = "0", ["BilateralNeuro:Stage:Epochs"] = "-1" });
+        var act = () => sp.GetRequiredService<IOptions<BilateralNeuro.Bilateral.Training.StageOptions>>().Value;
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should()
+            .BeEquivalentTo("Epochs must be at least 0 (got -1).", "BatchSize must be at least 1 (got 0).");
     }
 
     [Fact]

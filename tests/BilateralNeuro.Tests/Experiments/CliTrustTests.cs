@@ -3,6 +3,7 @@ using BilateralNeuro.Experiments;
 using BilateralNeuro.Tests.Support;
 using FluentAssertions;
 using Xunit;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Tests.Experiments;
 

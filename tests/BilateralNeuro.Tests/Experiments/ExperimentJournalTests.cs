@@ -7,6 +7,7 @@ using BilateralNeuro.Synchrony.Training;
 using BilateralNeuro.Tests.Bilateral;
 using FluentAssertions;
 using Xunit;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Tests.Experiments;
 

@@ -6,6 +6,7 @@ using BilateralNeuro.Synchrony;
 using BilateralNeuro.Synchrony.Training;
 using FluentAssertions;
 using Xunit;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Tests.Experiments;
 

@@ -1,6 +1,7 @@
 using BilateralNeuro.Experiments;
 using FluentAssertions;
 using Xunit;
+using BilateralNeuro.Reporting;
 
 namespace BilateralNeuro.Tests.Resources;
 

@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Bilateral.Training;
 using Microsoft.Extensions.Options;
 
@@ -44,33 +45,25 @@ public sealed class BeyondTrainingOptionsValidator : IValidateOptions<BeyondTrai
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, BeyondTrainingOptions options)
     {
-        var e = Problems(options);
-        return e.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(e);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static BeyondTrainingOptions Check(BeyondTrainingOptions options)
-    {
-        var e = Problems(options ?? throw new ArgumentNullException(nameof(options)));
-        if (e.Count > 0) throw new OptionsValidationException(nameof(BeyondTrainingOptions), typeof(BeyondTrainingOptions), e);
-        return options;
-    }
-
-    internal static List<string> Problems(BeyondTrainingOptions o)
-    {
-        var e = new List<string>();
-        if (o.Bilateral is null) e.Add("Bilateral must not be null.");
-        else e.AddRange(new BilateralTrainingOptionsValidator().Validate(null, o.Bilateral).Failures ?? []);
-        void Positive(double v, string n) { if (!(v > 0) || double.IsInfinity(v)) e.Add($"{n} must be a positive finite number (got {v})."); }
-        void NonNegative(double v, string n) { if (!(v >= 0) || double.IsInfinity(v)) e.Add($"{n} must be a finite number >= 0 (got {v})."); }
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options;
+        var e = new ValidateOptionsResultBuilder();
+        if (o.Bilateral is null) e.AddError("Bilateral must not be null.");
+        else e.AddResult(new BilateralTrainingOptionsValidator().Validate(null, o.Bilateral), "");
+        void Positive(double v, string n) { if (!(v > 0) || double.IsInfinity(v)) e.AddError($"{n} must be a positive finite number (got {v})."); }
+        void NonNegative(double v, string n) { if (!(v >= 0) || double.IsInfinity(v)) e.AddError($"{n} must be a finite number >= 0 (got {v})."); }
         Positive(o.GateLearningRate, nameof(o.GateLearningRate));
-        if (o.GateMomentum is < 0 or >= 1 || double.IsNaN(o.GateMomentum)) e.Add($"GateMomentum must lie in [0, 1) (got {o.GateMomentum}).");
+        if (o.GateMomentum is < 0 or >= 1 || double.IsNaN(o.GateMomentum)) e.AddError($"GateMomentum must lie in [0, 1) (got {o.GateMomentum}).");
         NonNegative(o.PressureWarmupEpochs, nameof(o.PressureWarmupEpochs));
-        if (o.RecalibrationBatches < 0) e.Add($"RecalibrationBatches must be >= 0 (got {o.RecalibrationBatches}).");
+        if (o.RecalibrationBatches < 0) e.AddError($"RecalibrationBatches must be >= 0 (got {o.RecalibrationBatches}).");
         Positive(o.SelfSupervisedWeight, nameof(o.SelfSupervisedWeight));
         NonNegative(o.ViewShift, nameof(o.ViewShift));
         NonNegative(o.ViewNoise, nameof(o.ViewNoise));
-        if (o.GradientClipNorm is { } c && !(c > 0)) e.Add($"GradientClipNorm must be positive when set (got {c}).");
-        return e;
+        if (o.GradientClipNorm is { } c && !(c > 0)) e.AddError($"GradientClipNorm must be positive when set (got {c}).");
+        return e.Build();
     }
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
+    public static BeyondTrainingOptions Check(BeyondTrainingOptions options) =>
+        OptionsValidation.ThrowIfInvalid(options, new BeyondTrainingOptionsValidator(), nameof(BeyondTrainingOptions));
 }

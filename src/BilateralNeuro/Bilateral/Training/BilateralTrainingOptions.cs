@@ -1,3 +1,4 @@
+using BilateralNeuro.Core;
 using BilateralNeuro.Data;
 using BilateralNeuro.Training;
 using Microsoft.Extensions.Options;
@@ -121,38 +122,44 @@ public sealed class BilateralTrainingOptionsValidator : IValidateOptions<Bilater
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, BilateralTrainingOptions options)
     {
-        var errors = Problems(options);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
-    public static BilateralTrainingOptions Check(BilateralTrainingOptions options)
-    {
-        var errors = Problems(options ?? throw new ArgumentNullException(nameof(options)));
-        if (errors.Count > 0) throw new OptionsValidationException(nameof(BilateralTrainingOptions), typeof(BilateralTrainingOptions), errors);
-        return options;
-    }
-
-    internal static List<string> Problems(BilateralTrainingOptions o)
-    {
-        var errors = new List<string>();
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options;
+        var errors = new ValidateOptionsResultBuilder();
         Stage(o.Stage1, "Stage1", 1, errors);
         Stage(o.Stage2, "Stage2", 1, errors);
         Stage(o.Stage3, "Stage3", 0, errors);
         Stage(o.EndToEnd, "EndToEnd", 1, errors);
-        if (!(o.FineWeight >= 0) || double.IsInfinity(o.FineWeight)) errors.Add($"FineWeight must be a finite number >= 0 (got {o.FineWeight}).");
-        if (!(o.CoarseWeight >= 0) || double.IsInfinity(o.CoarseWeight)) errors.Add($"CoarseWeight must be a finite number >= 0 (got {o.CoarseWeight}).");
-        if (o.FineWeight == 0 && o.CoarseWeight == 0) errors.Add("FineWeight and CoarseWeight are both 0; stage 2 would train nothing.");
+        if (!(o.FineWeight >= 0) || double.IsInfinity(o.FineWeight)) errors.AddError($"FineWeight must be a finite number >= 0 (got {o.FineWeight}).");
+        if (!(o.CoarseWeight >= 0) || double.IsInfinity(o.CoarseWeight)) errors.AddError($"CoarseWeight must be a finite number >= 0 (got {o.CoarseWeight}).");
+        if (o.FineWeight == 0 && o.CoarseWeight == 0) errors.AddError("FineWeight and CoarseWeight are both 0; stage 2 would train nothing.");
         if (o.FrozenNormTraining && o.CacheFeatures)
-            errors.Add("FrozenNormTraining needs CacheFeatures = false (cached features are computed once in evaluation mode, so batch-norm statistics could not move).");
-        if (o.Augmentation is null) errors.Add("Augmentation must not be null (use Augmentation.None).");
-        if (o.Normalization is null) errors.Add("Normalization must not be null.");
-        return errors;
+            errors.AddError("FrozenNormTraining needs CacheFeatures = false (cached features are computed once in evaluation mode, so batch-norm statistics could not move).");
+        if (o.Augmentation is null) errors.AddError("Augmentation must not be null (use Augmentation.None).");
+        if (o.Normalization is null) errors.AddError("Normalization must not be null.");
+        return errors.Build();
     }
 
-    private static void Stage(StageOptions? s, string name, int minEpochs, List<string> errors)
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem.</summary>
+    public static BilateralTrainingOptions Check(BilateralTrainingOptions options) =>
+        OptionsValidation.ThrowIfInvalid(options, new BilateralTrainingOptionsValidator(), nameof(BilateralTrainingOptions));
+
+    private static void Stage(StageOptions? s, string name, int minEpochs, ValidateOptionsResultBuilder errors)
     {
-        if (s is null) { errors.Add($"{name} must not be null."); return; }
-        errors.AddRange(TrainerOptionsValidator.Problems(s, name + ".", minEpochs));
+        if (s is null) { errors.AddError($"{name} must not be null."); return; }
+        TrainerOptionsValidator.AddProblems(errors, s, name + ".", minEpochs);
     }
 }
+
+/// <summary>
+/// Validates one <see cref="StageOptions"/> on its own, with <see cref="TrainerOptionsValidator"/>'s rules except that
+/// 0 epochs is allowed (a stage with 0 epochs is switched off, as <see cref="BilateralTrainingOptions.Stage3"/> is by
+/// default). <see cref="BilateralTrainingOptionsValidator"/> still requires at least one epoch of stages 1, 2 and the
+/// end-to-end baselines.
+/// </summary>
+public sealed class StageOptionsValidator : IValidateOptions<StageOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, StageOptions options) =>
+        TrainerOptionsValidator.AddProblems(new ValidateOptionsResultBuilder(), options ?? throw new ArgumentNullException(nameof(options)), minEpochs: 0).Build();
+}
+

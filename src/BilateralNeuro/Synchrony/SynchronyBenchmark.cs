@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using BilateralNeuro.Core;
-using BilateralNeuro.Synchrony;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace BilateralNeuro.Experiments;
+namespace BilateralNeuro.Synchrony;
 
 /// <summary>One measured coupling path of <see cref="SynchronyBenchmark"/>.</summary>
 /// <param name="Name">Path name.</param>

@@ -1,4 +1,4 @@
-namespace BilateralNeuro.Experiments;
+namespace BilateralNeuro.Reporting;
 
 /// <summary>A deterministic slice <c>i/n</c> of a sweep (1-based i), for job arrays on a scheduler such as Slurm.</summary>
 public readonly record struct Shard(int Index, int Count)

@@ -1,10 +1,9 @@
-using BilateralNeuro.Analysis;
 using BilateralNeuro.Attention;
 using BilateralNeuro.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace BilateralNeuro.Experiments;
+namespace BilateralNeuro.Analysis;
 
 /// <summary>
 /// Grad-CAM saliency of a transfer model split over face regions: the share of each image's Grad-CAM mass (last conv

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using BilateralNeuro.Training;
 
-namespace BilateralNeuro.Experiments;
+namespace BilateralNeuro.Reporting;
 
 /// <summary>Writes result rows (records) as CSV (header from the property names, invariant culture, atomic).</summary>
 public static class ResourceCsv

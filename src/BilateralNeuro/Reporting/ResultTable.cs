@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace BilateralNeuro.Experiments;
+namespace BilateralNeuro.Reporting;
 
 /// <summary>One measured row: a model under a condition with one seed.</summary>
 /// <param name="Model">Model name, e.g. "bilateral (specialized)".</param>

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BilateralNeuro.Training;
 
-namespace BilateralNeuro.Experiments;
+namespace BilateralNeuro.Reporting;
 
 /// <summary>
 /// Everything needed to trust and repeat a run: the exact command, options, seeds, library version, device, wall time

@@ -107,11 +107,11 @@ PrintFamily("Mechanism controls (fine accuracy)", Family(new[]
 {
     ("sync", "frozenphase"), ("coupled", "frozenphase"),
     ("lattice+budget", "lattice+fixedsplit"), ("lattice", "lattice+swapped"), ("lattice", "lattice+equalpressure"), ("lattice", "lattice+fixedsplit"),
-    ("lattice", "lattice+t1"),
+    ("lattice", "lattice+t1"), ("lattice", "lattice+ff"),
 }, "fine accuracy"), "fine accuracy");
 PrintFamily("Mechanism controls (coarse accuracy)", Family(new[]
 {
-    ("lattice+budget", "lattice+fixedsplit"), ("lattice", "lattice+swapped"), ("lattice", "lattice+fixedsplit"), ("lattice", "lattice+t1"),
+    ("lattice+budget", "lattice+fixedsplit"), ("lattice", "lattice+swapped"), ("lattice", "lattice+fixedsplit"), ("lattice", "lattice+t1"), ("lattice", "lattice+ff"),
 }, "coarse accuracy"), "coarse accuracy");
 
 // Resource allocation: effective sizes and the learned split.

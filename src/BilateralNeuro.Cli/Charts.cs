@@ -43,13 +43,63 @@ public static class Charts
         Finish(plot, path, title, xLabel, yLabel);
     }
 
-    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel)
+    /// <summary>
+    /// Iso-accuracy trade-off curves: effective breadth (x) against expected steps (y), one curve per accuracy band
+    /// (points of similar accuracy joined in order of breadth), each point labelled with its effective depth. The axes
+    /// span the data (the window's size is in the axis labels); points at nearly the same place share one label
+    /// ("6/6 L x5" = five settings with 6 of 6 layers there).
+    /// </summary>
+    /// <param name="points">One point per pressure setting: effective channels, layers, expected steps, accuracy in percent.</param>
+    /// <param name="maxLayers">The window's layers.</param>
+    /// <param name="maxChannels">The window's channels over all layers (x axis limit).</param>
+    /// <param name="maxSteps">The window's steps (y axis limit).</param>
+    /// <param name="bandWidth">Width of an accuracy band in percentage points.</param>
+    public static void IsoAccuracy(string path, string title, IReadOnlyList<(double Breadth, double Depth, double Steps, double Accuracy)> points,
+        int maxLayers, int maxChannels, int maxSteps, double bandWidth = 5)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int i = 0;
+        foreach (var band in points.GroupBy(p => Math.Floor(p.Accuracy / bandWidth) * bandWidth).OrderByDescending(g => g.Key))
+        {
+            var sorted = band.OrderBy(p => p.Breadth).ThenBy(p => p.Steps).ToList();
+            var s = plot.Add.Scatter(sorted.Select(p => p.Breadth).ToArray(), sorted.Select(p => p.Steps).ToArray());
+            s.Color = palette.GetColor(i++);
+            s.LineWidth = 2;
+            s.MarkerSize = 9;
+            s.LegendText = $"accuracy {band.Key:0}-{band.Key + bandWidth:0} % ({sorted.Count} setting{(sorted.Count == 1 ? "" : "s")})";
+        }
+        // One label per place: points within 5 % of the data's range share it, whatever their band.
+        double x0 = points.Min(p => p.Breadth), x1 = Math.Max(points.Max(p => p.Breadth), x0 + 1);
+        double y0 = points.Min(p => p.Steps), y1 = Math.Max(points.Max(p => p.Steps), y0 + 0.1);
+        double dx = (x1 - x0) / 20, dy = (y1 - y0) / 20;
+        foreach (var place in points.GroupBy(p => (Math.Round(p.Breadth / dx), Math.Round(p.Steps / dy))))
+        {
+            var depths = place.GroupBy(p => Math.Round(p.Depth, 1)).OrderByDescending(g => g.Key)
+                .Select(g => $"{g.Key:0.#}/{maxLayers} L" + (g.Count() > 1 ? $" x{g.Count()}" : ""));
+            var first = place.OrderByDescending(p => p.Steps).First();
+            bool right = first.Breadth > x0 + 0.6 * (x1 - x0);
+            var t = plot.Add.Text(string.Join(", ", depths), first.Breadth, first.Steps);
+            t.LabelFontSize = 12;
+            t.LabelFontColor = Colors.Black;
+            t.LabelAlignment = right ? Alignment.LowerRight : Alignment.LowerLeft;
+            t.OffsetX = right ? -8 : 8;
+            t.OffsetY = -6;
+        }
+        // The data's range with room for labels; the window's size is in the axis labels.
+        double padX = Math.Max(2, 0.12 * (x1 - x0)), padY = Math.Max(0.1, 0.15 * (y1 - y0));
+        plot.Axes.SetLimits(Math.Max(0, x0 - padX), Math.Min(maxChannels * 1.05, x1 + padX), Math.Max(0.5, y0 - padY), Math.Min(maxSteps + 0.5, y1 + padY));
+        Finish(plot, path, title + " - labels: layers used", $"effective breadth (active channels over all layers; window {maxChannels})",
+            $"expected recurrent steps per image (window {maxSteps})", width: 1100, height: 650);
+    }
+
+    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel, int width = 800, int height = 500)
     {
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.ShowLegend(Edge.Right);   // outside the data area: never covers a point
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, 800, 500);
+        plot.SavePng(path, width, height);
     }
 }

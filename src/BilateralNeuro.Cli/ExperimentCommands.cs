@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BilateralNeuro.Analysis;
 using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using Microsoft.Extensions.Logging;
@@ -104,64 +105,166 @@ public static class ExperimentCommands
     public static Command Resources()
     {
         var defs = new ResourcesCommandOptions();
-        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep and time under occlusion (arXiv 2605.25174). The sweep is seeds x (pressure settings + the occlusion experiment); shards split its points.", defs.Shared, ctx =>
+        var grid = new Option<string?>("--grid") { Description = "Pressure grid of the trade-off sweep: quick (5 points: none, each resource alone, all three), full (27 points: breadth 0/0.01/0.03 x depth 0/0.03/0.09 x time 0/0.01/0.03) or explicit points 'b,d,t;b,d,t'. Default: the preset's." };
+        var trainCount = new Option<int?>("--train-count") { Description = "Training images (a seeded random subset; quick 1,200, full 8,000).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var testCount = new Option<int?>("--test-count") { Description = "Test images (a seeded random subset; quick 500, full 2,000).", CustomParser = r => SharedOptions.ParseInt(r) };
+        var window = new Option<string?>("--window") { Description = "Lattice window LAYERS,CHANNELS,STEPS (quick 4,12,4; full 6,32,8)." };
+        var parts = new Option<string?>("--parts") { Description = "Protocols to run, comma-separated: tradeoff, occlusion, growth (quick: tradeoff,occlusion; full: all three)." };
+        var classes = new Option<string?>("--classes") { Description = "Class counts of the growth protocol, comma-separated, each 2-10 (quick 2,5,10; full 2,3,4,6,8,10)." };
+        var clutter = new Option<string?>("--clutter") { Description = "Clutter fragments of the growth protocol at 10 classes, comma-separated (quick 3; full 2,4; 0 = none)." };
+        var finishedOnly = new Option<bool>("--finished-only") { Description = "Train nothing: write the table and plots from the sweep points already finished in --journal (the others are listed as missing). For reading a sharded sweep before every shard is done." };
+        var journal = new Option<DirectoryInfo?>("--journal") { Description = "A journal folder shared by shards: each shard saves its finished sweep points there; the same command with --shard 1/1 and the same folder then trains nothing already finished and writes the complete table and plots." };
+        return ExperimentRunner.Create("resources", "Breadth, depth and time costs on a lattice recurrent network: trade-off sweep, time under occlusion and growth with task complexity (arXiv 2605.25174). The sweep is seeds x (pressure settings + occlusion + growth tasks); shards split its points.", defs.Shared, ctx =>
         {
             var data = ctx.ResolveData("resources", CliData.Mnist, CliData.FashionMnist);
-            ResourceExperimentOptions Preset() => ctx.Preset == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
-            var preset = defs.Bind(ctx.Parse);
-            // The command runs one seed (the preset's Seed) unless --seeds N asks for Seed..Seed+N-1.
-            var seeds = ctx.Seeds is not null ? preset.Seeds : [preset.Seed];
-            // The sweep: for every seed, each pressure setting of the grid, then the occlusion experiment.
-            var points = seeds.SelectMany(seed => preset.Grid.Select(p => (Seed: seed, Point: (object)p)).Append((Seed: seed, Point: "occlusion"))).ToList();
+            var gridText = ctx.Parse.GetValue(grid);
+            var windowText = ctx.Parse.GetValue(window);
+            var (nTrain, nTest) = (ctx.Parse.GetValue(trainCount), ctx.Parse.GetValue(testCount));
+            var partList = (ctx.Parse.GetValue(parts) ?? (ctx.Preset == "quick" ? "tradeoff,occlusion" : "tradeoff,occlusion,growth"))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            foreach (var bad in partList.Where(x => x is not ("tradeoff" or "occlusion" or "growth")))
+                throw new ArgumentException($"--parts: '{bad}' is not a protocol; expected tradeoff, occlusion and/or growth, comma-separated.");
+            if (partList.Count == 0) throw new ArgumentException("--parts: no protocol given; expected tradeoff, occlusion and/or growth.");
+            var parsedGrid = gridText is null ? null : ResourceCli.ParseGrid(gridText);
+            var parsedWindow = windowText is null ? ((int, int, int)?)null : ResourceCli.ParseWindow(windowText);
+            var parsedClasses = ctx.Parse.GetValue(classes) is { } ct ? ResourceCli.ParseCounts("--classes", ct, 2, 10) : null;
+            var parsedClutter = ctx.Parse.GetValue(clutter) is { } cl ? ResourceCli.ParseCounts("--clutter", cl, 0, 20) : null;
+            ResourceExperimentOptions Preset()
+            {
+                var o = defs.Bind(ctx.Parse);
+                if (parsedGrid is not null) o.Grid = parsedGrid;
+                if (nTrain is { } a) o.TrainCount = a;
+                if (nTest is { } b) o.TestCount = b;
+                if (parsedClasses is not null) o.Classes = parsedClasses;
+                if (parsedClutter is not null) o.Clutter = parsedClutter;
+                if (parsedWindow is var (layers, channels, steps)) { o.Lattice.MaxLayers = layers; o.Lattice.MaxChannels = channels; o.Lattice.MaxSteps = steps; }
+                return ExperimentRunner.Check(o, new ResourceExperimentOptionsValidator().Validate(null, o));
+            }
+            var preset = Preset();
+            var seeds = preset.Seeds.ToList(); // the preset's, or --seeds N from the first of them (ResourcesCommandOptions.Bind)
+            // The sweep: for every seed, each pressure setting of the grid, the occlusion experiment and the growth tasks.
+            var growthTasks = preset.Classes.Select(k => (Classes: k, Clutter: 0)).Concat(preset.Clutter.Where(c => c > 0).Select(c => (Classes: 10, Clutter: c))).ToList();
+            var points = seeds.SelectMany(seed =>
+                (partList.Contains("tradeoff") ? preset.Grid.Select(p => (Seed: seed, Point: (object)p)) : [])
+                .Concat(partList.Contains("occlusion") ? [(Seed: seed, Point: (object)"occlusion")] : [])
+                .Concat(partList.Contains("growth") ? growthTasks.Select(g => (Seed: seed, Point: (object)g)) : [])).ToList();
             var mine = ctx.Shard.Select(points).ToList();
             if (mine.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than the {points.Count} sweep points.");
-            var plan = new { Experiment = preset, Seeds = seeds };
-            return new ExperimentPlan(plan, data, mine.Select(m => $"seed {m.Seed} {m.Point}").ToList(), ctx =>
+            string Unit((int Seed, object Point) m) => m.Point is ValueTuple<int, int> g ? $"seed {m.Seed} growth {g.Item1} classes clutter {g.Item2}" : $"seed {m.Seed} {m.Point}";
+            var plan = new { Experiment = preset, Seeds = seeds, Parts = partList };
+            var journalDir = ctx.Parse.GetValue(journal);
+            bool onlyFinished = ctx.Parse.GetValue(finishedOnly);
+            if (onlyFinished && journalDir is null) throw new ArgumentException("--finished-only: needs --journal DIR (the journal whose finished points are read).");
+            return new ExperimentPlan(plan, data, mine.Select(Unit).ToList(), ctx =>
         {
             var (train, test) = ctx.LoadData();
+            // A shared journal ignores the shard: its fingerprint is the resolved options and data only.
+            var unitJournal = journalDir is null ? ctx.Journal
+                : new ExperimentJournal(journalDir.FullName, "resources\n" + System.Text.Json.JsonSerializer.Serialize(plan, ExperimentRunner.PlanJson) + "\n" + ctx.Data.Fingerprint,
+                    ctx.Logging.CreateLogger("journal"));
             var table = new ResultTable("resources");
-            var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {string.Join("; ", mine.Select(m => $"seed {m.Seed} {m.Point}"))}" };
-            var tradeOff = new List<TradeOffRow>();
-            var occlusions = new List<OcclusionTimeResult>();
+            var notes = new List<string> { $"sweep points in this shard ({ctx.Shard}): {mine.Count} of {points.Count}" };
+            if (onlyFinished)
+            {
+                string Key((int Seed, object Point) m) => m.Point switch
+                {
+                    Pressure p => $"seed {m.Seed} tradeoff {p}",
+                    ValueTuple<int, int> g => $"seed {m.Seed} growth {g.Item1} classes clutter {g.Item2}",
+                    _ => $"seed {m.Seed} occlusion",
+                };
+                var missing = mine.Where(m => !unitJournal.TryGet(Key(m), out System.Text.Json.JsonElement _)).ToList();
+                mine = mine.Except(missing).ToList();
+                if (mine.Count == 0) throw new InvalidOperationException($"--finished-only: no sweep point of this command has finished in {journalDir!.FullName} yet.");
+                notes.Add($"--finished-only: {mine.Count} finished points read from the journal; {missing.Count} not finished and left out: {string.Join("; ", missing.Select(Unit))}");
+            }
+            var tradeOff = new List<(int Seed, TradeOffRow Row)>();
+            var occlusions = new List<(int Seed, OcclusionTimeResult Result)>();
+            var growth = new List<(int Seed, GrowthRow Row)>();
+            var w = preset.Lattice;
             foreach (var group in mine.GroupBy(m => m.Seed))
             {
                 var options = Preset();
                 options.Seed = group.Key;
-                options.Training.Epochs = preset.Training.Epochs;
                 options.Grid = group.Select(m => m.Point).OfType<Pressure>().ToList();
-                var context = ctx.For(new ExperimentData(train, test), name => ctx.Stage($"seed {group.Key} · {name}"));
-                if (options.Grid.Count > 0)
+                options.Classes = group.Select(m => m.Point).OfType<(int Classes, int Clutter)>().Where(g => g.Clutter == 0).Select(g => g.Classes).ToList();
+                options.Clutter = group.Select(m => m.Point).OfType<(int Classes, int Clutter)>().Where(g => g.Clutter > 0).Select(g => g.Clutter).ToList();
+                var context = new BilateralNeuro.Experiments.ExperimentContext(new ExperimentData(train, test))
                 {
-                    var sweep = new ResourceTradeOffExperiment(options).Run(context);
-                    tradeOff.AddRange(sweep.Rows);
-                    table.Rows.AddRange(sweep.Table.Rows);
-                }
+                    LoggerFactory = ctx.Logging, Journal = unitJournal, Status = ctx.Status,
+                    StageProgress = name => ctx.Stage($"seed {group.Key} · {name}"), Cancellation = ctx.Cancel,
+                };
+                IReadOnlyList<TradeOffRow> rows = options.Grid.Count > 0 ? new ResourceTradeOffExperiment(options).Run(context).Rows : [];
+                tradeOff.AddRange(rows.Select(r => (group.Key, r)));
+                foreach (var r in rows)
+                    table.Add(ResourceCli.PressureName(r), "trade-off", group.Key, new Dictionary<string, double>
+                    {
+                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth,
+                        ["expected steps"] = r.ExpectedSteps, ["parameters"] = r.Parameters, ["compact parameters"] = r.CompactParameters,
+                        ["window channels"] = w.MaxLayers * w.MaxChannels, ["window layers"] = w.MaxLayers, ["window steps"] = w.MaxSteps,
+                    });
+                if (options.Classes.Count + options.Clutter.Count > 0)
+                    foreach (var r in new ResourceExperiments(options, context).Growth(train, test))
+                    {
+                        growth.Add((group.Key, r));
+                        table.Add($"growth {r.Classes} classes", $"clutter {r.Clutter}", group.Key, new Dictionary<string, double>
+                        {
+                            ["accuracy"] = r.Accuracy, ["breadth"] = r.Breadth, ["depth"] = r.Depth, ["expected steps"] = r.ExpectedSteps,
+                            ["max channels in a layer"] = r.ChannelsPerLayer.Split('-').Max(int.Parse),
+                            ["window channels"] = w.MaxLayers * w.MaxChannels, ["window layers"] = w.MaxLayers, ["window steps"] = w.MaxSteps,
+                            ["window channels per layer"] = w.MaxChannels,
+                        });
+                    }
                 if (!group.Any(m => m.Point is "occlusion")) continue;
                 var occlusion = new OcclusionTimeExperiment(options).Run(context);
-                occlusions.Add(occlusion);
-                table.Rows.AddRange(occlusion.Table.Rows);
+                occlusions.Add((group.Key, occlusion));
+                foreach (var r in occlusion.Rows)
+                    table.Add("occlusion pressure", $"occlusion {r.Level:G2}", group.Key, new Dictionary<string, double>
+                    {
+                        ["accuracy"] = r.Accuracy, ["adaptive accuracy"] = r.AdaptiveAccuracy, ["expected steps"] = r.ExpectedSteps,
+                    });
+                table.Add("occlusion pressure", "spearman per seed", group.Key, new Dictionary<string, double>
+                {
+                    ["rho steps vs occluded fraction"] = occlusion.StepsVsOcclusion.Coefficient,
+                    ["rho steps vs difficulty"] = occlusion.StepsVsDifficulty.Coefficient,
+                });
                 notes.Add($"seed {group.Key}: Spearman(expected steps, occluded fraction) = {Format(occlusion.StepsVsOcclusion)}");
                 notes.Add($"seed {group.Key}: Spearman(expected steps, difficulty) = {Format(occlusion.StepsVsDifficulty)}");
             }
+            notes.AddRange(ResourceCli.TradeOffStatistics(tradeOff));
+            if (occlusions.Count > 0)
+            {
+                var across = Statistics.AcrossSeeds(occlusions.Select(o => o.Result.StepsVsOcclusion.Coefficient).ToList());
+                var difficulty = Statistics.AcrossSeeds(occlusions.Select(o => o.Result.StepsVsDifficulty.Coefficient).ToList());
+                notes.Add($"occlusion -> steps across seeds {string.Join(",", occlusions.Select(o => o.Seed))} (one Spearman per trained network, t CI across seeds): {across}");
+                notes.Add($"difficulty -> steps across seeds {string.Join(",", occlusions.Select(o => o.Seed))}: {difficulty}");
+            }
+            if (growth.Count > 0)
+                notes.Add($"growth window: {w.MaxLayers} layers x {w.MaxChannels} channels x {w.MaxSteps} steps; used at the largest task: " +
+                    string.Join("; ", growth.Where(g => g.Row.Classes == growth.Max(x => x.Row.Classes) && g.Row.Clutter == 0)
+                        .Select(g => $"seed {g.Seed} {g.Row.Breadth}/{w.MaxLayers * w.MaxChannels} channels, {g.Row.Depth}/{w.MaxLayers} layers, {g.Row.ExpectedSteps:F2}/{w.MaxSteps} steps")));
             if (tradeOff.Count > 0)
             {
-                string Label(TradeOffRow r) => $"b={r.BreadthPressure:G2} d={r.DepthPressure:G2} t={r.TimePressure:G2}";
+                var means = tradeOff.GroupBy(t => ResourceCli.PressureName(t.Row)).Select(g => (Name: g.Key, Seeds: g.Count(),
+                    Breadth: g.Average(t => (double)t.Row.Breadth), Depth: g.Average(t => (double)t.Row.Depth),
+                    Steps: g.Average(t => t.Row.ExpectedSteps), Accuracy: g.Average(t => t.Row.Accuracy) * 100)).ToList();
+                Charts.IsoAccuracy(Path.Combine(ctx.OutDir, "tradeoff-iso-accuracy.png"),
+                    $"Iso-accuracy: breadth, time, layers ({means.Count} settings, {(means.Min(m => m.Seeds) == means.Max(m => m.Seeds) ? $"{means[0].Seeds}" : $"{means.Min(m => m.Seeds)}-{means.Max(m => m.Seeds)}")} seed(s) each)",
+                    means.Select(m => (m.Breadth, m.Depth, m.Steps, m.Accuracy)).ToList(), w.MaxLayers, w.MaxLayers * w.MaxChannels, w.MaxSteps);
                 Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-breadth.png"), "Trade-off: accuracy against effective breadth",
-                    "effective channels", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { (double)r.Breadth }, new[] { r.Accuracy * 100 })));
+                    "effective channels (count)", "test accuracy (%)", means.Select(m => (m.Name, new[] { m.Breadth }, new[] { m.Accuracy })));
                 Charts.Points(Path.Combine(ctx.OutDir, "tradeoff-time.png"), "Trade-off: accuracy against expected steps",
-                    "expected recurrent steps", "test accuracy (%)", tradeOff.Select(r => (Label(r), new[] { r.ExpectedSteps }, new[] { r.Accuracy * 100 })));
-                notes.Add("figures: tradeoff-breadth.png, tradeoff-time.png");
+                    "expected recurrent steps (steps)", "test accuracy (%)", means.Select(m => (m.Name, new[] { m.Steps }, new[] { m.Accuracy })));
+                notes.Add("figures: tradeoff-iso-accuracy.png, tradeoff-breadth.png, tradeoff-time.png (means over seeds)");
             }
             if (occlusions.Count > 0)
             {
                 Charts.Lines(Path.Combine(ctx.OutDir, "occlusion-steps.png"), "Time under occlusion", "occluded fraction (achieved)", "expected steps",
-                    occlusions.Select((o, i) => ($"seed {mine.Where(m => m.Point is "occlusion").ElementAt(i).Seed}",
-                        o.Rows.Select(r => r.AchievedFraction).ToArray(), o.Rows.Select(r => r.ExpectedSteps).ToArray())).ToList(), integerX: false);
+                    occlusions.Select(o => ($"seed {o.Seed}", o.Result.Rows.Select(r => r.AchievedFraction).ToArray(), o.Result.Rows.Select(r => r.ExpectedSteps).ToArray())).ToList(), integerX: false);
                 notes.Add("figure: occlusion-steps.png");
             }
             return new ExperimentOutput(table, notes, mine.Select(m => m.Seed).Distinct().ToList());
         }) { CpuOnly = true };
-        });
+        }, grid, trainCount, testCount, window, parts, classes, clutter, journal, finishedOnly);
     }
 
     public static Command Beyond()

@@ -26,7 +26,7 @@ public sealed class ResourcesCommandOptions
 
     /// <summary>
     /// The experiment options of a parsed command line: the preset (quick: <see cref="ResourceExperimentOptions.Quick"/>,
-    /// else <see cref="ResourceExperimentOptions.Full"/>), --epochs, and --seeds N as the seeds Seed..Seed+N-1.
+    /// else <see cref="ResourceExperimentOptions.Full"/>), --epochs, and --seeds N as N seeds counted from the preset's first.
     /// Without --seeds, <see cref="ResourceExperimentOptions.Seeds"/> is the preset's. Validation is left to the caller.
     /// </summary>
     /// <param name="parse">A parse of a command built with <see cref="AddTo"/>.</param>
@@ -35,7 +35,7 @@ public sealed class ResourcesCommandOptions
         ArgumentNullException.ThrowIfNull(parse);
         var options = parse.GetValue(Shared.Preset) == "quick" ? ResourceExperimentOptions.Quick() : ResourceExperimentOptions.Full();
         if (parse.GetValue(Shared.Epochs) is { } epochs) options.Training.Epochs = epochs;
-        if (parse.GetValue(Shared.Seeds) is { } n) options.Seeds = Enumerable.Range(options.Seed, n).ToList();
+        if (parse.GetValue(Shared.Seeds) is { } n) options.Seeds = Enumerable.Range(options.Seeds.Min(), n).ToList();
         return options;
     }
 }

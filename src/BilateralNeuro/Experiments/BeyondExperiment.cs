@@ -95,7 +95,8 @@ public sealed class BeyondExperiment : IExperiment<BeyondExperimentOptions, Beyo
             ((isRight || labelFree) && right is not null ? h.SelfSupervised(right) : h.Specialize(level)).InputChannels(channels);
         int steps = t.Contains("t1") ? 1 : o.Lattice.Steps;
         StagedHemisphereBuilder Lattice(StagedHemisphereBuilder h, (double B, double D, double T) p) =>
-            h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(steps).InputPool(2).Pressure(p.B, p.D, p.T), features: 64);
+            h.Lattice(l => l.MaxLayers(o.Lattice.Layers).MaxChannels(o.Lattice.Channels).MaxSteps(steps).InputPool(2)
+                .Connections(t.Contains("ff") ? Connections.B : Connections.BLT).Pressure(p.B, p.D, p.T), features: 64);
         var mean = ((o.LeftPressure.Breadth + o.RightPressure.Breadth) / 2, (o.LeftPressure.Depth + o.RightPressure.Depth) / 2, (o.LeftPressure.Time + o.RightPressure.Time) / 2);
         bool shared = t.Contains("budget") || t.Contains("fixedsplit") || t.Contains("equalpressure");
         var (leftPressure, rightPressure) = shared ? (mean, mean) : t.Contains("swapped") ? (o.RightPressure, o.LeftPressure) : (o.LeftPressure, o.RightPressure);

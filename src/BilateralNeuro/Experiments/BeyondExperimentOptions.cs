@@ -26,7 +26,9 @@ public sealed class BeyondExperimentOptions
     /// pressures, budget 2, split learned), <c>fixedsplit</c> (the same budget with the split fixed at 0.5: its
     /// control), <c>equalpressure</c> (both lattices at the mean pressure, no budget), <c>swapped</c> (left gets the
     /// right's pressures and vice versa), <c>t1</c> (one step: the same architecture run feed-forward, the control of
-    /// recurrence). <c>labelfree</c>: both hemispheres self-supervised (reconstruction, or contrastive with
+    /// recurrence, with its own input size and pressures kept), <c>ff</c> (the same lattice and its T steps with bottom-up
+    /// connections only: no lateral or top-down drive, so every step recomputes the same feed-forward pass - the
+    /// control of recurrence at equal architecture, steps and pressures). <c>labelfree</c>: both hemispheres self-supervised (reconstruction, or contrastive with
     /// <c>contrastive</c>); see <see cref="ProbeFeatures"/>. E.g. <c>asymmetric+callosal</c>, <c>sync+contrastive</c>.
     /// </summary>
     public List<string> Variants { get; set; } = ["paper", "asymmetric", "callosal", "lattice", "selfsup"];
@@ -88,7 +90,7 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
 {
     /// <summary>Known extension tokens of a variant.</summary>
     public static readonly IReadOnlyList<string> Tokens = ["paper", "asymmetric", "lattice", "callosal", "selfsup", "contrastive", "sync", "coupled", "frozenphase",
-        "budget", "fixedsplit", "equalpressure", "swapped", "t1", "labelfree"];
+        "budget", "fixedsplit", "equalpressure", "swapped", "t1", "ff", "labelfree"];
 
     /// <summary>Tokens that modify <c>lattice</c> (at most one pressure modifier per variant, <c>t1</c> combines).</summary>
     public static readonly IReadOnlyList<string> LatticeModifiers = ["budget", "fixedsplit", "equalpressure", "swapped"];
@@ -109,7 +111,7 @@ public sealed class BeyondExperimentOptionsValidator : IValidateOptions<BeyondEx
                 if (t.Contains("selfsup") && t.Contains("contrastive")) e.AddError($"Variants: '{v}': choose one self-supervised objective.");
                 if (t.Contains("lattice") && (t.Contains("sync") || t.Contains("coupled"))) e.AddError($"Variants: '{v}': lattice hemispheres cannot be synchronised.");
                 if (t.Contains("frozenphase") && (t.Contains("sync") || t.Contains("coupled") || t.Contains("lattice"))) e.AddError($"Variants: '{v}': frozenphase is the unsynchronised control of sync; it cannot be combined with sync, coupled or lattice.");
-                foreach (var m in LatticeModifiers.Append("t1").Where(m => t.Contains(m) && !t.Contains("lattice")))
+                foreach (var m in LatticeModifiers.Append("t1").Append("ff").Where(m => t.Contains(m) && !t.Contains("lattice")))
                     e.AddError($"Variants: '{v}': '{m}' modifies the lattice hemispheres; write lattice+{m}.");
                 if (t.Count(LatticeModifiers.Contains) > 1) e.AddError($"Variants: '{v}': choose one of {string.Join(", ", LatticeModifiers)}.");
                 if (t.Contains("coupled") && t.Contains("callosal")) e.AddError($"Variants: '{v}': the callosal links would deadlock with lockstep oscillators (a link leaves a synchronised stage); use sync+callosal.");

@@ -80,13 +80,20 @@ public sealed class ResourceExperiments
         return rows;
     }
 
-    /// <summary>Trains at the moderate pressure on tasks of growing complexity (classes, then clutter at 10 classes).</summary>
+    /// <summary>Trains at the moderate pressure on tasks of growing complexity (classes, then clutter at 10 classes); each finished task is kept in <see cref="Journal"/>.</summary>
     public List<GrowthRow> Growth(LabeledImages train, LabeledImages test)
     {
         var tasks = Options.Classes.Select(k => (k, 0)).Concat(Options.Clutter.Where(c => c > 0).Select(c => (10, c))).ToList();
         var rows = new List<GrowthRow>();
         foreach (var (classes, clutter) in tasks)
         {
+            string unit = $"seed {Options.Seed} growth {classes} classes clutter {clutter}";
+            if (Journal is not null && Journal.TryGet(unit, out GrowthRow done))
+            {
+                rows.Add(done);
+                logger.LogInformation("Growth {Classes} classes, clutter {Clutter}: finished in an earlier run", classes, clutter);
+                continue;
+            }
             using var trK = Task(train, classes, clutter, Options.TrainCount, StableSeed.Of(Options.Seed, "growth-train", classes.ToString(System.Globalization.CultureInfo.InvariantCulture), clutter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             using var teK = Task(test, classes, clutter, Options.TestCount, StableSeed.Of(Options.Seed, "growth-test", classes.ToString(System.Globalization.CultureInfo.InvariantCulture), clutter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var (net, seconds) = Train(trK, Options.Moderate, classes, $"growth {classes} classes clutter {clutter}");
@@ -96,6 +103,7 @@ public sealed class ResourceExperiments
                 var size = new ResourceCostPenalty(Options.Lattice.Cost).Measure(net);
                 rows.Add(new GrowthRow(classes, clutter, eval.Accuracy, size.Breadth, size.Depth, eval.MeanExpectedSteps,
                     string.Join('-', size.ChannelsPerLayer), seconds));
+                Journal?.Save(unit, rows[^1]);
                 logger.LogInformation("Growth {Classes} classes, clutter {Clutter}: accuracy {Acc:F3}, {B} channels in {D} layers, {T:F2} steps",
                     classes, clutter, eval.Accuracy, size.Breadth, size.Depth, eval.MeanExpectedSteps);
             }

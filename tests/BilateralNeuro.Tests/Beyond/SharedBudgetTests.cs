@@ -2,6 +2,7 @@ using BilateralNeuro.Beyond;
 using BilateralNeuro.Bilateral;
 using BilateralNeuro.Core;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Resources;
 using FluentAssertions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
@@ -114,6 +115,7 @@ public class SharedBudgetTests
     [InlineData("budget", "modifies the lattice")]
     [InlineData("lattice+budget+swapped", "choose one of")]
     [InlineData("paper+t1", "modifies the lattice")]
+    [InlineData("asymmetric+ff", "modifies the lattice")]
     public void Experiment_validates_the_lattice_modifiers(string variant, string message)
     {
         var o = new BeyondExperimentOptions { Variants = [variant] };
@@ -141,5 +143,14 @@ public class SharedBudgetTests
             ((LatticeHemisphere)e.Left).Penalty.Options.DepthPressure.Should().Be(((LatticeHemisphere)e.Right).Penalty.Options.DepthPressure);
         }
         using (var t = x.Build("lattice+t1", 1, 6, 3)) ((LatticeHemisphere)t.Left).Lattice.Steps.Should().Be(1);
+        using var ff = x.Build("lattice+ff", 1, 6, 3);
+        using var recurrent = x.Build("lattice", 1, 6, 3);
+        foreach (var (h, r) in new[] { (((LatticeHemisphere)ff.Left), ((LatticeHemisphere)recurrent.Left)), (((LatticeHemisphere)ff.Right), ((LatticeHemisphere)recurrent.Right)) })
+        {
+            h.Lattice.Connections.Should().Be(Connections.B, "the recurrence control drops lateral and top-down drive");
+            r.Lattice.Connections.Should().Be(Connections.BLT);
+            h.Lattice.Steps.Should().Be(r.Lattice.Steps, "it keeps the lattice's steps");
+            h.Penalty.Options.TimePressure.Should().Be(r.Penalty.Options.TimePressure, "and its pressures");
+        }
     }
 }

@@ -7,4 +7,4 @@ v=$1; s=$2; shift 2
 limit=${LIMIT:-2500}
 out=docs/beyond-run/$limit/$v-seed$s
 mkdir -p "$out"
-timeout 1800 dotnet run -c Release --no-build --project samples/Beyond -- --variants "$v" --seed "$s" --train-limit "$limit" --out "$out" "$@" 2>&1 | tee "$out/console.log"
+timeout 1800 dotnet run -c Release --no-build --project samples/Beyond -- --variants "$v" --seed-list "$s" --train-limit "$limit" --out "$out" "$@" 2>&1 | tee "$out/console.log"

@@ -59,12 +59,8 @@ internal sealed class ComplexFftCorrelation
     /// <summary>Spectrum (B, C, L_h·L_w) of re + i·im (B, C, H, W) zero-padded to L_h × L_w.</summary>
     public Tensor Spectrum(Tensor re, Tensor im)
     {
-        // fft2 with s: [L_h, L_w] as two one-dimensional passes: the rows first (only the H rows that hold data; the
-        // L_h − H zero rows fft2 would transform are skipped), then the columns, zero-padded to L_h.
-        using var scope = NewDisposeScope();
-        var z = torch.complex(re, im);
-        var rows = torch.fft.fft_(z, Lw, -1);
-        return torch.fft.fft_(rows, Lh, -2).reshape(re.shape[0], re.shape[1], -1).MoveToOuterDisposeScope();
+        using var z = torch.complex(re, im);
+        return torch.fft.fft2(z, s: [Lh, Lw]).reshape(re.shape[0], re.shape[1], -1);
     }
 
     /// <summary>"Same" correlation of re + i·im with the kernel whose spectrum is given; real and imaginary parts stacked (2B, C, H, W).</summary>
@@ -80,10 +76,8 @@ internal sealed class ComplexFftCorrelation
     public Tensor Split(Tensor y)
     {
         using var scope = NewDisposeScope();
-        // ifft2 as two one-dimensional passes: the columns first, then only the H rows the crop keeps (the L_h − H rows
-        // ifft2 would transform and throw away are skipped).
-        var columns = torch.fft.ifft(y.reshape(y.shape[0], y.shape[1], Lh, Lw), Lh, -2).narrow(2, Pad, Height);
-        var crop = torch.fft.ifft(columns, Lw, -1).narrow(3, Pad, Width);
+        var full = torch.fft.ifft2(y.reshape(y.shape[0], y.shape[1], Lh, Lw));
+        var crop = full.narrow(2, Pad, Height).narrow(3, Pad, Width);
         return torch.cat([crop.real, crop.imag], 0).MoveToOuterDisposeScope();
     }
 

@@ -127,18 +127,12 @@ try
     }
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException
-    or Microsoft.Extensions.Options.OptionsValidationException or OperationCanceledException)
+catch (Exception ex) when (SampleErrors.IsReported(ex))
 {
-    if (ex is OperationCanceledException) { Console.Error.WriteLine($"Bilateral: stopped: {ex.Message}"); return 130; }
-    return Fail(ex is Microsoft.Extensions.Options.OptionsValidationException v ? string.Join("; ", v.Failures) : ex.Message.Split('\n')[0].Trim());
+    return SampleErrors.Report("Bilateral", ex);
 }
 
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"Bilateral: error: {message.TrimEnd('.')}. See --help.");
-    return 2;
-}
+static int Fail(string message) => SampleErrors.Fail("Bilateral", message);
 
 static int? Limit(string text, string option) =>
     text == "all" ? null

@@ -57,17 +57,12 @@ try
         "(the CLI's face-attention command also draws the charts).");
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or OperationCanceledException)
+catch (Exception ex) when (SampleErrors.IsReported(ex))
 {
-    if (ex is OperationCanceledException) { Console.Error.WriteLine($"FaceAttention: stopped: {ex.Message}"); return 130; }
-    return Fail(ex.Message.Split('\n')[0].Trim());
+    return SampleErrors.Report("FaceAttention", ex);
 }
 
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"FaceAttention: error: {message.TrimEnd('.')}. See --help.");
-    return 2;
-}
+static int Fail(string message) => SampleErrors.Fail("FaceAttention", message);
 
 // One row per identity: valence 0, 0.25, 0.5, 0.75, 1, then happy faces with eyes, nose and mouth occluded.
 static void SaveExampleFaces(FaceGenerator gen, string path)

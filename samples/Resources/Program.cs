@@ -138,17 +138,12 @@ try
     Console.WriteLine($"\nCSV and PNG in {Path.GetFullPath(outDir)}; wall time {clock.Elapsed.TotalSeconds:F0} s, {torch.get_num_threads()} torch threads");
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or OperationCanceledException)
+catch (Exception ex) when (SampleErrors.IsReported(ex))
 {
-    if (ex is OperationCanceledException) { Console.Error.WriteLine($"Resources: stopped: {ex.Message}"); return 130; }
-    return Fail(ex.Message.Split('\n')[0].Trim());
+    return SampleErrors.Report("Resources", ex);
 }
 
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"Resources: error: {message.TrimEnd('.')}. See --help.");
-    return 2;
-}
+static int Fail(string message) => SampleErrors.Fail("Resources", message);
 
 static Pressure ParsePressure(string text, string option)
 {

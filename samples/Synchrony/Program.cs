@@ -136,14 +136,9 @@ try
     Console.WriteLine($"Phase maps: {string.Join(", ", result.Figures)}; table: {Path.Combine(outDir, "results.csv")}; wall time {clock.Elapsed.TotalSeconds:F0}s");
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or OperationCanceledException)
+catch (Exception ex) when (SampleErrors.IsReported(ex))
 {
-    if (ex is OperationCanceledException) { Console.Error.WriteLine($"Synchrony: stopped: {ex.Message}"); return 130; }
-    return Fail(ex.Message.Split('\n')[0].Trim());
+    return SampleErrors.Report("Synchrony", ex);
 }
 
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"Synchrony: error: {message.TrimEnd('.')}. See --help.");
-    return 2;
-}
+static int Fail(string message) => SampleErrors.Fail("Synchrony", message);

@@ -36,9 +36,7 @@ defs.Shared.DryRun.Description = "Print the resolved experiment options and exit
 foreach (var o in new Option[] { seedList, recalibration, testLimit, phaseCoupling, linkMode }) root.Options.Add(o);
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
-var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
-foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset })
-    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro beyond`, not of this sample");
+var problems = SampleErrors.Problems(parse, "beyond", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset);
 if (parse.GetResult(seedList) is { Implicit: false } && parse.GetResult(defs.Shared.Seeds) is { Implicit: false }) problems.Add("--seeds and --seed-list exclude each other");
 if (problems.Count > 0) return Fail(string.Join("; ", problems));
 

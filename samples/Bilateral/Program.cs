@@ -35,9 +35,7 @@ defs.Shared.DryRun.Description = "Print the estimated compute (FLOPs; GPU/CPU ho
 foreach (var o in new Option[] { stage2Epochs, stage3, pool, trainLimit, testLimit, compare }) root.Options.Add(o);
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
-var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
-foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard })
-    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro bilateral`, not of this sample");
+var problems = SampleErrors.Problems(parse, "bilateral", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard);
 if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
 try

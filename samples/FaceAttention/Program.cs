@@ -26,9 +26,7 @@ defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("face-attention-out
 defs.Shared.Out.Description = "Write faces.png, curves.csv, face-attention.md and results.csv here (default face-attention-output).";
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
-var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
-foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device, defs.Shared.DryRun })
-    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro face-attention`, not of this sample");
+var problems = SampleErrors.Problems(parse, "face-attention", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device, defs.Shared.DryRun);
 if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
 try

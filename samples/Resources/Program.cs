@@ -34,9 +34,7 @@ defs.Shared.Dataset.Description = "mnist (default: the embedded digits) or fashi
 foreach (var o in new Option[] { seedList, gridOption, occlusionPressure, rtOption, onlyOption }) root.Options.Add(o);
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
-var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
-foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Device, defs.Shared.DryRun })
-    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro resources`, not of this sample");
+var problems = SampleErrors.Problems(parse, "resources", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Device, defs.Shared.DryRun);
 if (parse.GetResult(seedList) is { Implicit: false } && parse.GetResult(defs.Shared.Seeds) is { Implicit: false }) problems.Add("--seeds and --seed-list exclude each other");
 if (problems.Count > 0) return Fail(string.Join("; ", problems));
 

@@ -38,9 +38,7 @@ defs.Shared.DryRun.Description = "Print the resolved experiment options and the 
 foreach (var o in new Option[] { fashion, synthetic, compareWith, verbose, bench, repeats }) root.Options.Add(o);
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
-var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
-foreach (var cliOnly in new Option[] { defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device })
-    if (parse.GetResult(cliOnly) is { Implicit: false }) problems.Add($"{cliOnly.Name} is an option of `bilateral-neuro synchrony`, not of this sample");
+var problems = SampleErrors.Problems(parse, "synchrony", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device);
 if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
 try

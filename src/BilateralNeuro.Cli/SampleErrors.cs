@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.Options;
 
 namespace BilateralNeuro.Cli;
@@ -23,6 +24,20 @@ public static class SampleErrors
             return 130;
         }
         return Fail(sample, exception is OptionsValidationException v ? string.Join("; ", v.Failures) : exception.Message.Split('\n')[0].Trim());
+    }
+
+    /// <summary>
+    /// The problems of a parsed sample command line: System.CommandLine's parse errors, and each of the
+    /// <paramref name="cliOnly"/> options given explicitly (they belong to <c>bilateral-neuro COMMAND</c>, not to the sample).
+    /// </summary>
+    public static List<string> Problems(ParseResult parse, string command, params Option[] cliOnly)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(cliOnly);
+        var problems = parse.Errors.Select(e => e.Message.Trim().TrimEnd('.')).ToList();
+        foreach (var option in cliOnly)
+            if (parse.GetResult(option) is { Implicit: false }) problems.Add($"{option.Name} is an option of `bilateral-neuro {command}`, not of this sample");
+        return problems;
     }
 
     /// <summary>Writes <c>SAMPLE: error: MESSAGE. See --help.</c> and returns exit code 2.</summary>

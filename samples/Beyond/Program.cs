@@ -20,10 +20,11 @@ var recalibration = new Option<int?>("--recalibration") { Description = "Batch-n
 var testLimit = new Option<string?>("--test-limit") { Description = "Use only the first N test images, or 'all'; default: the preset's (quick: 1,000)." };
 var phaseCoupling = new Option<double?>("--phase-coupling") { Description = "Phase coupling κ of the coupled variant (default 100).", CustomParser = r => SharedOptions.ParseDouble(r) };
 var linkMode = new Option<string?>("--link-mode") { Description = "Callosal link: add, concatproject, gated or attention; default: the library's." };
+var probe = new Option<bool>("--probe") { Description = "Also fit a ridge probe from each hemisphere's frozen features to each label level (training split -> test set) for every row (always done for labelfree); adds left/right probe fine/coarse to the results. Does not change training or the accuracies." };
 var root = new RootCommand("""
     Beyond the bilateral paper: asymmetric, callosally linked, recurrent/resource-shaped and self-supervised hemispheres,
     as an ablation table (test accuracy mean ± std over seeds, parameters, training time). Lattice modifiers:
-    lattice+budget, lattice+fixedsplit, lattice+equalpressure, lattice+swapped, lattice+t1; labelfree (both hemispheres
+    lattice+budget, lattice+fixedsplit, lattice+equalpressure, lattice+swapped, lattice+t1, lattice+ff; labelfree (both hemispheres
     self-supervised, with a ridge probe per label level). Default: embedded Fashion-MNIST hierarchy, bilateral quick scale
     (width 0.125, 3 epochs, 60 cached head epochs, 2 seeds, 2500 training / 1000 test images), variants paper, asymmetric,
     callosal, lattice, selfsup. Without --out nothing is written. --dry-run prints the resolved options and exits.
@@ -33,7 +34,7 @@ defs.AddTo(root);
 defs.Shared.Out.DefaultValueFactory = null;
 defs.Shared.Out.Description = "Write results.json, results.csv and report.md here; default: write nothing.";
 defs.Shared.DryRun.Description = "Print the resolved experiment options and exit without training.";
-foreach (var o in new Option[] { seedList, recalibration, testLimit, phaseCoupling, linkMode }) root.Options.Add(o);
+foreach (var o in new Option[] { seedList, recalibration, testLimit, phaseCoupling, linkMode, probe }) root.Options.Add(o);
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
 var problems = SampleErrors.Problems(parse, "beyond", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset);
@@ -51,6 +52,7 @@ try
         options.TestLimit = tsl == "all" ? null
             : int.TryParse(tsl, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"--test-limit: '{tsl}' is not a whole number or 'all'.");
     if (parse.GetValue(phaseCoupling) is { } pc) options.PhaseCoupling = pc;
+    if (parse.GetValue(probe)) options.ProbeFeatures = true;
     if (parse.GetValue(linkMode) is { } lm)
         options.LinkMode = Enum.TryParse<CallosalMode>(lm, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
             : throw new ArgumentException($"--link-mode: '{lm}' is not a link mode; expected add, concatproject, gated or attention.");

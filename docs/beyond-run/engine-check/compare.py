@@ -1,25 +1,117 @@
 #!/usr/bin/env python3
-"""Engine check for issue 15: the beyond sample's default variants re-run on the current code (one engine, seeds through
-StableSeed; seeds 0 and 1, 2,500 training images) against the 5-seed runs of 2026-11-26 in docs/beyond-run/2500.
-Seeds are not paired (the data order per seed changed), so each new seed is placed in the old seeds' distribution.
+"""Engine check for issue 15: the beyond sample's default variants on the current code against the 5-seed runs of
+2026-11-26 (docs/beyond-run/2500, commits 282dc33/5cecf3d/77bd511, LibTorch's default thread count = 2 on that machine).
+
+New runs: docs/beyond-run/2500-t1 (current code, --threads 1, one process per row and seed), and the 2-seed idle run of
+the previous round (engine-check/*results.csv, 2 threads). Old code re-run on this machine: engine-check/old-code-282dc33.
+Seeds are not paired across code versions (c102cd2 changed the data order per seed), so the comparison is of means:
+difference of means with a Welch 95 % CI and Welch t-test p.
 usage: python3 docs/beyond-run/engine-check/compare.py > docs/beyond-run/engine-check/compare.md"""
-import csv, glob, os, statistics as st
+import csv, glob, math, os, statistics as st
+
 here = os.path.dirname(os.path.abspath(__file__))
-old_dir = os.path.join(here, "..", "2500")
-new = {}
-for f in glob.glob(os.path.join(here, "*results.csv")):
-    for r in csv.DictReader(open(f)):
-        new.setdefault(r["model"], []).append((int(r["seed"]), float(r["fine accuracy"]), float(r["coarse accuracy"])))
-print("| variant | old seeds | old fine % mean ± SD | new fine % (seed 0, 1) | new mean − old mean (old SDs) | old coarse % mean ± SD | new coarse % (seed 0, 1) |")
-print("|---|---|---|---|---|---|---|")
-for v in sorted(new):
-    old = []
-    for d in sorted(glob.glob(os.path.join(old_dir, f"{v}-seed*"))):
-        rows = [r for r in csv.DictReader(open(os.path.join(d, "results.csv"))) if r["model"] == v]
-        old += [(float(r["fine accuracy"]), float(r["coarse accuracy"])) for r in rows]
-    n = sorted(new[v])
-    of, oc = [100 * x[0] for x in old], [100 * x[1] for x in old]
-    nf, nc = [100 * x[1] for x in n], [100 * x[2] for x in n]
-    z = (st.mean(nf) - st.mean(of)) / st.stdev(of)
-    print(f"| {v} | {len(old)} | {st.mean(of):.2f} ± {st.stdev(of):.2f} | {', '.join(f'{x:.1f}' for x in nf)} | "
-          f"{st.mean(nf) - st.mean(of):+.2f} ({z:+.2f}) | {st.mean(oc):.2f} ± {st.stdev(oc):.2f} | {', '.join(f'{x:.1f}' for x in nc)} |")
+root = os.path.join(here, "..")
+
+def load(pattern):
+    out = {}
+    for f in sorted(glob.glob(pattern)):
+        for r in csv.DictReader(open(f)):
+            out.setdefault(r["model"], {})[int(r["seed"])] = (100 * float(r["fine accuracy"]), 100 * float(r["coarse accuracy"]))
+    return out
+
+# Student t distribution (no scipy here): regularized incomplete beta by Lentz's continued fraction.
+def _betacf(a, b, x):
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1, a - 1
+    c, d = 1.0, 1 - qab * x / qap
+    d = 1 / (d if abs(d) > tiny else tiny); h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1 + aa * d; d = 1 / (d if abs(d) > tiny else tiny)
+        c = 1 + aa / c; c = c if abs(c) > tiny else tiny; h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1 + aa * d; d = 1 / (d if abs(d) > tiny else tiny)
+        c = 1 + aa / c; c = c if abs(c) > tiny else tiny
+        de = d * c; h *= de
+        if abs(de - 1) < 1e-14: break
+    return h
+
+def betai(a, b, x):
+    if x <= 0: return 0.0
+    if x >= 1: return 1.0
+    lbt = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(1 - x)
+    if x < (a + 1) / (a + b + 2): return math.exp(lbt) * _betacf(a, b, x) / a
+    return 1 - math.exp(lbt) * _betacf(b, a, 1 - x) / b
+
+def t_two_sided_p(t, df): return betai(df / 2, 0.5, df / (df + t * t))
+
+def t_quantile(p, df):  # upper quantile: P(T <= q) = p, p > 0.5
+    lo, hi = 0.0, 1000.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if 1 - t_two_sided_p(mid, df) / 2 < p: lo = mid
+        else: hi = mid
+    return (lo + hi) / 2
+
+def welch(new, old):
+    n1, n2 = len(new), len(old)
+    m1, m2 = st.mean(new), st.mean(old)
+    v1, v2 = st.variance(new) / n1, st.variance(old) / n2
+    se = math.sqrt(v1 + v2)
+    df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+    q = t_quantile(0.975, df)
+    d = m1 - m2
+    return d, d - q * se, d + q * se, t_two_sided_p(d / se, df), df
+
+old = load(os.path.join(root, "2500", "*", "results.csv"))
+new = load(os.path.join(root, "2500-t1", "*", "results.csv"))
+idle2 = load(os.path.join(here, "*results.csv"))
+oldcode = load(os.path.join(here, "old-code-282dc33", "callosal-t1-seeds0-4", "results.csv"))
+
+def fmt(v): return f"{st.mean(v):.2f} ± {st.stdev(v):.2f}" if len(v) > 1 else f"{v[0]:.2f}"
+def seeds(d): return ",".join(str(s) for s in sorted(d))
+
+print("<!-- generated by: python3 docs/beyond-run/engine-check/compare.py > docs/beyond-run/engine-check/compare.md -->")
+print()
+print("Fine accuracy (%), mean ± SD over seeds; difference of means with a Welch 95 % CI and two-sided Welch p "
+      "(seeds not paired: the data order per seed differs between the code versions). Old = docs/beyond-run/2500 "
+      "(2026-11-26, LibTorch default = 2 threads); new = docs/beyond-run/2500-t1 (current code, --threads 1). "
+      "With fewer than 3 new seeds a row says \"not measured\".")
+print()
+print("| variant | old seeds | old fine % | new seeds | new fine % | new − old [95 % Welch CI] | Welch p | old coarse % | new coarse % | new − old coarse [95 % CI] |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for v in ["paper", "asymmetric", "callosal", "lattice", "selfsup"]:
+    o = old.get(v, {}); n = new.get(v, {})
+    of = [x[0] for x in o.values()]; oc = [x[1] for x in o.values()]
+    nf = [x[0] for x in n.values()]; nc = [x[1] for x in n.values()]
+    if len(n) < 3 or len(o) < 3:
+        print(f"| {v} | {seeds(o)} | {fmt(of) if of else '-'} | {seeds(n) or '-'} | {fmt(nf) if nf else '-'} | not measured | | {fmt(oc) if oc else '-'} | {fmt(nc) if nc else '-'} | |")
+        continue
+    d, lo, hi, p, _ = welch(nf, of)
+    dc, loc, hic, _, _ = welch(nc, oc)
+    print(f"| {v} | {seeds(o)} | {fmt(of)} | {seeds(n)} | {fmt(nf)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} | {fmt(oc)} | {fmt(nc)} | {dc:+.2f} [{loc:+.2f}, {hic:+.2f}] |")
+print()
+print("Isolation (`callosal`, fine %): the old code (282dc33) re-run on this machine with one thread "
+      "(engine-check/old-code-282dc33/callosal-t1-seeds0-4) against the recorded old runs and against the current code, "
+      "both at one thread:")
+print()
+print("| comparison | seeds | a | b | a − b [95 % Welch CI] | Welch p |")
+print("|---|---|---|---|---|---|")
+oc5 = [x[0] for x in oldcode.get("callosal", {}).values()]
+rec = [x[0] for x in old.get("callosal", {}).values()]
+cur = [x[0] for x in new.get("callosal", {}).values()]
+for name, a, b, sa, sb in [("282dc33 re-run (1 thread) − recorded 2026-11-26 runs", oc5, rec, oldcode.get("callosal", {}), old.get("callosal", {})),
+                           ("current code (1 thread) − 282dc33 re-run (1 thread)", cur, oc5, new.get("callosal", {}), oldcode.get("callosal", {})),
+                           ("current code (1 thread) − recorded 2026-11-26 runs", cur, rec, new.get("callosal", {}), old.get("callosal", {}))]:
+    if len(a) < 3 or len(b) < 3:
+        print(f"| {name} | | | | not measured | |"); continue
+    d, lo, hi, p, _ = welch(a, b)
+    print(f"| {name} | {seeds(sa)} / {seeds(sb)} | {fmt(a)} | {fmt(b)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} |")
+print()
+print("Previous round's idle 2-seed run (current code at 86c321a, 2 threads; engine-check/results.csv, variants-results.csv), fine %:")
+print()
+print("| variant | seeds | fine % |")
+print("|---|---|---|")
+for v in sorted(idle2):
+    print(f"| {v} | {seeds(idle2[v])} | {', '.join(f'{idle2[v][s][0]:.1f}' for s in sorted(idle2[v]))} |")

@@ -115,3 +115,23 @@ print("| variant | seeds | fine % |")
 print("|---|---|---|")
 for v in sorted(idle2):
     print(f"| {v} | {seeds(idle2[v])} | {', '.join(f'{idle2[v][s][0]:.1f}' for s in sorted(idle2[v]))} |")
+print()
+print("Bisect (`callosal` seed 0, 2,500 images, one LibTorch thread unless noted; bisect/bisect-step.sh, bisect/bisect-log.txt): "
+      "accuracies (%) per commit, in history order.")
+print()
+print("| commit | what it is | threads | fine | coarse | validation fine | validation coarse | source |")
+print("|---|---|---|---|---|---|---|---|")
+def row(label, what, threads, path, src):
+    rs = list(csv.DictReader(open(path)))
+    r = [x for x in rs if x["seed"] == "0"][0]
+    vals = " | ".join(f"{100 * float(r[k]):.1f}" for k in ("fine accuracy", "coarse accuracy", "validation fine accuracy", "validation coarse accuracy"))
+    print(f"| {label} | {what} | {threads} | {vals} | {src} |")
+row("282dc33", "the 2026-11-26 runs as recorded (another machine)", "default (2)", os.path.join(root, "2500", "callosal-seed0", "results.csv"), "2500/callosal-seed0")
+row("282dc33", "the same commit re-run on this machine", "default (2)", os.path.join(here, "old-code-282dc33", "callosal-2threads-seed0", "results.csv"), "old-code-282dc33/callosal-2threads-seed0")
+row("282dc33", "the same commit re-run on this machine", "1", os.path.join(here, "old-code-282dc33", "callosal-t1-seeds0-4", "results.csv"), "old-code-282dc33/callosal-t1-seeds0-4")
+for c, what in [("f62d019", "engine step A (one Trainer.Fit; bilateral stage 2 keeps the old shuffle)"),
+                ("bc1a506", "engine step B: stage-2 head batches shuffled through StableSeed (first bit change)"),
+                ("6391b05", "parent of c102cd2"),
+                ("c102cd2", "[shape] seeds: beyond data order per seed through StableSeed (test accuracy moves)")]:
+    row(c, what, "1", os.path.join(here, "bisect", f"run-{c}", "results.csv"), f"bisect/run-{c}")
+row("f0dd166", "current main (this round's rows)", "1", os.path.join(root, "2500-t1", "callosal-seed0", "results.csv"), "2500-t1/callosal-seed0")

@@ -34,14 +34,14 @@ string Seeds(IEnumerable<int> s) => string.Join(",", s.Order());
 
 // A family of paired comparisons (candidate - reference on their common seeds), Holm-corrected across the family.
 // Pairs with fewer than 3 common seeds are "not measured" (listed, kept out of the correction).
-var notMeasured = new Dictionary<string, List<string>>();
+List<string> lastMissing = [];
 List<(string Candidate, string Reference, PairedComparison C)> Family(IEnumerable<(string Candidate, string Reference)> pairs, string metric)
 {
     var list = new List<(string, string, PairedComparison)>();
     var missing = new List<string>();
     foreach (var (c, r) in pairs)
     {
-        if (!rows.ContainsKey(c) || !rows.ContainsKey(r)) { missing.Add($"`{c} − {r}` (no results{(rows.ContainsKey(c) ? $" for {r}" : rows.ContainsKey(r) ? $" for {c}" : "")})"); continue; }
+        if (!rows.ContainsKey(c) || !rows.ContainsKey(r)) { missing.Add($"`{c} − {r}` (no results{(rows.ContainsKey(c) ? $" for {r}" : rows.ContainsKey(r) ? $" for {c}" : " for either")})"); continue; }
         var a = Metric(c, metric); var b = Metric(r, metric);
         var common = a.Keys.Intersect(b.Keys).ToList();
         if (common.Count < 3) { missing.Add($"`{c} − {r}` ({common.Count} common seeds)"); continue; }
@@ -52,7 +52,6 @@ List<(string Candidate, string Reference, PairedComparison C)> Family(IEnumerabl
     lastMissing = missing;
     return list.Select((x, i) => (x.Item1, x.Item2, holm[i])).ToList();
 }
-List<string> lastMissing = [];
 // Generated verdict lines (docs/beyond.md's prose cites these instead of typed numbers).
 var verdicts = new List<string>();
 string Range(IEnumerable<int> s) { var l = s.Order().ToList(); return l.Count > 2 && l[^1] - l[0] == l.Count - 1 ? $"{l[0]}–{l[^1]}" : string.Join(",", l); }
@@ -65,7 +64,7 @@ void Verdict(string title, List<(string Candidate, string Reference, PairedCompa
             : x.CiLow > 0 || x.CiHigh < 0 ? "CI excludes 0 but not significant after Holm correction" : "not shown (CI includes 0)";
         verdicts.Add($"- {title}: `{c} − {r}` ({metric}, seeds {Range(seeds)}): {S(x.Mean)} points [{S(x.CiLow)}, {S(x.CiHigh)}], {x.Wins}/{x.Losses} wins, Holm p {P(x.HolmP)} — {reading}.");
     }
-    foreach (var m in lastMissing) verdicts.Add($"- {title}: {m} ({metric}) — not measured.");
+    if (lastMissing.Count > 0) verdicts.Add($"- {title} ({metric}): not measured — {string.Join(", ", lastMissing)}.");
 }
 
 void PrintFamily(string title, List<(string Candidate, string Reference, PairedComparison C)> family, string metric)
@@ -116,7 +115,7 @@ Console.WriteLine();
 Console.WriteLine($"### Every row (docs/beyond-run/{limit})");
 Console.WriteLine();
 // Which build and thread count each row comes from (results.json: LibraryVersion, Command).
-var builds = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+var builds = new SortedDictionary<string, SortedDictionary<string, SortedSet<int>>>(StringComparer.Ordinal);
 foreach (var file in Directory.GetFiles(root, "results.json", SearchOption.AllDirectories))
 {
     using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
@@ -125,10 +124,14 @@ foreach (var file in Directory.GetFiles(root, "results.json", SearchOption.AllDi
     string cmd = doc.RootElement.TryGetProperty("Command", out var c) ? c.GetString() ?? "" : "";
     var m = System.Text.RegularExpressions.Regex.Match(cmd, @"--threads\s+(\d+)");
     string key = $"build {version}, " + (m.Success ? $"--threads {m.Groups[1].Value}" : "LibTorch default threads");
-    var names = builds.TryGetValue(key, out var n) ? n : builds[key] = new SortedSet<string>(StringComparer.Ordinal);
-    foreach (var row in doc.RootElement.GetProperty("Rows").EnumerateArray()) names.Add(row.GetProperty("Model").GetString() ?? "?");
+    var names = builds.TryGetValue(key, out var n) ? n : builds[key] = new(StringComparer.Ordinal);
+    foreach (var row in doc.RootElement.GetProperty("Rows").EnumerateArray())
+    {
+        string model = row.GetProperty("Model").GetString() ?? "?";
+        (names.TryGetValue(model, out var ss) ? ss : names[model] = []).Add(row.GetProperty("Seed").GetInt32());
+    }
 }
-foreach (var (key, names) in builds) Console.WriteLine($"Code version and threads: {key} — {string.Join(", ", names)}.  ");
+foreach (var (key, names) in builds) Console.WriteLine($"Code version and threads: {key} — {string.Join("; ", names.Select(kv => $"{kv.Key} seeds {Seeds(kv.Value)}"))}.  ");
 Console.WriteLine();
 Console.WriteLine("Means over seeds with 95 % t CIs (percent).");
 Console.WriteLine();

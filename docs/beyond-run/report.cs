@@ -226,6 +226,16 @@ if (lattices.Count > 0)
                     + (c.CiHigh < 0 ? "pressure moved to the right (coarse) hemisphere: the fine hemisphere keeps more resources" : c.CiLow > 0 ? "pressure moved to the left (fine) hemisphere: the coarse hemisphere keeps more resources" : "the split did not move measurably from 0.5") + ".");
             else verdicts.Add("- allocation: learned split — not measured (fewer than 3 seeds).");
         }
+        var last = Metric("lattice+budget", "left pressure share final", 1);
+        if (last.Count > 0)
+        {
+            var c = Statistics.FromDifferences(last.Values.Select(v => v - 0.5).ToList(), "final left share - 0.5");
+            Console.WriteLine($"Learned split after the last stage-1 epoch, σ − 0.5 (seeds {Seeds(last.Keys)}): {c}.");
+            Console.WriteLine();
+            if (last.Count >= 3)
+                verdicts.Add($"- allocation: learned split `lattice+budget`, left pressure share σ − 0.5 after the last stage-1 epoch (seeds {Range(last.Keys)}): {(c.Mean).ToString("+0.000;-0.000", ic)} [{c.CiLow.ToString("+0.000;-0.000", ic)}, {c.CiHigh.ToString("+0.000;-0.000", ic)}], t p {P(c.TP)} — "
+                    + (c.CiHigh < 0 ? "pressure moved to the right (coarse) hemisphere: the fine hemisphere keeps more resources" : c.CiLow > 0 ? "pressure moved to the left (fine) hemisphere: the coarse hemisphere keeps more resources" : "the split did not move measurably from 0.5") + ".");
+        }
     }
 }
 

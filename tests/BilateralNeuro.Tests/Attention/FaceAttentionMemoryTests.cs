@@ -32,7 +32,9 @@ public class FaceAttentionMemoryTests(ITestOutputHelper output)
         File.WriteAllText("/proc/self/clear_refs", "5");
         long baseline = StatusKb("VmRSS");
 
-        o.ImageSize = 128;
+        o.ImageSize = 128;              // the default's shape: pre-training at 64 px, transfer at 128 px, Fashion-MNIST objects
+        o.PretrainImageSize = 64;
+        o.ObjectSet = FaceObjectSet.FashionMnist;
         o.Models = ["AlexNet", "FE-AlexNet", "Ungated-AlexNet", "VGG11"];
         o.Pretrainings = [FacePretraining.Object, FacePretraining.Face, FacePretraining.RandomInit];
         o.ObjectImages = 200;

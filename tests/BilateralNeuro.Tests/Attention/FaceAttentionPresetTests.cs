@@ -32,7 +32,7 @@ public class FaceAttentionPresetTests
     // Regression guard: at 96 px AlexNet's trunk ends in a 2x2 map (the adaptive pool only replicates it) and frozen
     // transfer to valence stayed near chance for every model; both presets run all six models at >= 3x3 maps, one width.
     [Fact]
-    public void Presets_run_all_models_on_every_pretraining_with_at_least_3x3_alexnet_maps_and_five_seeds()
+    public void Presets_run_all_models_on_every_pretraining_with_at_least_3x3_alexnet_maps_and_five_pretrained_seeds()
     {
         foreach (var o in new[] { FaceAttentionExperimentOptions.Default(), FaceAttentionExperimentOptions.Full() })
         {
@@ -43,8 +43,10 @@ public class FaceAttentionPresetTests
             o.Reduction.Should().Be(2, "the stand-in's SE block");
             AlexNet.FinalMapSize(o.ImageSize).Should().BeGreaterThanOrEqualTo(3);
             (o.ImageSize / 32).Should().BeGreaterThanOrEqualTo(3, "VGG's last map is ImageSize / 32");
+            o.PretrainPerSeed.Should().BeTrue("CIs over seeds must include the variation between pre-training runs (issue 18)");
+            o.ObjectTargetAccuracy.Should().NotBeNull("pre-training is trained to a stated validation accuracy");
+            o.FaceTargetAccuracy.Should().NotBeNull();
         }
-        FaceAttentionExperimentOptions.Full().PretrainPerSeed.Should().BeTrue();
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public class FaceAttentionMemoryTests(ITestOutputHelper output)
         File.WriteAllText("/proc/self/clear_refs", "5");
         long baseline = StatusKb("VmRSS");
 
-        o.ImageSize = 128;              // the default's shape: pre-training at 64 px, transfer at 128 px, Fashion-MNIST objects
+        o.ImageSize = 128;              // above the default's 96 px transfer size; pre-training at 64 px and Fashion-MNIST objects like the default
         o.PretrainImageSize = 64;
         o.ObjectSet = FaceObjectSet.FashionMnist;
         o.Models = ["AlexNet", "FE-AlexNet", "Ungated-AlexNet", "VGG11"];

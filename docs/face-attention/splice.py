@@ -151,6 +151,8 @@ else:
 # ---- psychometrics
 psy_lines = []
 for r in main:
+    if "/" not in r["fitted seeds"]:
+        continue                      # the humans' row
     fitted, n = (int(x) for x in r["fitted seeds"].split("/"))
     if fitted >= 3:
         pse_ci, slope_ci = ci(r["PSE"]), ci(r["slope (dP/dx at PSE)"])
@@ -158,7 +160,6 @@ for r in main:
         slope_h = "includes" if slope_ci and slope_ci[1] <= 4.19 <= slope_ci[2] else "excludes"
         psy_lines.append(f"{r['model']} after {r['pre-training']} ({r['fitted seeds']} fitted): PSE {r['PSE']} ({pse_h} 0.514), "
                          f"slope {r['slope (dP/dx at PSE)']} ({slope_h} 4.19)")
-fitted_any = sum(int(r["fitted seeds"].split("/")[0]) for r in main)
 psy_head = ("**Psychometrics: models with at least 3 fitted seeds** — " + "; ".join(psy_lines) + "."
             if psy_lines else "**Psychometrics: not measured** — no model has 3 or more seeds with a fitted curve on the averaged face.")
 
@@ -198,4 +199,18 @@ doc = open(doc_path).read()
 doc = splice(doc, "default-run", default_run)
 doc = splice(doc, "verdict", verdict)
 open(doc_path, "w").write(doc)
+
+# README status row (one line, generated from the same files)
+readme_path = os.path.join(here, "..", "..", "README.md")
+readme = open(readme_path).read().split("\n")
+fe_short = ("FE-AlexNet vs AlexNet " + ", ".join(fe_found)) if fe_found else \
+    f"FE-AlexNet vs AlexNet not measured: no paired transfer difference over {row('objects', 'AlexNet')['seeds']} seeds excludes 0 after Holm"
+status = (f"| face attention | {user + system:.0f} s CPU on one thread (shared machine; idle wall not yet measured), peak "
+          f"{rss_kb / 1024 / 1024:.2f} GB ({len(models)} models × 3 pre-trainings, each of {row('objects', 'AlexNet')['seeds']} seeds pre-trains its own backbones to a "
+          f"stated {target['objects']} (objects) / {target['faces']} (faces)) | {fe_short}; pre-training reaches the stated target on "
+          f"{sum(int(row(pt, b)['seeds at target'].split('/')[0]) for pt in sources for b in backbones)} of "
+          f"{sum(int(row(pt, b)['seeds at target'].split('/')[1]) for pt in sources for b in backbones)} (source, backbone, seed) runs "
+          f"([face-attention.md](docs/face-attention.md)) |")
+readme = [status if line.startswith("| face attention | ") and "`samples/" not in line else line for line in readme]
+open(readme_path, "w").write("\n".join(readme))
 print(f"spliced {rel} into docs/face-attention.md: {user + system:.0f} s CPU, {rss_kb} kB peak")

@@ -29,8 +29,9 @@ public enum FaceObjectSet
 /// Options of <see cref="FaceAttentionExperiment"/>. One width for every network (matched pre-training), every
 /// (pre-training, architecture) repeated over <see cref="Seeds"/>, transfer like the stand-in lab (JyBmegan/SE-AlexNet:
 /// conv weights carried, fc6/fc7 fresh, SE with reduction 2 before fc6, crop + flip), lab psychometrics on the averaged
-/// identity's 21-step morph. The defaults are the CPU budget (about 6 CPU-minutes, under 2 GB);
-/// <see cref="Full"/> spends more on every stage and pre-trains per seed.
+/// identity's 21-step morph. The defaults are the CPU budget (about 8 CPU-minutes on one thread, under 1 GB; every
+/// seed pre-trains its own backbones at 64 px towards a stated 60 % validation accuracy); <see cref="Full"/> spends
+/// more on every stage.
 /// </summary>
 public sealed class FaceAttentionExperimentOptions
 {
@@ -115,7 +116,7 @@ public sealed class FaceAttentionExperimentOptions
     /// <summary>Device name ("cpu", "cuda").</summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>The default CPU budget (the property defaults): about 6 CPU-minutes and under 2 GB on one thread.</summary>
+    /// <summary>The default CPU budget (the property defaults): about 8 CPU-minutes and under 1 GB on one thread (docs/face-attention.md).</summary>
     public static FaceAttentionExperimentOptions Default() => new();
 
     /// <summary>

@@ -35,6 +35,24 @@ public static class KuramotoParts
             }
             s.Log.WriteLine($"  {name,-66} {Harness.Median(xs),8:F3} ms");
         }
+        if (Environment.GetEnvironmentVariable("KURAMOTO_PARTS_LIVE_RSS") == "1")
+        {
+            // Live memory of one pass per path: glibc's mmap threshold fixed at 1 MiB (as --live-rss), so the peak RSS
+            // the pass adds counts live tensors, not blocks glibc keeps; each path measured twice, in turn.
+            BilateralNeuro.Core.Native.NativeAllocator.SetMmapThreshold(1 << 20);
+            foreach (var round in new[] { 1, 2 })
+                foreach (var path in new[] { CouplingPath.Direct, CouplingPath.Batched, CouplingPath.ComplexFft })
+                {
+                    using var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = c, KernelSize = k, Steps = 15, Coupling = path });
+                    double mb = Rss.PeakDelta(() =>
+                    {
+                        using var sc = NewDisposeScope();
+                        layer.Run(amp.clone().requires_grad_(true), theta).sin().sum().backward();
+                    });
+                    s.Log.WriteLine($"  live peak RSS added by one T=15 forward + backward pass, {path} (round {round}): {mb:F0} MB");
+                }
+            return;
+        }
         s.Log.WriteLine($"kuramoto parts (threads {torch.get_num_threads()}, batch {b}, {c}x{size}x{size}, k {k}), thread CPU ms, median of {reps}:");
         // Whole passes (T = 15) on each path: forward without autograd, forward with autograd, forward + backward.
         var paths = Environment.GetEnvironmentVariable("KURAMOTO_PARTS_PATHS") is { } only ? only.Split(',').Select(Enum.Parse<CouplingPath>).ToArray() : [CouplingPath.Direct, CouplingPath.ComplexFft];

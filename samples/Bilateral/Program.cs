@@ -112,6 +112,7 @@ try
                 ["dataset"] = dataset, ["preset"] = options.Preset, ["width"] = options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["protocol"] = options.Protocol.ToString().ToLowerInvariant(), ["backbone"] = options.Backbone.ToString().ToLowerInvariant(),
                 ["compare-protocols"] = options.CompareProtocols.ToString().ToLowerInvariant(), ["with-vgg11"] = options.WithVgg11.ToString().ToLowerInvariant(),
+                ["vgg11-seeds"] = options.Vgg11Seeds is null ? "all" : string.Join(",", options.Vgg11Seeds),
             },
             Seeds = options.Seeds,
             Device = device.ToString(),

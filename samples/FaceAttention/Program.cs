@@ -18,12 +18,12 @@ var defs = new FaceAttentionCommandOptions();
 var root = new RootCommand("""
     Face attention (arXiv 2310.13674): pre-training, valence probes, transfer and lab psychometrics, CIs over seeds.
     Default: FaceAttentionExperimentOptions.Default() (the quick preset) on procedural objects and faces; writes
-    faces.png, curves.csv, face-attention.md and results.csv to face-attention-output.
+    faces.png, curves.csv, face-attention.md, results.csv and the charts to face-attention-output.
     """);
 defs.AddTo(root);
 // Sample semantics of shared options: default output folder face-attention-output.
 defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("face-attention-output");
-defs.Shared.Out.Description = "Write faces.png, curves.csv, face-attention.md and results.csv here (default face-attention-output).";
+defs.Shared.Out.Description = "Write faces.png, curves.csv, face-attention.md, results.csv and the charts here (default face-attention-output).";
 var parse = root.Parse(args);
 if (parse.Action is HelpAction) return parse.Invoke();
 var problems = SampleErrors.Problems(parse, "face-attention", defs.Shared.Json, defs.Shared.KeepCheckpoints, defs.Shared.TensorBoard, defs.Shared.Shard, defs.Shared.Dataset, defs.Shared.DataDir, defs.Shared.Device, defs.Shared.DryRun);
@@ -51,8 +51,8 @@ try
     File.WriteAllText(Path.Combine(outDir, "curves.csv"), report.CurvesCsv());
     File.WriteAllText(Path.Combine(outDir, "face-attention.md"), report.ToMarkdown());
     File.WriteAllText(Path.Combine(outDir, "results.csv"), report.Table.ToCsv());
-    Console.WriteLine($"Total {report.Elapsed.TotalSeconds:F0}s. Wrote faces.png, curves.csv, face-attention.md and results.csv to {Path.GetFullPath(outDir)} " +
-        "(the CLI's face-attention command also draws the charts).");
+    var charts = FaceAttentionCharts.Write(report, outDir);
+    Console.WriteLine($"Total {report.Elapsed.TotalSeconds:F0}s. Wrote faces.png, curves.csv, face-attention.md, results.csv and {string.Join(", ", charts)} to {Path.GetFullPath(outDir)}.");
     return 0;
 }
 catch (Exception ex) when (SampleErrors.IsReported(ex))

@@ -291,10 +291,11 @@ public static class ExperimentCommands
         var defs = new FaceAttentionCommandOptions();
         return ExperimentRunner.Create("face-attention", "AlexNet/VGG/FE-AlexNet pre-training, valence probes, transfer and lab psychometrics vs humans (arXiv 2310.13674). Shards split the seeds.", defs.Shared, ctx =>
         {
-            // Objects are rendered procedurally (RGB, any size) unless --dataset fashion-mnist asks for Fashion-MNIST.
+            // Faces are rendered in-process; with --dataset default the experiment loads its own object set
+            // (FaceAttentionExperimentOptions.ObjectSet: Fashion-MNIST, found or embedded); --dataset fashion-mnist resolves it here.
             bool procedural = ctx.Dataset == "default";
             var data = procedural
-                ? new DataChoice("procedural", new DataLocation(DataLocationKind.Embedded, null, "objects and faces rendered in-process"))
+                ? new DataChoice("procedural", new DataLocation(DataLocationKind.Embedded, null, "faces rendered in-process; objects: the options' ObjectSet (Fashion-MNIST by default)"))
                 : ctx.ResolveData("face-attention", CliData.FashionMnist);
             var options = defs.Bind(ctx.Parse);
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);

@@ -12,7 +12,8 @@ namespace BilateralNeuro.Experiments;
 /// <param name="Model">What is trained (e.g. "stage 1, 2 hemispheres").</param>
 /// <param name="ForwardFlopsPerImage">Forward FLOPs of one image (2 per multiply-add, convolutions and linear layers only).</param>
 /// <param name="Flops">Total FLOPs of this item over all seeds of the run.</param>
-public sealed record BilateralCostItem(string Model, double ForwardFlopsPerImage, double Flops);
+/// <param name="Seeds">Seeds this item is trained for, when fewer than the run's (the VGG-11 rows of <see cref="BilateralExperimentOptions.Vgg11Seeds"/>); null: every seed.</param>
+public sealed record BilateralCostItem(string Model, double ForwardFlopsPerImage, double Flops, int? Seeds = null);
 
 /// <summary>
 /// The estimated compute of a <see cref="BilateralExperiment"/> run (what <c>--dry-run</c> prints): FLOPs per image
@@ -39,7 +40,7 @@ public sealed record BilateralCostEstimate(IReadOnlyList<BilateralCostItem> Item
     public IReadOnlyList<string> Lines()
     {
         var ic = CultureInfo.InvariantCulture;
-        var lines = Items.Select(i => string.Create(ic, $"{i.Model}: {i.ForwardFlopsPerImage / 1e6:F1} MFLOP forward per image, {Flops(i.Flops)} over {Seeds} seed(s)")).ToList();
+        var lines = Items.Select(i => string.Create(ic, $"{i.Model}: {i.ForwardFlopsPerImage / 1e6:F1} MFLOP forward per image, {Flops(i.Flops)} over {i.Seeds ?? Seeds} seed(s)")).ToList();
         lines.Add(string.Create(ic, $"estimated compute: {Flops(TotalFlops)} = about {Hours(GpuHours)} GPU hours at {GpuFlopsPerSecond / 1e12:G3} TFLOP/s sustained, or {Hours(CpuHours)} CPU hours at {CpuFlopsPerSecond / 1e9:G3} GFLOP/s sustained (assumed throughputs, not measured; data loading and augmentation not counted)"));
         return lines;
     }
@@ -111,10 +112,12 @@ public sealed record BilateralCostEstimate(IReadOnlyList<BilateralCostItem> Item
             double stage2 = t.CacheFeatures
                 ? vggBilateral * (nTrain + nVal) + t.Stage2.Epochs * 3 * 2.0 * 2 * vf * heads * nTrain + vggBilateral * nTest
                 : t.Stage2.Epochs * vggBilateral * (nTrain + nVal) + vggBilateral * nTest;
+            int vggSeeds = options.Seeds.Count(options.TrainsVgg11Rows);
+            int? itemSeeds = vggSeeds == seeds ? null : vggSeeds;
             items.Add(new($"VGG-11 rows: specialised bilateral ({options.Protocol.Name()}), stages 1 and 2", vgg,
-                seeds * (2 * Train(vgg + 2.0 * vf * fineClasses, t.Stage1.Epochs) + stage2)));
+                vggSeeds * (2 * Train(vgg + 2.0 * vf * fineClasses, t.Stage1.Epochs) + stage2), itemSeeds));
             items.Add(new($"VGG-11 rows: {(options.BilateralEndToEnd ? "bilateral end to end and " : "")}unilateral ({e2e} epochs)", vggUni,
-                seeds * ((options.BilateralEndToEnd ? Train(vggBilateral, e2e) : 0) + Train(vggUni, e2e))));
+                vggSeeds * ((options.BilateralEndToEnd ? Train(vggBilateral, e2e) : 0) + Train(vggUni, e2e)), itemSeeds));
         }
         return new BilateralCostEstimate(items, seeds, gpuFlopsPerSecond, cpuFlopsPerSecond);
     }
@@ -130,7 +133,11 @@ public sealed record BilateralCostEstimate(IReadOnlyList<BilateralCostItem> Item
 
     private static TrainingProtocol Other(TrainingProtocol p) => p == TrainingProtocol.Clean ? TrainingProtocol.Original : TrainingProtocol.Clean;
 
-    /// <summary>Forward FLOPs of one image through <paramref name="module"/> (2 per multiply-add of every Conv2d and Linear); disposes the module.</summary>
+    /// <summary>
+    /// Forward FLOPs of one image through <paramref name="module"/> (2 per multiply-add of every Conv2d and Linear module
+    /// called; <see cref="OriginalVgg11"/>'s folded fc6 on a 1×1 trunk is a functional product of channels × fc6 width
+    /// multiply-adds and is not counted: about 1 % of that hemisphere's FLOPs); disposes the module.
+    /// </summary>
     private static double ForwardFlops(Hemisphere module, int channels, int size, out int featureSize)
     {
         using var m = module;

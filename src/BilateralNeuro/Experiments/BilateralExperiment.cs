@@ -205,7 +205,7 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
                     foreach (var h in only ?? specs)
                         metrics[$"{h.Output} {PairedDiffSuffix}"] = metrics[$"{h.Output} accuracy"] - referenceMetrics[$"{h.Output} accuracy"];
                 table.Add(model, "-", seed, metrics);
-                status?.Report($"seed {seed}: {model,-44} {string.Join(", ", metrics.Where(kv => kv.Key.EndsWith(" accuracy", StringComparison.Ordinal) && !kv.Key.Contains(PairedDiffSuffix, StringComparison.Ordinal)).Select(kv => $"{kv.Key} {kv.Value * 100:F2}%"))}  [{clock.Elapsed:mm\\:ss}]");
+                status?.Report($"seed {seed}: {model,-44} {string.Join(", ", metrics.Where(kv => kv.Key.EndsWith(" accuracy", StringComparison.Ordinal) && !kv.Key.Contains(PairedDiffSuffix, StringComparison.Ordinal)).Select(kv => $"{kv.Key} {kv.Value * 100:F2}%"))}  [{clock.Elapsed:mm\\:ss}, CPU {ProcessCpuSeconds():F0} s]");
             }
 
             // Specialised bilateral network: stage 1 per hemisphere, stage 2 heads on frozen hemispheres, optional stage 3;
@@ -296,9 +296,9 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
                 foreach (var n in pool) n.Dispose();
             }
 
-            // VGG-11 rows beside the ResNet-9 ones (WithVgg11): the specialised network under the main protocol, its
-            // hemispheres alone, and the VGG-11 baselines (bilateral end to end, unilateral), at Vgg11Width.
-            if (options.WithVgg11)
+            // VGG-11 rows beside the ResNet-9 ones (WithVgg11, for the seeds of Vgg11Seeds): the specialised network under
+            // the main protocol, its hemispheres alone, and the VGG-11 baselines (bilateral end to end, unilateral), at Vgg11Width.
+            if (options.TrainsVgg11Rows(seed))
             {
                 const BackboneKind vgg = BackboneKind.Vgg11;
                 string vggName = HemisphereName(vgg);
@@ -355,8 +355,24 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
             $"stage-2 speed: {string.Join("; ", benchmarks.Select(b => $"{b.Speedup:F1}x ({b.Stage2EpochSeconds:F3}s vs {b.Stage1EpochSeconds:F2}s per epoch, cache {b.CacheSeconds:F2}s once)"))}",
         };
         if (options.WithVgg11)
-            notes.Insert(1, $"VGG-11 rows (the original code's VGG-11: no batch norm, fc6/fc7 with dropout kept): width {options.Vgg11Width ?? options.Width:G3}, {main.Name()} protocol, the same epochs and optimiser settings as the ResNet-9 rows; no VGG-11 ensembles (the backbone option trains the whole table, ensembles included, on VGG-11)");
+        {
+            var vggSeeds = options.Seeds.Where(options.TrainsVgg11Rows).ToList();
+            string seedsText = options.Vgg11Seeds is null ? "every seed"
+                : vggSeeds.Count == 0 ? "none of this run's seeds (Vgg11Seeds lists other seeds)"
+                : $"seed{(vggSeeds.Count > 1 ? "s" : "")} {string.Join(", ", vggSeeds)} only (Vgg11Seeds; --vgg11-seeds all trains them for every seed){(vggSeeds.Count < options.Seeds.Count ? ", so no paired statistics for them" : "")}";
+            notes.Insert(1, $"VGG-11 rows (the original code's VGG-11: no batch norm, fc6/fc7 with dropout kept): width {options.Vgg11Width ?? options.Width:G3}, {main.Name()} protocol, the same epochs and optimiser settings as the ResNet-9 rows, {seedsText}; no VGG-11 ensembles (the backbone option trains the whole table, ensembles included, on VGG-11)");
+        }
         return new BilateralExperimentResult(summary, table, benchmarks, notes, clock.Elapsed) { Comparisons = comparisons, Reference = reference };
+    }
+
+    /// <summary>
+    /// CPU time (user + system, all threads) this process has used since it started, in seconds: the status lines
+    /// print it beside the wall clock, so the difference between two lines is what the rows in between cost.
+    /// </summary>
+    private static double ProcessCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     /// <summary>Suffix of the per-seed paired-difference columns: e.g. <c>fine paired diff</c> = row minus the reference, same seed.</summary>
@@ -373,9 +389,16 @@ public sealed class BilateralExperiment : IExperiment<BilateralExperimentOptions
         ? $"ensemble first {k} of {n} {hemi} (training order)"
         : $"ensemble top-{k} of {n} {hemi} (validation)";
 
-    private int ModelsPerSeed() => (options.CompareProtocols ? 2 : 1) + (options.Training.Stage3.Epochs > 0 ? 1 : 0) + (options.BilateralEndToEnd ? 1 : 0)
-        + (options.ResNet18 ? 1 : 0) + (options.ResNet34 ? 1 : 0) + options.EnsemblePool
-        + (options.WithVgg11 ? 2 + (options.BilateralEndToEnd ? 1 : 0) : 0);
+    private string ModelsPerSeed()
+    {
+        int models = (options.CompareProtocols ? 2 : 1) + (options.Training.Stage3.Epochs > 0 ? 1 : 0) + (options.BilateralEndToEnd ? 1 : 0)
+            + (options.ResNet18 ? 1 : 0) + (options.ResNet34 ? 1 : 0) + options.EnsemblePool;
+        int vgg = 2 + (options.BilateralEndToEnd ? 1 : 0);
+        var vggSeeds = options.Seeds.Where(options.TrainsVgg11Rows).ToList();
+        if (vggSeeds.Count == 0) return models.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (vggSeeds.Count == options.Seeds.Count) return (models + vgg).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"{models} (+{vgg} VGG-11 models for seed{(vggSeeds.Count > 1 ? "s" : "")} {string.Join(", ", vggSeeds)})";
+    }
 
     /// <summary>Paired comparisons by seed of every row against <paramref name="reference"/>, per accuracy metric, Holm across each metric's rows.</summary>
     public static IReadOnlyList<BilateralComparison> Compare(ResultTable table, string reference)

@@ -37,7 +37,12 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
     {
         Options = OptionsValidation.ThrowIfInvalid(options ?? throw new ArgumentNullException(nameof(options)), new FaceAttentionExperimentOptionsValidator());
         Generator = new FaceGenerator(new FaceGeneratorOptions { Size = Options.ImageSize });
+        PretrainGenerator = (Options.PretrainImageSize ?? Options.ImageSize) == Options.ImageSize ? Generator
+            : new FaceGenerator(new FaceGeneratorOptions { Size = Options.PretrainImageSize!.Value });
     }
+
+    /// <summary>The face generator of the identity pre-training (image size <see cref="FaceAttentionExperimentOptions.PretrainImageSize"/>).</summary>
+    public FaceGenerator PretrainGenerator { get; }
 
     /// <summary>The validated options.</summary>
     public FaceAttentionExperimentOptions Options { get; }
@@ -49,7 +54,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
     /// <summary>
     /// Runs the protocol. <see cref="ExperimentData.Objects"/> holds object images with a <c>fine</c> label level (grey
     /// or RGB, any size; e.g. Fashion-MNIST) for object pre-training, or is null to render <see cref="ProceduralObjects"/>
-    /// at the experiment's image size. Logs under the category <c>face-attention</c>; the journal keeps every finished
+    /// (<see cref="FaceObjectSet.Procedural"/>) at the pre-training image size, or is null to load Fashion-MNIST (<see cref="FaceAttentionExperimentOptions.ObjectSet"/>). Logs under the category <c>face-attention</c>; the journal keeps every finished
     /// (data seed, pre-training, backbone) unit; status gets one line per unit; stage progress one sink per pre-training;
     /// cancellation stops between units and training steps.
     /// </summary>
@@ -57,6 +62,19 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
     {
         ArgumentNullException.ThrowIfNull(context);
         var objects = context.Data.Objects;
+        LabeledImages? ownObjects = null;
+        if (objects is null && Options.ObjectSet == FaceObjectSet.FashionMnist && Options.Pretrainings.Contains(FacePretraining.Object))
+        {
+            var (fmTrain, fmTest) = Datasets.FashionMnist(logger: context.LoggerFactory.CreateLogger("face-attention"));
+            fmTest.Dispose();
+            objects = ownObjects = fmTrain;
+        }
+        try { return RunWith(context, objects); }
+        finally { ownObjects?.Dispose(); }
+    }
+
+    private FaceAttentionReport RunWith(ExperimentContext context, LabeledImages? objects)
+    {
         var progress = context.Status;
         var cancellationToken = context.Cancellation;
         journal = context.Journal;
@@ -148,13 +166,13 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         {
             case FacePretraining.Object:
                 set = objects is null
-                    ? ProceduralObjects.Create(o.ObjectImages, o.ImageSize, StableSeed.Of(seed, "objects"))
-                    : ObjectsAsRgb(objects, o.ImageSize, o.ObjectImages);
+                    ? ProceduralObjects.Create(o.ObjectImages, PretrainGenerator.Options.Size, StableSeed.Of(seed, "objects"))
+                    : ObjectsAsRgb(objects, PretrainGenerator.Options.Size, o.ObjectImages, StableSeed.Of(seed, "object subset"));
                 label = LabelLevels.Fine;
                 break;
             case FacePretraining.Face:
-                var ids = Generator.SampleIdentities(o.PretrainIdentities, StableSeed.Of(seed, "pre-training identities"), firstId: 0);
-                set = Generator.IdentitySet(ids, o.ImagesPerPretrainIdentity, StableSeed.Of(seed, "identity images"));
+                var ids = PretrainGenerator.SampleIdentities(o.PretrainIdentities, StableSeed.Of(seed, "pre-training identities"), firstId: 0);
+                set = PretrainGenerator.IdentitySet(ids, o.ImagesPerPretrainIdentity, StableSeed.Of(seed, "identity images"));
                 label = FaceDatasets.Identity;
                 break;
             default:
@@ -179,6 +197,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         var backbone = Create(arch, classes);
         ((nn.Module)backbone).to(device);
         double ptAcc = double.NaN, chance = double.NaN;
+        int ptEpochs = 0;
         if (ptTrain is not null)
         {
             var trainer = new Trainer(new TrainerOptions
@@ -187,11 +206,17 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
                 ProgressEvery = stageProgress is null ? 1000 : 1, EpochLogLevel = LogLevel.Debug,
                 CheckpointDirectory = journal?.UnitDirectory($"{Unit(seed, pretraining, arch)} pre-training"),
             }, logger);
-            var pt = trainer.Fit(new SingleHead((nn.Module<Tensor, Tensor>)backbone, label),
-                new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: seed),
-                new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false), [HeadSpec.Classification(label)],
-                stageProgress?.Invoke($"seed {seed}: {arch} pre-training on {FaceAttentionReport.Describe(pretraining)}"), cancellationToken);
+            var model = new SingleHead((nn.Module<Tensor, Tensor>)backbone, label);
+            var selection = Selection.Metric($"{label}/accuracy");
+            if (TargetOf(pretraining) is { } target) selection = selection.StopAt(target);
+            var pt = trainer.Fit(new TrainingRun
+            {
+                Model = model, Objective = new HeadObjective(model, [HeadSpec.Classification(label)]), Selection = selection,
+                Train = new BatchSource(ptTrain, o.PretrainBatchSize, device, InputNormalization, seed: seed),
+                Validation = new BatchSource(ptVal!, 256, device, InputNormalization, shuffle: false),
+            }, stageProgress?.Invoke($"seed {seed}: {arch} pre-training on {FaceAttentionReport.Describe(pretraining)}"), cancellationToken);
             ptAcc = pt.BestValidation.GetValueOrDefault($"{label}/accuracy", double.NaN);
+            ptEpochs = pt.History.Count;
             chance = 1.0 / classes;
         }
 
@@ -212,7 +237,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
                 foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    unit.Add(Transfer(transferSeed, pretraining, model, arch, classes, state, caches, data, device, ptAcc, chance, probes));
+                    unit.Add(Transfer(transferSeed, pretraining, model, arch, classes, state, caches, data, device, ptAcc, chance, probes) with { PretrainEpochs = ptEpochs });
                 }
         }
         finally
@@ -220,7 +245,7 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
             foreach (var t in state.Values) t.Dispose();
         }
         string probeText = string.Join(" ", probes.Select(p => $"{p.Layer} {p.Accuracy:P0}"));
-        progress?.Report($"seed {seed} {arch} ({FaceAttentionReport.Describe(pretraining)}): pre-training {(double.IsNaN(ptAcc) ? "-" : ptAcc.ToString("P1"))}, probes {probeText}; " +
+        progress?.Report($"seed {seed} {arch} ({FaceAttentionReport.Describe(pretraining)}): pre-training {(double.IsNaN(ptAcc) ? "-" : $"{ptAcc:P1} after {ptEpochs} epochs")}, probes {probeText}; " +
             string.Join("; ", unit.GroupBy(u => u.Model).Select(g => $"{g.Key} test {string.Join("/", g.Select(u => u.TransferAccuracy.ToString("P0")))}, fitted {g.Count(u => u.Curve(o.Occlusions[0])?.Fitted == true)}/{g.Count()}")) + $" ({clock.Elapsed.TotalSeconds:F0}s)");
         return unit;
     }
@@ -350,14 +375,24 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         _ => new Vgg(16, classes, Options.Width, Options.VggBatchNorm),
     };
 
+    private double? TargetOf(FacePretraining pretraining) => pretraining switch
+    {
+        FacePretraining.Object => Options.ObjectTargetAccuracy,
+        FacePretraining.Face => Options.FaceTargetAccuracy,
+        _ => null,
+    };
+
     /// <summary>The backbone a model is built on (AlexNet for FE-AlexNet and Ungated-AlexNet).</summary>
     public static string ArchitectureOf(string model) => model is "FE-AlexNet" or "Ungated-AlexNet" ? "AlexNet" : model;
 
-    /// <summary>Resizes object images to <paramref name="size"/> (bilinear) and replicates grey to 3 channels.</summary>
-    public static LabeledImages ObjectsAsRgb(LabeledImages objects, int size, int count)
+    /// <summary>
+    /// Resizes <paramref name="count"/> object images to <paramref name="size"/> (bilinear) and replicates grey to 3
+    /// channels: the first ones, or a random subset drawn with <paramref name="seed"/> (a different subset per seed).
+    /// </summary>
+    public static LabeledImages ObjectsAsRgb(LabeledImages objects, int size, int count, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(objects);
-        using var subset = objects.Take(count);
+        using var subset = seed is { } s ? objects.Subset(RandomSubset(objects.Count, count, s)) : objects.Take(count);
         using var scope = NewDisposeScope();
         var x = subset.Images.to(ScalarType.Float32);
         x = nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
@@ -365,6 +400,20 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         var bytes = x.clamp(0, 255).round().to(ScalarType.Byte).contiguous().DetachFromDisposeScope();
         var labels = subset.Labels.ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope());
         return new LabeledImages(objects.Name + $"/rgb{size}", bytes, labels, objects.ClassNames.ToDictionary(kv => kv.Key, kv => kv.Value), objects.Source);
+    }
+
+    // count distinct indices of [0, n) in a seeded random order (a partial Fisher-Yates shuffle)
+    private static long[] RandomSubset(long n, int count, int seed)
+    {
+        var idx = Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
+        var rng = new Random(seed);
+        int k = (int)Math.Min(count, n);
+        for (int i = 0; i < k; i++)
+        {
+            int j = rng.Next(i, idx.Length);
+            (idx[i], idx[j]) = (idx[j], idx[i]);
+        }
+        return idx[..k];
     }
 
     /// <summary>Summarises per-seed results: rows with CIs over seeds, probe table, paired differences against AlexNet.</summary>
@@ -390,15 +439,20 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
                     // one pre-trained network for all seeds: its accuracy once, its probe over folds
                     var pretrainAcc = options.PretrainPerSeed ? Ci(rs.Select(r => r.PretrainAccuracy)) : Ci(rs.Take(1).Select(r => r.PretrainAccuracy));
                     var probe = options.PretrainPerSeed ? Ci(rs.Select(r => r.LastLayerProbe)) : Ci(rs[0].Probes[^1].FoldAccuracies);
+                    double? target = pt switch { FacePretraining.Object => options.ObjectTargetAccuracy, FacePretraining.Face => options.FaceTargetAccuracy, _ => null };
+                    var pretrained = options.PretrainPerSeed ? rs : rs.Take(1).ToList();
+                    var epochs = pt == FacePretraining.RandomInit ? null : Ci(pretrained.Select(r => (double)r.PretrainEpochs));
+                    int? reached = target is { } t && pt != FacePretraining.RandomInit ? pretrained.Count(r => r.PretrainAccuracy >= t) : null;
                     rows.Add(new FaceAttentionRow(pt, model, occ, rs.Count, pretrainAcc, probe!,
-                        Ci(rs.Select(r => r.TransferAccuracy))!, PsychometricCurves.AcrossSeeds(fits)));
+                        Ci(rs.Select(r => r.TransferAccuracy))!, PsychometricCurves.AcrossSeeds(fits), epochs, reached));
                 }
                 foreach (var r in rs)
                 {
                     var c = r.Curve(options.Occlusions[0]);
                     var metrics = new Dictionary<string, double>
                     {
-                        ["pre-training accuracy"] = r.PretrainAccuracy, ["probe accuracy (last conv)"] = r.LastLayerProbe,
+                        ["pre-training accuracy"] = r.PretrainAccuracy, ["pre-training epochs"] = r.Pretraining == FacePretraining.RandomInit ? double.NaN : r.PretrainEpochs,
+                        ["probe accuracy (last conv)"] = r.LastLayerProbe,
                         ["transfer validation accuracy"] = r.TransferValidationAccuracy, ["transfer accuracy"] = r.TransferAccuracy,
                         ["PSE"] = c?.Pse ?? double.NaN, ["slope"] = c?.Slope ?? double.NaN, ["fitted"] = c?.Fitted == true ? 1 : 0,
                     };

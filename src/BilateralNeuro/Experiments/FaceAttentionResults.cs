@@ -29,9 +29,10 @@ public sealed record FaceCurve(FaceOcclusion Occlusion, PsychometricCurveFit Fit
 /// <param name="TransferAccuracy">Valence accuracy on held-out test identities.</param>
 /// <param name="TransferSteps">Optimiser steps of the transfer.</param>
 /// <param name="Curves">One curve per occlusion.</param>
+/// <param name="PretrainEpochs">Pre-training epochs run (fewer than the maximum when the stated target was reached; 0 for random init).</param>
 public sealed record FaceAttentionSeedResult(int Seed, FacePretraining Pretraining, string Model, string Architecture,
     double PretrainAccuracy, double PretrainChance, IReadOnlyList<FaceProbeLayer> Probes, double TransferValidationAccuracy, double TransferAccuracy,
-    int TransferSteps, IReadOnlyList<FaceCurve> Curves)
+    int TransferSteps, IReadOnlyList<FaceCurve> Curves, int PretrainEpochs = 0)
 {
     /// <summary>Probe accuracy of the last conv block (the map fc6 and the attention block read).</summary>
     public double LastLayerProbe => Probes.Count == 0 ? double.NaN : Probes[^1].Accuracy;
@@ -49,8 +50,11 @@ public sealed record FaceAttentionSeedResult(int Seed, FacePretraining Pretraini
 /// <param name="Probe">Last-conv-block probe accuracy.</param>
 /// <param name="Transfer">Held-out valence accuracy.</param>
 /// <param name="Psychometrics">PSE and slope over the fitted seeds ("no fit" when none was fitted).</param>
+/// <param name="PretrainEpochs">Pre-training epochs run (null for random init).</param>
+/// <param name="TargetReached">Seeds whose pre-training reached the stated target accuracy (null without a target or pre-training).</param>
 public sealed record FaceAttentionRow(FacePretraining Pretraining, string Model, FaceOcclusion Occlusion, int Seeds,
-    MeanInterval? PretrainAccuracy, MeanInterval Probe, MeanInterval Transfer, PsychometricSummary Psychometrics);
+    MeanInterval? PretrainAccuracy, MeanInterval Probe, MeanInterval Transfer, PsychometricSummary Psychometrics,
+    MeanInterval? PretrainEpochs = null, int? TargetReached = null);
 
 /// <summary>Probe accuracy of one layer of one backbone under one pre-training, over seeds.</summary>
 public sealed record FaceProbeRow(FacePretraining Pretraining, string Architecture, string Layer, MeanInterval Accuracy);
@@ -120,18 +124,22 @@ public sealed record FaceAttentionReport(FaceAttentionExperimentOptions Options,
         sb.AppendLine(Options.PretrainPerSeed ? "Mean [95 % t CI] over seeds (each with its own data and pre-training):"
             : "Mean [95 % t CI] over transfer seeds on one pre-training per backbone (its accuracy once, its probe over folds):");
         sb.AppendLine();
-        sb.AppendLine("| pre-training | model | occlusion | seeds | pre-training val. acc. % | probe acc. % (last conv) | transfer acc. % | PSE | slope (dP/dx at PSE) | fitted seeds |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        string Target(FacePretraining p) => (p switch { FacePretraining.Object => Options.ObjectTargetAccuracy, FacePretraining.Face => Options.FaceTargetAccuracy, _ => null }) is { } t
+            ? string.Create(Ic, $"{t * 100:0} %") : "none";
+        sb.AppendLine(string.Create(Ic, $"Pre-training targets (validation accuracy, training stops at the first epoch that reaches it, at most {Options.PretrainEpochs} epochs): objects {Target(FacePretraining.Object)}, faces {Target(FacePretraining.Face)}."));
+        sb.AppendLine();
+        sb.AppendLine("| pre-training | model | occlusion | seeds | pre-training val. acc. % | pre-training epochs | seeds at target | probe acc. % (last conv) | transfer acc. % | PSE | slope (dP/dx at PSE) | fitted seeds |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in Rows)
         {
             var ps = r.Psychometrics;
             string pse = ps.Pse is null ? "no fit" : Ci(ps.Pse, "0.000");
             string slope = ps.Slope is null ? "no fit" : Ci(ps.Slope, "0.00");
             sb.AppendLine(string.Create(Ic,
-                $"| {Describe(r.Pretraining)} | {r.Model} | {r.Occlusion} | {r.Seeds} | {Ci(r.PretrainAccuracy, "0.0", true)} | {Ci(r.Probe, "0.0", true)} | {Ci(r.Transfer, "0.0", true)} | {pse} | {slope} | {ps.FittedSeeds}/{ps.Seeds} |"));
+                $"| {Describe(r.Pretraining)} | {r.Model} | {r.Occlusion} | {r.Seeds} | {Ci(r.PretrainAccuracy, "0.0", true)} | {Ci(r.PretrainEpochs, "0.0")} | {(r.TargetReached is { } k ? $"{k}/{r.Seeds}" : "-")} | {Ci(r.Probe, "0.0", true)} | {Ci(r.Transfer, "0.0", true)} | {pse} | {slope} | {ps.FittedSeeds}/{ps.Seeds} |"));
         }
         sb.AppendLine(string.Create(Ic,
-            $"| humans (SE-AlexNet lab, n = 40) | - | None | - | - | - | - | {Psychometric.HumanPse:0.000} (SD {Psychometric.HumanPseSd:0.000}) | {Psychometric.HumanSlope:0.00} | - |"));
+            $"| humans (SE-AlexNet lab, n = 40) | - | None | - | - | - | - | - | - | {Psychometric.HumanPse:0.000} (SD {Psychometric.HumanPseSd:0.000}) | {Psychometric.HumanSlope:0.00} | - |"));
         sb.AppendLine();
         sb.AppendLine(Options.PretrainPerSeed
             ? "Linear valence probe accuracy % by layer (identity-grouped CV on the frozen backbone, mean [95 % t CI] over seeds):"

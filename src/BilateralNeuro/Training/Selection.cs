@@ -8,11 +8,29 @@ public sealed class Selection
 {
     private readonly Func<IReadOnlyDictionary<string, double>, double> score;
 
-    private Selection(string name, Func<IReadOnlyDictionary<string, double>, double> score)
+    private Selection(string name, Func<IReadOnlyDictionary<string, double>, double> score, double? target = null)
     {
         Name = name;
         this.score = score;
+        Target = target;
     }
+
+    /// <summary>The score at which training stops (after that epoch's checkpoint), or null to run every epoch.</summary>
+    public double? Target { get; }
+
+    /// <summary>
+    /// The same selection with a stop target: the trainer ends the run after the first validated epoch whose score is at
+    /// least <paramref name="target"/> (that epoch is then the best); a resumed run that had reached it trains no further.
+    /// </summary>
+    /// <param name="target">A finite score, e.g. 0.7 for 70 % validation accuracy.</param>
+    public Selection StopAt(double target)
+    {
+        if (!double.IsFinite(target)) throw new ArgumentOutOfRangeException(nameof(target), target, "Selection: the stop target must be a finite score.");
+        return new Selection(Name, score, target);
+    }
+
+    /// <summary>Whether <paramref name="bestScore"/> has reached <see cref="Target"/> (false without a target).</summary>
+    public bool Reached(double bestScore) => Target is { } t && bestScore >= t;
 
     /// <summary>Name reported in <see cref="TrainingResult.SelectionMetric"/> and logs.</summary>
     public string Name { get; }

@@ -103,7 +103,7 @@ public sealed class Trainer
 
             int steps = train.BatchesPerEpoch;
             string? primary = objective.PrimaryMetric;
-            for (int epoch = startEpoch + 1; epoch <= options.Epochs; epoch++)
+            for (int epoch = startEpoch + 1; epoch <= options.Epochs && !selection.Reached(bestScore); epoch++)
             {
                 var epochClock = Stopwatch.StartNew();
                 double lr = SetRates(optimizers, groups, epoch - 1, lrScale);
@@ -212,6 +212,8 @@ public sealed class Trainer
                 progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, metrics.TrainLoss, primary is null ? double.NaN : trainMetrics.GetValueOrDefault(primary, double.NaN), metrics));
                 if (checkpointPath is not null)
                     Checkpoint.Save(checkpointPath, new CheckpointState(epoch, lr, bestEpoch, bestScore, history, skipped, rollBacks), model, optimizers);
+                if (selection.Reached(bestScore))
+                    logger.LogInformation("Stopped after epoch {Epoch}: validation {Metric} = {Score:F4} reached the target {Target}", epoch, selection.Name, bestScore, selection.Target);
             }
 
             if (validation is not null && options.RestoreBest && bestEpoch > 0)

@@ -46,8 +46,19 @@ public class FaceAttentionExperimentTests
             row.Seeds.Should().Be(2);
             row.Transfer.Mean.Should().BeInRange(0, 1);
             row.Probe.Mean.Should().BeInRange(0, 1);
-            if (row.Pretraining == FacePretraining.RandomInit) row.PretrainAccuracy.Should().BeNull("nothing was pre-trained");
-            else row.PretrainAccuracy!.Mean.Should().BeInRange(0, 1);
+            if (row.Pretraining == FacePretraining.RandomInit)
+            {
+                row.PretrainAccuracy.Should().BeNull("nothing was pre-trained");
+                row.PretrainEpochs.Should().BeNull();
+                row.TargetReached.Should().BeNull();
+            }
+            else
+            {
+                row.PretrainAccuracy!.Mean.Should().BeInRange(0, 1);
+                row.PretrainAccuracy.N.Should().Be(2, "every seed pre-trains its own backbone");
+                row.PretrainEpochs!.Mean.Should().Be(1, "one epoch at most");
+                row.TargetReached.Should().BeInRange(0, 2);
+            }
             (row.Psychometrics.Pse is null).Should().Be(row.Psychometrics.FittedSeeds == 0);
         }
         // one frozen AlexNet per pre-training: five conv blocks probed, shared by the three AlexNet models
@@ -70,7 +81,7 @@ public class FaceAttentionExperimentTests
         acc.Should().AllSatisfy(p => double.IsNaN(p.Comparison!.HolmP).Should().BeFalse());
         var md = report.ToMarkdown();
         md.Should().Contain("pre-training val. acc.").And.Contain("probe acc.").And.Contain("transfer acc.").And.Contain("| PSE |")
-            .And.Contain("slope (dP/dx at PSE)").And.Contain("FE-AlexNet - AlexNet").And.Contain("conv5");
+            .And.Contain("slope (dP/dx at PSE)").And.Contain("FE-AlexNet - AlexNet").And.Contain("conv5").And.Contain("seeds at target");
         report.Table.Rows.Should().HaveCount(12);
         report.Table.Rows.SelectMany(r => r.Metrics.Values).Should().AllSatisfy(v => double.IsFinite(v).Should().BeTrue("results.json cannot hold NaN"));
         report.Table.Rows.Where(r => r.Model.Contains("random init")).Should().AllSatisfy(r => r.Metrics.Should().NotContainKey("pre-training accuracy"));

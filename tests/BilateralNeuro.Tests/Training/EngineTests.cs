@@ -143,6 +143,56 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public void Stop_target_ends_the_run_at_the_first_epoch_that_reaches_it_and_a_resume_trains_no_further()
+    {
+        var dir = Directory.CreateTempSubdirectory("bn-stop-").FullName;
+        try
+        {
+            var (train, val) = data.SplitValidation(0.25, 1);
+            using var _train = train;
+            using var _val = val;
+            TrainingResult Run(int epochs, double? target, nn.Module<Tensor, Dictionary<string, Tensor>> model, string? ck = null)
+            {
+                var selection = Selection.Metric("fine/accuracy");
+                return new Trainer(new TrainerOptions { Epochs = epochs, Seed = 3, LearningRate = 5e-3, CheckpointDirectory = ck }).Fit(new TrainingRun
+                {
+                    Model = model,
+                    Objective = new HeadObjective(model, [HeadSpec.Classification("fine", classes: 4)]),
+                    Train = new BatchSource(train, 16, seed: 3),
+                    Validation = new BatchSource(val, 32, shuffle: false),
+                    Selection = target is { } t ? selection.StopAt(t) : selection,
+                });
+            }
+
+            torch.manual_seed(11);
+            using var free = new TinyNet();
+            var all = Run(8, null, free);
+            all.History.Should().HaveCount(8);
+            // a target the free run first reaches at some epoch k < 8: the stopped run ends exactly there
+            var accuracies = all.History.Select(h => h.Validation["fine/accuracy"]).ToList();
+            double target = accuracies.Take(7).Max();
+            int k = accuracies.FindIndex(a => a >= target) + 1;
+            torch.manual_seed(11);
+            using var stopped = new TinyNet();
+            var early = Run(8, target, stopped, Path.Combine(dir, "a"));
+            early.History.Should().HaveCount(k, "the run stops after the first epoch whose validation accuracy reaches the target");
+            early.BestEpoch.Should().Be(k);
+            early.History.Select(h => h.TrainLoss).Should().Equal(all.History.Take(k).Select(h => h.TrainLoss), "stopping changes nothing before the stop");
+
+            torch.manual_seed(99);
+            using var resumedModel = new TinyNet();
+            var resumed = Run(8, target, resumedModel, Path.Combine(dir, "a"));
+            resumed.ResumedFromEpoch.Should().Be(k);
+            resumed.History.Should().HaveCount(k, "a run that had reached its target trains no further when resumed");
+            FluentActions.Invoking(() => Selection.Metric("fine/accuracy").StopAt(double.NaN)).Should().Throw<ArgumentOutOfRangeException>();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Prediction_needs_an_ordered_source_and_concatenates_in_order()
     {
         torch.manual_seed(1);

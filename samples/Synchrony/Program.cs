@@ -131,7 +131,7 @@ try
     Console.WriteLine($"\nTraining seconds per model (all seeds): {string.Join(", ", result.TrainSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}");
     trainDigits.Dispose();
     testDigits.Dispose();
-    Console.WriteLine($"Phase maps: {string.Join(", ", result.Figures)}; table: {Path.Combine(outDir, "results.csv")}; wall time {clock.Elapsed.TotalSeconds:F0}s");
+    Console.WriteLine($"Phase maps: {string.Join(", ", result.Figures.Select(f => Charts.PhaseMap(f, options.Steps)))}; table: {Path.Combine(outDir, "results.csv")}; wall time {clock.Elapsed.TotalSeconds:F0}s");
     return 0;
 }
 catch (Exception ex) when (SampleErrors.IsReported(ex))

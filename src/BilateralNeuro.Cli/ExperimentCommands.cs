@@ -70,7 +70,7 @@ public static class ExperimentCommands
             var table = result.Table;
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)", regime.Describe() };
             notes.AddRange(WriteFairTable(result, options, ctx.OutDir));
-            notes.AddRange(result.Figures.Select(f => $"figure: {f}"));
+            notes.AddRange(result.Figures.Select(f => $"figure: {Charts.PhaseMap(f, options.Steps)} (data image {Path.GetFileName(f)})"));
             return new ExperimentOutput(table, notes, options.SeedsToRun().ToList());
         }) { CpuOnly = true };
         }, defs.Own);

@@ -270,7 +270,7 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
                         ss.Add(seed);
                     }
                     logger.LogInformation("{Model} seed {Seed}: finished in an earlier run", model, seed);
-                    if (seed == 0 && options.PhaseMapDirectory is not null && Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png") is { } map && File.Exists(map))
+                    if (seed == 0 && options.PhaseMapDirectory is not null && Path.Combine(options.PhaseMapDirectory, $"phases-{model}-data.png") is { } map && File.Exists(map))
                         figures.Add(map);
                     continue;
                 }
@@ -299,7 +299,7 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
                     unitMetrics[name] = m;
                 }
                 if (seed == 0 && options.PhaseMapDirectory is not null && net is KomplexNet k)
-                    figures.Add(WritePhaseMaps(k, clean0, 0, Path.Combine(options.PhaseMapDirectory, $"phases-{model}.png")));
+                    figures.Add(WritePhaseMaps(k, clean0, 0, Path.Combine(options.PhaseMapDirectory, $"phases-{model}-data.png")));
                 journal?.Save(unit, new SynchronyUnitRecord(counts[model.ToString()], fit.Elapsed.TotalSeconds, unitMetrics, fit.OptimizerSteps));
             }
         }
@@ -341,7 +341,9 @@ public sealed class SynchronyExperiment : IExperiment<SynchronyExperimentOptions
 
     /// <summary>
     /// Writes one PNG of a sample's phase maps over time: the input on top, then one row per timestep with the
-    /// channels side by side (hue = phase, brightness = amplitude). Returns the path.
+    /// channels side by side (hue = phase, brightness = amplitude), 3x nearest upscaling, no text (the library does not
+    /// draw): the experiment names it <c>phases-MODEL-data.png</c>, and the CLI and the sample draw the labelled
+    /// figure <c>phases-MODEL.png</c> around it (title, axes, phase colour bar). Returns the path.
     /// </summary>
     public static string WritePhaseMaps(KomplexNet net, MultiObjectSet set, int index, string path)
     {

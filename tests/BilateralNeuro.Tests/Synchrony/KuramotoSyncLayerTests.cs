@@ -123,6 +123,63 @@ public class KuramotoSyncLayerTests
     }
 
     [Theory]
+    [InlineData(CouplingPath.Fft, 0.202)]
+    [InlineData(CouplingPath.ComplexFft, 0.202)]
+    [InlineData(CouplingPath.ComplexFft, 0.0)]
+    public void Velocity_gradients_match_direct_in_phases_amplitudes_and_kernel(CouplingPath path, double eps)
+    {
+        // Velocity alone (no Euler step): the ComplexFft path runs it as one fused autograd node with a hand-written
+        // backward (the Beyond phase-sync block calls Velocity, KomplexNet calls Step).
+        var b0 = torch.rand(3, 4, 11, 14);
+        var t0 = torch.rand(3, 4, 11, 14) * 6 - 3;
+        var weight = torch.randn(3, 4, 11, 14);
+        (Tensor V, Tensor Gb, Tensor Gt, Tensor Gk) Run(CouplingPath p)
+        {
+            var layer = Layer(4, 7, eps, p);
+            var b = b0.clone().requires_grad_(true);
+            var theta = t0.clone().requires_grad_(true);
+            var v = layer.Velocity(b, theta, layer.Plan(11, 14));
+            (v * weight).sum().backward();
+            return (v.detach(), b.grad!, theta.grad!, layer.Kernel.grad!);
+        }
+        var direct = Run(CouplingPath.Direct);
+        var other = Run(path);
+        static float Rel(Tensor a, Tensor r) => (a - r).abs().max().item<float>() / (1 + r.abs().max().item<float>());
+        Rel(other.V, direct.V).Should().BeLessThan(1e-4f, "values");
+        Rel(other.Gb, direct.Gb).Should().BeLessThan(1e-4f, "amplitude gradient");
+        Rel(other.Gt, direct.Gt).Should().BeLessThan(1e-4f, "phase gradient");
+        Rel(other.Gk, direct.Gk).Should().BeLessThan(1e-4f, "kernel gradient");
+        direct.Gt.abs().max().item<float>().Should().BeGreaterThan(0.1f, "the phase gradient is not trivial");
+    }
+
+    [Fact]
+    public void Complex_fft_plan_apply_matches_direct_in_values_and_gradients()
+    {
+        // CouplingPlan.Apply (the coupling terms alone, K ⋆ bc and K ⋆ bs) on the ComplexFft path: its own autograd node.
+        var bc0 = torch.randn(3, 4, 10, 13);
+        var bs0 = torch.randn(3, 4, 10, 13);
+        var w1 = torch.randn(3, 4, 10, 13);
+        var w2 = torch.randn(3, 4, 10, 13);
+        (Tensor C, Tensor S, Tensor Gc, Tensor Gs, Tensor Gk) Run(CouplingPath p)
+        {
+            var layer = Layer(4, 9, 0.202, p);
+            var bc = bc0.clone().requires_grad_(true);
+            var bs = bs0.clone().requires_grad_(true);
+            var (c, s) = layer.Plan(10, 13).Apply(bc, bs);
+            ((c * w1).sum() + (s * w2).sum()).backward();
+            return (c.detach(), s.detach(), bc.grad!, bs.grad!, layer.Kernel.grad!);
+        }
+        var direct = Run(CouplingPath.Direct);
+        var fft = Run(CouplingPath.ComplexFft);
+        static float Rel(Tensor a, Tensor r) => (a - r).abs().max().item<float>() / (1 + r.abs().max().item<float>());
+        Rel(fft.C, direct.C).Should().BeLessThan(1e-4f);
+        Rel(fft.S, direct.S).Should().BeLessThan(1e-4f);
+        Rel(fft.Gc, direct.Gc).Should().BeLessThan(1e-4f);
+        Rel(fft.Gs, direct.Gs).Should().BeLessThan(1e-4f);
+        Rel(fft.Gk, direct.Gk).Should().BeLessThan(1e-4f);
+    }
+
+    [Theory]
     [InlineData(CouplingPath.Batched)]
     [InlineData(CouplingPath.Fft)]
     [InlineData(CouplingPath.ComplexFft)]

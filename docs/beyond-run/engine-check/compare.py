@@ -69,6 +69,13 @@ new = load(os.path.join(root, "2500-t1", "*", "results.csv"))
 idle2 = load(os.path.join(here, "*results.csv"))
 oldcode = load(os.path.join(here, "old-code-282dc33", "callosal-t1-seeds0-4", "results.csv"))
 
+def holm(ps):
+    """Holm-adjusted p values (step-down, monotone), same order as ps."""
+    m = len(ps); order = sorted(range(m), key=lambda i: ps[i]); adj = [0.0] * m; run = 0.0
+    for k, i in enumerate(order):
+        run = max(run, min(1.0, (m - k) * ps[i])); adj[i] = run
+    return adj
+
 def fmt(v): return f"{st.mean(v):.2f} ± {st.stdev(v):.2f}" if len(v) > 1 else f"{v[0]:.2f}"
 def seeds(d): return ",".join(str(s) for s in sorted(d))
 
@@ -77,27 +84,32 @@ print()
 print("Fine accuracy (%), mean ± SD over seeds; difference of means with a Welch 95 % CI and two-sided Welch p "
       "(seeds not paired: the data order per seed differs between the code versions). Old = docs/beyond-run/2500 "
       "(2026-11-26, LibTorch default = 2 threads); new = docs/beyond-run/2500-t1 (current code, --threads 1). "
-      "With fewer than 3 new seeds a row says \"not measured\".")
+      "With fewer than 3 new seeds a row says \"not measured\". Holm: across the measured rows of the table.")
 print()
-print("| variant | old seeds | old fine % | new seeds | new fine % | new − old [95 % Welch CI] | Welch p | old coarse % | new coarse % | new − old coarse [95 % CI] |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| variant | old seeds | old fine % | new seeds | new fine % | new − old [95 % Welch CI] | Welch p | Holm p | old coarse % | new coarse % | new − old coarse [95 % CI] |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+rows1 = []
 for v in ["paper", "asymmetric", "callosal", "lattice", "selfsup"]:
     o = old.get(v, {}); n = new.get(v, {})
     of = [x[0] for x in o.values()]; oc = [x[1] for x in o.values()]
     nf = [x[0] for x in n.values()]; nc = [x[1] for x in n.values()]
     if len(n) < 3 or len(o) < 3:
-        print(f"| {v} | {seeds(o)} | {fmt(of) if of else '-'} | {seeds(n) or '-'} | {fmt(nf) if nf else '-'} | not measured | | {fmt(oc) if oc else '-'} | {fmt(nc) if nc else '-'} | |")
+        rows1.append((None, f"| {v} | {seeds(o)} | {fmt(of) if of else '-'} | {seeds(n) or '-'} | {fmt(nf) if nf else '-'} | not measured | | | {fmt(oc) if oc else '-'} | {fmt(nc) if nc else '-'} | |"))
         continue
     d, lo, hi, p, _ = welch(nf, of)
     dc, loc, hic, _, _ = welch(nc, oc)
-    print(f"| {v} | {seeds(o)} | {fmt(of)} | {seeds(n)} | {fmt(nf)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} | {fmt(oc)} | {fmt(nc)} | {dc:+.2f} [{loc:+.2f}, {hic:+.2f}] |")
+    rows1.append((p, f"| {v} | {seeds(o)} | {fmt(of)} | {seeds(n)} | {fmt(nf)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} | HOLM | {fmt(oc)} | {fmt(nc)} | {dc:+.2f} [{loc:+.2f}, {hic:+.2f}] |"))
+adj = iter(holm([p for p, _ in rows1 if p is not None]))
+for p, line in rows1:
+    print(line if p is None else line.replace("HOLM", f"{next(adj):.3f}"))
 print()
 print("Isolation (`callosal`, fine %): the old code (282dc33) re-run on this machine with one thread "
       "(engine-check/old-code-282dc33/callosal-t1-seeds0-4) against the recorded old runs and against the current code, "
       "both at one thread:")
 print()
-print("| comparison | seeds | a | b | a − b [95 % Welch CI] | Welch p |")
-print("|---|---|---|---|---|---|")
+print("| comparison | seeds | a | b | a − b [95 % Welch CI] | Welch p | Holm p (these 3) |")
+print("|---|---|---|---|---|---|---|")
+rows2 = []
 oc5 = [x[0] for x in oldcode.get("callosal", {}).values()]
 rec = [x[0] for x in old.get("callosal", {}).values()]
 cur = [x[0] for x in new.get("callosal", {}).values()]
@@ -105,9 +117,12 @@ for name, a, b, sa, sb in [("282dc33 re-run (1 thread) − recorded 2026-11-26 r
                            ("current code (1 thread) − 282dc33 re-run (1 thread)", cur, oc5, new.get("callosal", {}), oldcode.get("callosal", {})),
                            ("current code (1 thread) − recorded 2026-11-26 runs", cur, rec, new.get("callosal", {}), old.get("callosal", {}))]:
     if len(a) < 3 or len(b) < 3:
-        print(f"| {name} | | | | not measured | |"); continue
+        rows2.append((None, f"| {name} | | | | not measured | | |")); continue
     d, lo, hi, p, _ = welch(a, b)
-    print(f"| {name} | {seeds(sa)} / {seeds(sb)} | {fmt(a)} | {fmt(b)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} |")
+    rows2.append((p, f"| {name} | {seeds(sa)} / {seeds(sb)} | {fmt(a)} | {fmt(b)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} | HOLM |"))
+adj = iter(holm([p for p, _ in rows2 if p is not None]))
+for p, line in rows2:
+    print(line if p is None else line.replace("HOLM", f"{next(adj):.3f}"))
 print()
 print("Previous round's idle 2-seed run (current code at 86c321a, 2 threads; engine-check/results.csv, variants-results.csv), fine %:")
 print()

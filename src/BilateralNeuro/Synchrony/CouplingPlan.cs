@@ -77,11 +77,4 @@ public sealed class CouplingPlan
                 throw new InvalidOperationException($"CouplingPlan: unknown path {Path}.");
         }
     }
-
-    /// <summary>
-    /// The fused velocity of the <see cref="CouplingPath.ComplexFft"/> path, <c>(addTheta ? θ : 0) + scale·dθ</c>, as
-    /// one autograd node, or null on the other paths (the caller composes <see cref="Apply"/> with autograd).
-    /// </summary>
-    internal Tensor? FusedStep(Tensor b, Tensor theta, double epsilon, double scale, bool addTheta) =>
-        complexFft?.Step(b, theta, epsilon, scale, addTheta);
 }

@@ -76,6 +76,12 @@ def holm(ps):
         run = max(run, min(1.0, (m - k) * ps[i])); adj[i] = run
     return adj
 
+def print_with_holm(rows):
+    """Prints (p, line) rows, putting each measured row's Holm-adjusted p (across the table) where the line says HOLM."""
+    adj = iter(holm([p for p, _ in rows if p is not None]))
+    for p, line in rows:
+        print(line if p is None else line.replace("HOLM", f"{next(adj):.3f}"))
+
 def fmt(v): return f"{st.mean(v):.2f} ± {st.stdev(v):.2f}" if len(v) > 1 else f"{v[0]:.2f}"
 def seeds(d): return ",".join(str(s) for s in sorted(d))
 
@@ -99,9 +105,7 @@ for v in ["paper", "asymmetric", "callosal", "lattice", "selfsup"]:
     d, lo, hi, p, _ = welch(nf, of)
     dc, loc, hic, _, _ = welch(nc, oc)
     rows1.append((p, f"| {v} | {seeds(o)} | {fmt(of)} | {seeds(n)} | {fmt(nf)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} | HOLM | {fmt(oc)} | {fmt(nc)} | {dc:+.2f} [{loc:+.2f}, {hic:+.2f}] |"))
-adj = iter(holm([p for p, _ in rows1 if p is not None]))
-for p, line in rows1:
-    print(line if p is None else line.replace("HOLM", f"{next(adj):.3f}"))
+print_with_holm(rows1)
 print()
 print("Isolation (`callosal`, fine %): the old code (282dc33) re-run on this machine with one thread "
       "(engine-check/old-code-282dc33/callosal-t1-seeds0-4) against the recorded old runs and against the current code, "
@@ -120,9 +124,7 @@ for name, a, b, sa, sb in [("282dc33 re-run (1 thread) − recorded 2026-11-26 r
         rows2.append((None, f"| {name} | | | | not measured | | |")); continue
     d, lo, hi, p, _ = welch(a, b)
     rows2.append((p, f"| {name} | {seeds(sa)} / {seeds(sb)} | {fmt(a)} | {fmt(b)} | {d:+.2f} [{lo:+.2f}, {hi:+.2f}] | {p:.3f} | HOLM |"))
-adj = iter(holm([p for p, _ in rows2 if p is not None]))
-for p, line in rows2:
-    print(line if p is None else line.replace("HOLM", f"{next(adj):.3f}"))
+print_with_holm(rows2)
 print()
 print("Previous round's idle 2-seed run (current code at 86c321a, 2 threads; engine-check/results.csv, variants-results.csv), fine %:")
 print()

@@ -3,7 +3,7 @@
 // probed layer by layer for valence, transferred to valence like the SE-AlexNet lab, and read out on the averaged
 // face's 21-step morph with the lab's psychometric fit; CIs over seeds. The CLI's `face-attention` command runs the
 // same experiment with run records and charts.
-// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset quick|full] [--out DIR] [--seeds N] [--epochs N] [--threads N]
+// Usage: dotnet run -c Release --project samples/FaceAttention -- [--preset quick|full] [--out DIR] [--seeds N] [--epochs N] [--threads N] [--workers N]
 // The options are the `bilateral-neuro face-attention` command's own definitions (FaceAttentionCommandOptions); `--help` lists them.
 using System.CommandLine;
 using System.CommandLine.Help;
@@ -14,6 +14,9 @@ using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using TorchSharp;
 
+// A worker process of a parallel run (--workers) serves its units and exits here.
+if (FaceAttentionWorkers.ServeIfWorker() is { } workerExit) return workerExit;
+
 var defs = new FaceAttentionCommandOptions();
 var root = new RootCommand("""
     Face attention (arXiv 2310.13674): pre-training, valence probes, transfer and lab psychometrics, CIs over seeds.
@@ -21,6 +24,12 @@ var root = new RootCommand("""
     faces.png, curves.csv, face-attention.md, results.csv and the charts to face-attention-output.
     """);
 defs.AddTo(root);
+var workersOption = new Option<int?>("--workers")
+{
+    Description = "Worker processes, one LibTorch thread each (--threads sets it), sharing the seeds' units; the results equal the " +
+                  "sequential run's at the same thread count. Default: 2 when this process may use at least 2 CPUs, else 1; --workers 1 = sequential.",
+};
+root.Options.Add(workersOption);
 // Sample semantics of shared options: default output folder face-attention-output.
 defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("face-attention-output");
 defs.Shared.Out.Description = "Write faces.png, curves.csv, face-attention.md, results.csv and the charts here (default face-attention-output).";
@@ -31,6 +40,7 @@ if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
 try
 {
+    if (parse.GetValue(workersOption) is < 1 and var badWorkers) return Fail($"--workers must be at least 1 (got {badWorkers}).");
     var options = defs.Bind(parse);
     var validation = new FaceAttentionExperimentOptionsValidator().Validate(null, options);
     if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
@@ -41,10 +51,27 @@ try
     var experiment = new FaceAttentionExperiment(options);
     SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
     var clock = Stopwatch.StartNew();
-    var report = experiment.Run(new ExperimentContext(new ExperimentData())
+    int workers = Math.Min(parse.GetValue(workersOption) ?? FaceAttentionWorkers.DefaultCount(), options.Seeds.Count * options.Pretrainings.Count);
+    FaceAttentionReport report;
+    if (workers > 1 && options.PretrainPerSeed)
     {
-        Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
-    });
+        // Console.WriteLine writes each line whole, so the workers' lines alternate but never mix.
+        int threadsPerWorker = parse.GetValue(defs.Shared.Threads) ?? 1;
+        Console.WriteLine($"{workers} worker processes, {threadsPerWorker} LibTorch thread(s) each; units handed out longest first (objects, faces, random init).");
+        var run = FaceAttentionWorkers.Run(options, workers, line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}"), threadsPerWorker: threadsPerWorker);
+        report = run.Report;
+        long own = FaceAttentionWorkers.PeakKb();
+        Console.WriteLine($"Peak RSS (VmHWM): this process {own / 1024} MB, workers {string.Join(" + ", run.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}; " +
+                          $"sum {(own + run.WorkerPeakKb.Sum()) / 1024} MB (an upper bound of the total resident at any moment).");
+    }
+    else
+    {
+        if (workers > 1) Console.WriteLine("PretrainPerSeed is false: one pre-training serves every seed, so the run is sequential.");
+        report = experiment.Run(new ExperimentContext(new ExperimentData())
+        {
+            Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
+        });
+    }
 
     Console.WriteLine();
     Console.WriteLine(report.ToMarkdown());

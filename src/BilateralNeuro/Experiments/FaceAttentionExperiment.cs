@@ -61,19 +61,24 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
     public FaceAttentionReport Run(ExperimentContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var objects = context.Data.Objects;
         LabeledImages? ownObjects = null;
-        if (objects is null && Options.ObjectSet == FaceObjectSet.FashionMnist && Options.Pretrainings.Contains(FacePretraining.Object))
+        // Fashion-MNIST is loaded only when an object pre-training has to run (not when the journal holds every unit).
+        LabeledImages? Objects()
         {
-            var (fmTrain, fmTest) = Datasets.FashionMnist(logger: context.LoggerFactory.CreateLogger("face-attention"));
-            fmTest.Dispose();
-            objects = ownObjects = fmTrain;
+            if (context.Data.Objects is { } given) return given;
+            if (ownObjects is null && Options.ObjectSet == FaceObjectSet.FashionMnist)
+            {
+                var (fmTrain, fmTest) = Datasets.FashionMnist(logger: context.LoggerFactory.CreateLogger("face-attention"));
+                fmTest.Dispose();
+                ownObjects = fmTrain;
+            }
+            return ownObjects;
         }
-        try { return RunWith(context, objects); }
+        try { return RunWith(context, Objects); }
         finally { ownObjects?.Dispose(); }
     }
 
-    private FaceAttentionReport RunWith(ExperimentContext context, LabeledImages? objects)
+    private FaceAttentionReport RunWith(ExperimentContext context, Func<LabeledImages?> objects)
     {
         var progress = context.Status;
         var cancellationToken = context.Cancellation;
@@ -90,13 +95,15 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
             : [(o.DataSeed, (IReadOnlyList<int>)o.Seeds)];
         foreach (var (dataSeed, transferSeeds) in groups)
         {
+            // units already in the journal (a resumed run, or units finished by worker processes) are read, not rendered
+            var pendingBySource = o.Pretrainings.Select(pt => (Pretraining: pt, Pending: architectures.Where(a => !TryResume(journal, dataSeed, pt, a, results)).ToList())).ToList();
+            if (pendingBySource.All(p => p.Pending.Count == 0)) continue;
             using var data = SeedData.Create(Generator, o, dataSeed);
             progress?.Report($"data seed {dataSeed}: {data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}; transfer seeds {string.Join(", ", transferSeeds)} ({clock.Elapsed.TotalSeconds:F0}s)");
-            foreach (var pretraining in o.Pretrainings)
+            foreach (var (pretraining, pending) in pendingBySource)
             {
-                var pending = architectures.Where(a => !TryResume(journal, dataSeed, pretraining, a, results)).ToList();
                 if (pending.Count == 0) continue;
-                var (ptTrain, ptVal, label) = PretrainingData(pretraining, objects, dataSeed);
+                var (ptTrain, ptVal, label) = PretrainingData(pretraining, pretraining == FacePretraining.Object ? objects() : null, dataSeed);
                 try
                 {
                     foreach (var arch in pending)
@@ -114,7 +121,16 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
                 }
             }
         }
-        return Summarize(o, results, clock.Elapsed);
+        return Summarize(o, InRunOrder(o, results), clock.Elapsed);
+    }
+
+    // The order of a run without a journal (data seed, pre-training, backbone, transfer seed, model), whichever units were
+    // resumed from the journal or finished elsewhere (worker processes), so a resumed or parallel run lists its results alike.
+    private static List<FaceAttentionSeedResult> InRunOrder(FaceAttentionExperimentOptions o, List<FaceAttentionSeedResult> results)
+    {
+        var architectures = o.Models.Select(ArchitectureOf).Distinct().ToList();
+        return results.OrderBy(r => o.PretrainPerSeed ? o.Seeds.IndexOf(r.Seed) : 0).ThenBy(r => o.Pretrainings.IndexOf(r.Pretraining))
+            .ThenBy(r => architectures.IndexOf(r.Architecture)).ThenBy(r => o.Seeds.IndexOf(r.Seed)).ThenBy(r => o.Models.IndexOf(r.Model)).ToList();
     }
 
     private static bool TryResume(ExperimentJournal? journal, int seed, FacePretraining pretraining, string arch, List<FaceAttentionSeedResult> results)

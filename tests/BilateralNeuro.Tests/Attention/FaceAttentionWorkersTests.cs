@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using BilateralNeuro.Cli;
+using BilateralNeuro.Core;
+using BilateralNeuro.Experiments;
+using FluentAssertions;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BilateralNeuro.Tests.Attention;
+
+/// <summary>
+/// The parallel face-attention run (<see cref="FaceAttentionWorkers"/>): two worker processes (the CLI's assembly from
+/// this test's output folder, which calls <see cref="FaceAttentionWorkers.ServeIfWorker"/> first) give exactly the
+/// results.csv rows of the sequential run at the same LibTorch thread count (1), each worker runs one LibTorch thread,
+/// and each worker's peak resident memory is pinned.
+/// </summary>
+public class FaceAttentionWorkersTests(ITestOutputHelper output)
+{
+    private static FaceAttentionExperimentOptions TinyWithObjects()
+    {
+        var o = FaceAttentionExperimentTests.Tiny();
+        o.Pretrainings = [FacePretraining.Object, FacePretraining.Face, FacePretraining.RandomInit];
+        o.ObjectImages = 100;
+        o.Models = ["AlexNet", "FE-AlexNet", "VGG11"];
+        return o;
+    }
+
+    [Fact]
+    public void Two_workers_give_the_sequential_runs_results_rows_with_one_torch_thread_each()
+    {
+        TorchRuntime.EnsureLoaded();
+        int before = TorchRuntime.Threads;
+        var o = TinyWithObjects();
+        try
+        {
+            TorchRuntime.SetThreads(1);
+            var sequential = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()));
+            var host = new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "BilateralNeuro.Cli.dll") } };
+            var lines = new ConcurrentQueue<string>();
+            var parallel = FaceAttentionWorkers.Run(o, 2, lines.Enqueue, host);
+            foreach (var l in lines) output.WriteLine(l);
+            output.WriteLine($"worker peaks: {string.Join(", ", parallel.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}");
+
+            sequential.Results.Should().HaveCount(2 * 3 * 3, "two seeds x three pre-trainings x three models");
+            parallel.Report.Table.ToCsv().Should().Be(sequential.Table.ToCsv(), "every unit seeds its own generator, so the process that runs it does not matter");
+            parallel.Report.Results.Select(r => (r.Seed, r.Pretraining, r.Model)).Should().Equal(sequential.Results.Select(r => (r.Seed, r.Pretraining, r.Model)), "results come back in the sequential order");
+            lines.Where(l => l.Contains("worker process", StringComparison.Ordinal)).Should().HaveCount(2)
+                .And.OnlyContain(l => l.EndsWith(" 1 LibTorch thread(s)", StringComparison.Ordinal), "a worker sets one intra-op thread");
+            lines.Should().Contain(l => l.StartsWith("w1 seed", StringComparison.Ordinal)).And.Contain(l => l.StartsWith("w2 seed", StringComparison.Ordinal), "both workers ran units");
+            parallel.WorkerPeakKb.Should().HaveCount(2).And.OnlyContain(k => k > 0 && k < 1536L * 1024, "a tiny run's worker stays well under 1.5 GB");
+        }
+        finally
+        {
+            TorchRuntime.SetThreads(before);
+        }
+    }
+
+    [Fact]
+    public void Units_go_longest_first_and_bad_arguments_are_named()
+    {
+        var o = TinyWithObjects();
+        FaceAttentionWorkers.Units(o).Should().Equal((1, FacePretraining.Object), (2, FacePretraining.Object), (1, FacePretraining.Face), (2, FacePretraining.Face),
+            (1, FacePretraining.RandomInit), (2, FacePretraining.RandomInit));
+        FluentActions.Invoking(() => FaceAttentionWorkers.Run(o, 1)).Should().Throw<ArgumentException>().WithMessage("*workers must be at least 2 (got 1)*");
+        o.PretrainPerSeed = false;
+        FluentActions.Invoking(() => FaceAttentionWorkers.Run(o, 2)).Should().Throw<ArgumentException>().WithMessage("*PretrainPerSeed must be true*");
+    }
+}

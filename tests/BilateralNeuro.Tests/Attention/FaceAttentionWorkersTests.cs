@@ -36,7 +36,7 @@ public class FaceAttentionWorkersTests(ITestOutputHelper output)
         {
             TorchRuntime.SetThreads(1);
             var sequential = new FaceAttentionExperiment(o).Run(new ExperimentContext(new ExperimentData()));
-            var host = new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "BilateralNeuro.Cli.dll") } };
+            var host = new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "bilateral-neuro.dll") } };
             var lines = new ConcurrentQueue<string>();
             var parallel = FaceAttentionWorkers.Run(o, 2, lines.Enqueue, host);
             foreach (var l in lines) output.WriteLine(l);

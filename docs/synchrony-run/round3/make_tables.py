@@ -23,6 +23,10 @@ PAPER_SCALE = "30 epochs × 48k images, 32×32"
 # Oscillator-map side of each run: --map-size when the command gives it, else SynchronyExperimentOptions.MapSize's
 # default at the run's commit (`git grep "public int MapSize" COMMIT -- src`: 16 at 40b613c, 24 at 05d9e08 and ad8c1ab).
 SCENE = {"budget-600": 16, "budget-2400": 16, "budget-2400-24px": 24, "default": 24, "d24-kernel-first": 24}
+# Batch of each run: --batch when the command gives it, else the default at the run's commit (BatchSize = 16 in
+# SynchronyExperimentOptions at 40b613c, `git show 40b613c:src/BilateralNeuro/Experiments/SynchronyExperiment.cs`;
+# 8 in dryrun-default.json for 05d9e08). Training image passes per model and seed = optimiser steps × batch.
+BATCH = {"budget-600": 16, "budget-2400": 16, "budget-2400-24px": 16, "default": 8, "d24-kernel-first": 8}
 MODEL_ORDER = ["Real", "KomplexNet", "KomplexNetFeedback", "RandomPhases", "IdealPhases"]
 RUNS = [  # folder, description
     ("budget-600", "budget search, phase controls + real, 16×16 scene, 2,400 images × 4 epochs, batch 16 (600 steps)"),
@@ -63,16 +67,22 @@ def parse_time(path):
         k, _, v = line.strip().rpartition(": ")
         t[k] = v
     cpu = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
-    return cpu, t["Elapsed (wall clock) time (h:mm:ss or m:ss)"], int(t["Maximum resident set size (kbytes)"]) / 1024 / 1024
+    # time -v reports KiB; peak RSS in GiB. "Percent of CPU this job got" shows how contended the shared machine was.
+    return (cpu, t["Elapsed (wall clock) time (h:mm:ss or m:ss)"], int(t["Maximum resident set size (kbytes)"]) / 1024 / 1024,
+            t["Percent of CPU this job got"])
 
 def read_time(run):
     path = os.path.join(HERE, run, "time.txt")
-    if os.path.exists(path): return parse_time(path)
+    if os.path.exists(path):
+        cpu, wall, rss, pct = parse_time(path)
+        return cpu, wall, rss, f"the process got {pct} of a CPU"
     parts = os.path.join(HERE, run, "parts")
     if not os.path.isdir(parts): return None
     # A run split over processes (shards, --only-seeds): CPU is the sum, peak RSS the largest process.
     ts = [parse_time(os.path.join(parts, f)) for f in sorted(os.listdir(parts)) if f.endswith("-time.txt")]
-    return sum(t[0] for t in ts), f"{len(ts)} processes: " + ", ".join(t[1] for t in ts), max(t[2] for t in ts)
+    pcts = sorted(int(t[3].rstrip("%")) for t in ts)
+    return (sum(t[0] for t in ts), f"{len(ts)} processes: " + ", ".join(t[1] for t in ts), max(t[2] for t in ts),
+            f"the processes got {pcts[0]}–{pcts[-1]} % of a CPU")
 
 def first_condition_rows(run):
     rows = list(csv.DictReader(open(os.path.join(HERE, run, "results.csv"))))
@@ -116,7 +126,7 @@ def main():
     probe = os.path.join(HERE, "cost-probe", "times.txt")
     if os.path.exists(probe):
         p("\n#### Cost probe (16×16, T = 15, k = 13; 320 training + 200 evaluation image passes, 1 seed; cost-probe/)\n")
-        p("| model | user + sys CPU (s) | peak RSS (GB) |")
+        p("| model | user + sys CPU (s) | peak RSS (GiB) |")
         p("|---|---:|---:|")
         vals = {}
         for line in open(probe):
@@ -135,16 +145,16 @@ def main():
         comp = comparisons(run)
         p(f"\n#### {run}: {what}\n\n`{cmd}`\n")
         t = read_time(run)
-        if t: p(f"CPU time (user + sys) {t[0] / 60:.1f} min, wall {t[1]} (shared machine, load 20–40), peak RSS {t[2]:.2f} GB.\n")
-        p(f"Condition '{cond}' (exact match: both labels right):\n")
-        p("| model | optimiser steps / seed | seeds | exact match mean [95 % CI] | per seed | coherence | separation | vs RandomPhases (paired diff [t CI], wins, p, Holm p) |")
-        p("|---|---:|---:|---|---|---:|---:|---|")
+        if t: p(f"CPU time (user + sys) {t[0] / 60:.1f} min, wall {t[1]} (shared machine: {t[3]}; time.txt), peak RSS {t[2]:.2f} GiB.\n")
+        p(f"Condition '{cond}' (exact match: both labels right; label acc and F1 of logit > 0, mean over seeds: predicting no label gives label acc 0.800, F1 0):\n")
+        p("| model | optimiser steps / seed | seeds | exact match mean [95 % CI] | per seed | label acc | F1 | coherence | separation | vs RandomPhases (paired diff [t CI], wins, p, Holm p) |")
+        p("|---|---:|---:|---|---|---:|---:|---:|---:|---|")
         for r in sorted(rows, key=lambda r: -fl(r, "exact match accuracy")):
             m = r["model"]
             ci = f"[{fl(r, 'exact match ci low'):.3f}, {fl(r, 'exact match ci high'):.3f}]" if r.get("exact match ci low") else "(1 seed)"
             coh, sep = fl(r, "coherence"), fl(r, "separation")
             p(f"| {m} | {int(fl(r, 'optimizer steps')):,} | {len(seeds.get(m, []))} | {fl(r, 'exact match accuracy'):.3f} {ci} | "
-              f"{' '.join(f'{v:.3f}' for v in seeds.get(m, []))} | {'n/a' if coh != coh else f'{coh:.3f}'} | {'n/a' if sep != sep else f'{sep:.3f}'} | "
+              f"{' '.join(f'{v:.3f}' for v in seeds.get(m, []))} | {fl(r, 'label accuracy'):.3f} | {fl(r, 'F1'):.3f} | {'n/a' if coh != coh else f'{coh:.3f}'} | {'n/a' if sep != sep else f'{sep:.3f}'} | "
               f"{'reference' if m == 'RandomPhases' else comp.get(m, 'not compared')} |")
         orders[run] = [r["model"] for r in sorted(rows, key=lambda r: -fl(r, "exact match accuracy"))]
     p("\n#### Orderings by mean exact match (overlap 0)\n")
@@ -219,6 +229,25 @@ def longest_runs():
         where = "; ".join(f"{r} ({s:,} steps, {n} seed{'s' if n != 1 else ''}, {SCENE[r]}×{SCENE[r]}): {v:.3f}" for r, (v, s, n) in runs)
         p(f"\n{m} is not in the longest runs; the runs here that trained it: {where or 'none'}.")
 
+def scale_facts():
+    """Training image passes of each run against the reference scale read from dryrun-reference.json."""
+    p = print
+    ref = json.load(open(os.path.join(HERE, "dryrun-reference.json")))["Options"]
+    train = round(ref["TrainImages"] * (1 - ref["ValidationFraction"]))
+    passes = train * ref["Training"]["Epochs"]
+    p(f"- the reference scale (`dryrun-reference.json`): {train:,} training images × {ref['Training']['Epochs']} epochs = "
+      f"{passes:,} training image passes per model and seed, {passes / ref['Training']['BatchSize']:,.0f} optimiser steps at batch "
+      f"{ref['Training']['BatchSize']}.")
+    for run, _ in RUNS:
+        d = overlap0(run)
+        for m, (_, steps, n) in d.items():
+            if m not in PAPER: continue
+            mine = steps * BATCH[run]
+            kf = " (kernel stage included)" if "--kernel-first" in open(os.path.join(HERE, run, "command.txt")).read() and m.startswith("KomplexNet") else ""
+            ratio = f"{passes / mine:,.1f}".rstrip("0").rstrip(".")
+            p(f"- {run}: {m} {steps:,} steps × batch {BATCH[run]} = {mine:,} training image passes{kf}, {ratio}× fewer than the reference scale.")
+
 main()
 facts()
+scale_facts()
 longest_runs()

@@ -75,7 +75,7 @@ def read_time(run):
     path = os.path.join(HERE, run, "time.txt")
     if os.path.exists(path):
         cpu, wall, rss, pct = parse_time(path)
-        return cpu, wall, rss, f"the process got {pct} of a CPU"
+        return cpu, wall, rss, f"the process got {int(pct.rstrip('%'))} % of a CPU"
     parts = os.path.join(HERE, run, "parts")
     if not os.path.isdir(parts): return None
     # A run split over processes (shards, --only-seeds): CPU is the sum, peak RSS the largest process.

@@ -6,6 +6,8 @@ one folder per run holding command.txt, time.txt (/usr/bin/time -v), results.csv
 comparisons.csv (paired by seed against RandomPhases, Holm over the models; written by the CLI).
 Usage: python3 docs/synchrony-run/round3/make_tables.py > docs/synchrony-run/round3/tables.md
        python3 docs/synchrony-run/round3/splice.py     # copies tables.md into docs/synchrony.md between its markers
+A new run: its folder here (command.txt, time.txt or parts/*-time.txt, results.csv, per-seed.csv, comparisons.csv),
+then one entry each in RUNS, SCENE and BATCH below; every table, fact and the longest-runs table pick it up.
 """
 import csv, json, os, re, sys
 
@@ -184,8 +186,8 @@ def facts():
     """Sentences with every number the verdict quotes, generated from comparisons.csv / results.csv."""
     p = print
     p("\n#### Facts for the verdict (generated)\n")
-    for run in ["budget-600", "budget-2400", "budget-2400-24px", "default"]:
-        for model in ["IdealPhases", "KomplexNet", "Real"]:
+    for run, _ in RUNS:
+        for model in ["IdealPhases", "KomplexNet", "KomplexNetFeedback", "Real"]:
             r = comparison_row(run, model)
             if r is None: continue
             lo, hi, holm = float(r["ci_low"]), float(r["ci_high"]), float(r["holm_p"])

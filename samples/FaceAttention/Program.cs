@@ -45,41 +45,40 @@ try
     var validation = new FaceAttentionExperimentOptionsValidator().Validate(null, options);
     if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
     var outDir = parse.GetValue(defs.Shared.Out)!.FullName;
-    if (parse.GetValue(defs.Shared.Threads) is { } threads) torch.set_num_threads(threads);
     Directory.CreateDirectory(outDir);
-
-    var experiment = new FaceAttentionExperiment(options);
-    SaveExampleFaces(experiment.Generator, Path.Combine(outDir, "faces.png"));
     var clock = Stopwatch.StartNew();
     int workers = Math.Min(parse.GetValue(workersOption) ?? FaceAttentionWorkers.DefaultCount(), options.Seeds.Count * options.Pretrainings.Count);
+    bool parallel = workers > 1 && options.PretrainPerSeed;
+    // With workers this process loads LibTorch only after they finish (example faces, charts), so it adds little to their peak.
+    if (!parallel && parse.GetValue(defs.Shared.Threads) is { } threads) torch.set_num_threads(threads);
     FaceAttentionReport report;
-    if (workers > 1 && options.PretrainPerSeed)
+    if (parallel)
     {
         // Console.WriteLine writes each line whole, so the workers' lines alternate but never mix.
         int threadsPerWorker = parse.GetValue(defs.Shared.Threads) ?? 1;
         Console.WriteLine($"{workers} worker processes, {threadsPerWorker} LibTorch thread(s) each; units handed out longest first (objects, faces, random init).");
         var run = FaceAttentionWorkers.Run(options, workers, line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}"), threadsPerWorker: threadsPerWorker);
         report = run.Report;
-        long own = FaceAttentionWorkers.PeakKb();
-        Console.WriteLine($"Peak RSS (VmHWM): this process {own / 1024} MB, workers {string.Join(" + ", run.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}; " +
-                          $"sum {(own + run.WorkerPeakKb.Sum()) / 1024} MB (an upper bound of the total resident at any moment).");
+        Console.WriteLine($"Peak RSS (VmHWM): this process {run.ParentPeakKb / 1024} MB while the workers ran, workers {string.Join(" + ", run.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}; " +
+                          $"sum {(run.ParentPeakKb + run.WorkerPeakKb.Sum()) / 1024} MB (an upper bound of the total resident at any moment).");
     }
     else
     {
         if (workers > 1) Console.WriteLine("PretrainPerSeed is false: one pre-training serves every seed, so the run is sequential.");
-        report = experiment.Run(new ExperimentContext(new ExperimentData())
+        report = new FaceAttentionExperiment(options).Run(new ExperimentContext(new ExperimentData())
         {
             Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),
         });
     }
 
+    SaveExampleFaces(new FaceAttentionExperiment(options).Generator, Path.Combine(outDir, "faces.png"));
     Console.WriteLine();
     Console.WriteLine(report.ToMarkdown());
     File.WriteAllText(Path.Combine(outDir, "curves.csv"), report.CurvesCsv());
     File.WriteAllText(Path.Combine(outDir, "face-attention.md"), report.ToMarkdown());
     File.WriteAllText(Path.Combine(outDir, "results.csv"), report.Table.ToCsv());
     var charts = FaceAttentionCharts.Write(report, outDir);
-    Console.WriteLine($"Total {report.Elapsed.TotalSeconds:F0}s. Wrote faces.png, curves.csv, face-attention.md, results.csv and {string.Join(", ", charts)} to {Path.GetFullPath(outDir)}.");
+    Console.WriteLine($"Total {clock.Elapsed.TotalSeconds:F0}s. Wrote faces.png, curves.csv, face-attention.md, results.csv and {string.Join(", ", charts)} to {Path.GetFullPath(outDir)}.");
     return 0;
 }
 catch (Exception ex) when (SampleErrors.IsReported(ex))

@@ -118,8 +118,9 @@ public static class FaceAttentionWorkers
             cancellationToken.ThrowIfCancellationRequested();
             if (errors.Count > 0) throw new InvalidOperationException("FaceAttentionWorkers: " + string.Join("; ", errors));
             if (units.Count > 0) throw new InvalidOperationException($"FaceAttentionWorkers: {units.Count} units were not run.");
+            long parentPeak = PeakKb();     // this process while the workers ran (the summary below loads LibTorch)
             var report = new FaceAttentionExperiment(options).Run(new ExperimentContext(new ExperimentData()) { Journal = journal, Cancellation = cancellationToken });
-            return new FaceAttentionWorkerRun(report, peaks);
+            return new FaceAttentionWorkerRun(report, peaks, parentPeak);
         }
         finally
         {
@@ -273,7 +274,8 @@ public static class FaceAttentionWorkers
     }
 }
 
-/// <summary>The report of a parallel run and each worker process's peak resident memory.</summary>
+/// <summary>The report of a parallel run and the peak resident memory of its processes.</summary>
 /// <param name="Report">The same report as a sequential <see cref="FaceAttentionExperiment.Run"/>.</param>
 /// <param name="WorkerPeakKb">Peak resident set size (VmHWM, kB) of each worker process, in worker order.</param>
-public sealed record FaceAttentionWorkerRun(FaceAttentionReport Report, IReadOnlyList<long> WorkerPeakKb);
+/// <param name="ParentPeakKb">This process's VmHWM (kB) when the workers had finished, before the summary pass.</param>
+public sealed record FaceAttentionWorkerRun(FaceAttentionReport Report, IReadOnlyList<long> WorkerPeakKb, long ParentPeakKb);

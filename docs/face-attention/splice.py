@@ -240,7 +240,7 @@ readme = open(readme_path).read().split("\n")
 fe_short = ("FE-AlexNet vs AlexNet " + ", ".join(fe_found)) if fe_found else \
     f"FE-AlexNet vs AlexNet not measured: no paired transfer difference over {row('objects', 'AlexNet')['seeds']} seeds excludes 0 after Holm"
 status = (f"| face attention | {(wall + ' wall on 2 idle cores (' + format(user + system, '.0f') + ' s CPU)') if idle else (format(user + system, '.0f') + (f' s CPU in {workers} one-thread worker processes' if workers > 1 else ' s CPU on one thread') + ' (shared machine; idle wall not yet measured)')}, peak "
-          f"{peak_gb:.2f} GB ({len(models)} models × 3 pre-trainings, each of {row('objects', 'AlexNet')['seeds']} seeds pre-trains its own backbones to a "
+          f"{peak_gb:.2f} GB{' (sum of the processes’ peaks)' if peak_m else ''} ({len(models)} models × 3 pre-trainings, each of {row('objects', 'AlexNet')['seeds']} seeds pre-trains its own backbones to a "
           f"stated {target['objects']} (objects) / {target['faces']} (faces)) | {fe_short}; pre-training reaches the stated target on "
           f"{sum(int(row(pt, b)['seeds at target'].split('/')[0]) for pt in sources for b in backbones)} of "
           f"{sum(int(row(pt, b)['seeds at target'].split('/')[1]) for pt in sources for b in backbones)} (source, backbone, seed) runs "

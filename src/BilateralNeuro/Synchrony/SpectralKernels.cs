@@ -22,7 +22,11 @@ namespace BilateralNeuro.Synchrony;
 /// </summary>
 internal static class SpectralKernels
 {
-    /// <summary>Frequencies (complex numbers) per block: 8 AVX vectors, so a block of s for all (o, c) stays in L1/L2.</summary>
+    /// <summary>
+    /// Frequencies (complex numbers) per block. Measured at the benchmark's shape (C = 8, F = 1,600, 1 thread, Intel
+    /// Xeon): 32 → mix 6.3 ms, 128 → 3.7 ms, 256 → 3.0 ms (FFT of the same data 3.1 ms); a block of the prepared
+    /// kernel for all (o, c) is then 256 KiB (second-level cache) and each row is read as one 2 KiB stream.
+    /// </summary>
     private const int Block = 256;
 
     /// <summary>A kernel spectrum (C_out, C_in, F) prepared for <see cref="Mix"/>: real parts duplicated and signed imaginary parts duplicated, interleaved as the data.</summary>
@@ -227,7 +231,7 @@ internal static class SpectralKernels
     internal static int? MaxThreads { get; set; }
 
     /// <summary>Whether the FFT coupling should use these loops (x86 with AVX2/FMA, CPU, not switched off).</summary>
-    internal static bool Use(Tensor t) => MaxThreads != 0 && t.device_type == DeviceType.CPU && t.dtype == ScalarType.ComplexFloat32;
+    internal static bool Use(Tensor t) => MaxThreads != 0 && Fma.IsSupported && t.device_type == DeviceType.CPU && t.dtype == ScalarType.ComplexFloat32;
 
     /// <summary>Runs blocks 0..count−1 on up to torch.get_num_threads() threads.</summary>
     private static void Run(int count, Action<int> body)

@@ -18,7 +18,7 @@ var quick = args.Contains("--quick");
 int threads = ArgInt("--threads", 2);
 string? outFile = ArgString("--out");
 string[] all = ["trainer", "peers", "bilateral", "stage2", "kuramoto", "lattice", "alexnet", "memory"];
-string[] extra = ["kuramoto-parts"];   // profiles, not ratio cases: only when named
+string[] extra = ["kuramoto-parts", "kuramoto-wall"];   // profiles, not ratio cases: only when named
 var selected = ArgString("--cases") is { } c && c != "all" ? c.Split(',') : all;
 foreach (var name in selected.Where(n => !all.Contains(n) && !extra.Contains(n)))
 {
@@ -66,6 +66,7 @@ Add("bilateral", () => PeerCases.BilateralStep(s).ToList());
 Add("stage2", () => CachingCases.Stage2(train, s).ToList());
 Add("kuramoto", () => KuramotoCases.Run(s).ToList());
 Add("kuramoto-parts", () => { KuramotoParts.Run(s); return []; });
+Add("kuramoto-wall", () => { KuramotoWall.Run(s); return []; });
 Add("lattice", () => LatticeCases.Run(train, s).ToList());
 Add("alexnet", () => CachingCases.AlexNetTransfer(s).ToList());
 Add("memory", () => MemoryCases.Run(train, s).ToList());

@@ -35,7 +35,14 @@ internal sealed class ComplexFftCorrelation
         // As FftCorrelation: correlation with K = convolution with K flipped; the adjoint is convolution with Kᵀ.
         Forward = torch.fft.fft2(k.flip(2, 3), s: [Lh, Lw]).reshape(k.shape[0], k.shape[1], -1);
         Adjoint = torch.fft.fft2(k.transpose(0, 1), s: [Lh, Lw]).reshape(k.shape[1], k.shape[0], -1);
+        ForwardPrepared = new SpectralKernels.Prepared(Forward);
+        AdjointPrepared = new SpectralKernels.Prepared(Adjoint);
     }
+
+    /// <summary><see cref="Forward"/> laid out for <see cref="SpectralKernels.Mix"/>.</summary>
+    internal SpectralKernels.Prepared ForwardPrepared { get; }
+    /// <summary><see cref="Adjoint"/> laid out for <see cref="SpectralKernels.Mix"/>.</summary>
+    internal SpectralKernels.Prepared AdjointPrepared { get; }
 
     public Tensor Kernel { get; }
     public int KernelSize { get; }
@@ -53,7 +60,7 @@ internal sealed class ComplexFftCorrelation
     public Tensor Apply(Tensor re, Tensor im)
     {
         bool differentiable = torch.is_grad_enabled() && (re.requires_grad || im.requires_grad || Kernel.requires_grad);
-        return differentiable ? ComplexFftCorrelationFunction.apply(re, im, Kernel, Adjoint, this) : Correlate(re, im, Forward);
+        return differentiable ? ComplexFftCorrelationFunction.apply(re, im, Kernel, Adjoint, this) : Correlate(re, im, ForwardPrepared);
     }
 
     /// <summary>Spectrum (B, C, L_h·L_w) of re + i·im (B, C, H, W) zero-padded to L_h × L_w.</summary>
@@ -64,11 +71,11 @@ internal sealed class ComplexFftCorrelation
     }
 
     /// <summary>"Same" correlation of re + i·im with the kernel whose spectrum is given; real and imaginary parts stacked (2B, C, H, W).</summary>
-    public Tensor Correlate(Tensor re, Tensor im, Tensor spectrum)
+    internal Tensor Correlate(Tensor re, Tensor im, SpectralKernels.Prepared spectrum)
     {
         using var scope = NewDisposeScope();
         using var zs = Spectrum(re, im);
-        using var mixed = FftCorrelation.Mix(zs, spectrum);
+        using var mixed = SpectralKernels.Use(zs) ? SpectralKernels.Mix(zs, spectrum) : FftCorrelation.Mix(zs, spectrum == ForwardPrepared ? Forward : Adjoint);
         return Split(mixed).MoveToOuterDisposeScope();
     }
 
@@ -89,17 +96,130 @@ internal sealed class ComplexFftCorrelation
     public Tensor KernelGradient(Tensor g, Tensor z)
     {
         using var scope = NewDisposeScope();
-        var gc = g.conj();
-        var rows = new Tensor[g.shape[1]];
-        for (int o = 0; o < rows.Length; o++)
+        Tensor products;
+        if (SpectralKernels.Use(g)) products = SpectralKernels.ConjProductSum(g, z);   // (C_out, C_in, F) in one pass over g and z
+        else
         {
-            using var product = gc.narrow(1, o, 1) * z;   // (B, C_in, F): freed at once
-            rows[o] = product.sum(0L);
+            var gc = g.conj();
+            var rows = new Tensor[g.shape[1]];
+            for (int o = 0; o < rows.Length; o++)
+            {
+                using var product = gc.narrow(1, o, 1) * z;   // (B, C_in, F): freed at once
+                rows[o] = product.sum(0L);
+            }
+            products = torch.stack(rows, 0);
         }
-        var r = torch.fft.ifft2(torch.stack(rows, 0).reshape(rows.Length, z.shape[1], Lh, Lw)).real;
+        var r = torch.fft.ifft2(products.reshape(g.shape[1], z.shape[1], Lh, Lw)).real;
         return r.roll([Pad, Pad], [2, 3]).narrow(2, 0, KernelSize).narrow(3, 0, KernelSize).contiguous().MoveToOuterDisposeScope();
     }
+    /// <summary>
+    /// The Kuramoto velocity fused with its coupling: <c>(addTheta ? θ : 0) + scale·dθ</c> with dθ = Im(e^{−iθ}·w),
+    /// w = K ⋆ (b·e^{iθ}) − ε·Σ_(c,h,w) b·e^{iθ} per sample, i.e. cos θ·(K⋆bs − εΣbs) − sin θ·(K⋆bc − εΣbc) as in
+    /// <see cref="KuramotoSyncLayer.Velocity"/>. Under autograd it is one node with a hand-written backward
+    /// (<see cref="KuramotoComplexStepFunction"/>); the LibTorch formulation has about 17 elementwise nodes per step.
+    /// </summary>
+    public Tensor Step(Tensor b, Tensor theta, double epsilon, double scale, bool addTheta)
+    {
+        bool differentiable = torch.is_grad_enabled() && (b.requires_grad || theta.requires_grad || Kernel.requires_grad);
+        if (differentiable) return KuramotoComplexStepFunction.apply(theta, b, Kernel, this, epsilon, scale, addTheta);
+        using var scope = NewDisposeScope();
+        return StepForward(b, theta, epsilon, scale, addTheta, out _).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Spectrum (B, C, L_h·L_w) of complex maps (B, C, H, W) zero-padded to L_h × L_w.</summary>
+    public Tensor Spectrum(Tensor z) => torch.fft.fft2(z, s: [Lh, Lw]).reshape(z.shape[0], z.shape[1], -1);
+
+    /// <summary>
+    /// "Same" correlation of the maps with spectrum (B, C_in, F) and a prepared kernel spectrum, minus ε·Σ_(c,h,w) of
+    /// the input per sample (added at frequency 0: a constant over the L_h × L_w output is L_h·L_w times it there);
+    /// complex (B, C_out, H, W), a strided crop of the inverse transform.
+    /// </summary>
+    internal Tensor CorrelateSpectrum(Tensor spectrum, SpectralKernels.Prepared kernel, double epsilon)
+    {
+        using var mixed = SpectralKernels.Use(spectrum) ? SpectralKernels.Mix(spectrum, kernel) : FftCorrelation.Mix(spectrum, kernel == ForwardPrepared ? Forward : Adjoint);
+        if (epsilon != 0)
+        {
+            using var total = spectrum.select(2, 0).sum(1, keepdim: true);   // (B, 1): Σ over channels of the frequency-0 terms
+            mixed.select(2, 0).add_(total, -epsilon * Lh * Lw);
+        }
+        var full = torch.fft.ifft2(mixed.reshape(mixed.shape[0], mixed.shape[1], Lh, Lw));
+        return full.narrow(2, Pad, Height).narrow(3, Pad, Width);
+    }
+
+    /// <summary>Forward of <see cref="Step"/>; also returns r = Re(e^{−iθ}·w) (for the backward).</summary>
+    internal Tensor StepForward(Tensor b, Tensor theta, double epsilon, double scale, bool addTheta, out Tensor r)
+    {
+        var u = torch.complex(theta.cos(), theta.sin());     // e^{iθ}
+        using var spectrum = Spectrum(u * b);
+        var w = CorrelateSpectrum(spectrum, ForwardPrepared, epsilon);
+        var q = w * u.conj();                                 // e^{−iθ}·w: r = Re q, dθ = Im q
+        r = q.real;
+        return addTheta ? theta.add(q.imag, scale) : q.imag * scale;
+    }
 }
+
+/// <summary>
+/// The autograd node of one fused Kuramoto step on the <see cref="CouplingPath.ComplexFft"/> path (inputs θ, b, K).
+/// Saves θ, b and r = Re(e^{−iθ}·w) and recomputes the input spectrum; with g = ∂L/∂out, u = e^{iθ},
+/// h = i·scale·g·u and h_z = Kᵀ ⋆ h − ε·Σh (the adjoint correlation, same transforms):
+/// ∂L/∂θ = [addTheta]·g − scale·g·r + b·Im(conj(u)·h_z), ∂L/∂b = Re(conj(u)·h_z), ∂L/∂K = Re corr(h, b·u).
+/// </summary>
+internal sealed class KuramotoComplexStepFunction : torch.autograd.SingleTensorFunction<KuramotoComplexStepFunction>
+{
+    public override string Name => "KuramotoComplexFftStep";
+
+    public override Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var theta = (Tensor)vars[0];
+        var b = (Tensor)vars[1];
+        var kernel = (Tensor)vars[2];
+        var plan = (ComplexFftCorrelation)vars[3];
+        double epsilon = (double)vars[4], scale = (double)vars[5];
+        bool addTheta = (bool)vars[6];
+        using var scope = NewDisposeScope();
+        var output = plan.StepForward(b, theta, epsilon, scale, addTheta, out var r);
+        // Saved tensors are committed after forward returns, so those made here must outlive this scope.
+        r = r.contiguous().MoveToOuterDisposeScope();   // a real copy (N, C, H, W), not a view keeping q alive
+        ctx.save_for_backward([theta, b, r]);
+        ctx.save_data("step", (plan, epsilon, scale, addTheta, theta.requires_grad, b.requires_grad, kernel.requires_grad));
+        return output.MoveToOuterDisposeScope();
+    }
+
+    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor g)
+    {
+        var (plan, epsilon, scale, addTheta, thetaGrad, bGrad, kernelGrad) =
+            ((ComplexFftCorrelation, double, double, bool, bool, bool, bool))ctx.get_data("step");
+        var saved = ctx.get_saved_variables();
+        Tensor theta = saved[0], b = saved[1], r = saved[2];
+        using var scope = NewDisposeScope();
+        var cos = theta.cos();
+        var sin = theta.sin();
+        var u = torch.complex(cos, sin);                     // e^{iθ}
+        var gs = g * scale;
+        var h = torch.complex(sin.neg() * gs, cos * gs);     // h = i·scale·g·e^{iθ}
+        var hSpectrum = plan.Spectrum(h);
+        Tensor? gTheta = null, gB = null, gK = null;
+        if (thetaGrad || bGrad)
+        {
+            var hz = plan.CorrelateSpectrum(hSpectrum, plan.AdjointPrepared, epsilon);   // Kᵀ ⋆ h − ε·Σh
+            var p = hz * u.conj();                                                        // conj(u)·h_z
+            if (thetaGrad)
+            {
+                gTheta = b * p.imag - gs * r;
+                if (addTheta) gTheta.add_(g);
+                gTheta.MoveToOuterDisposeScope();
+            }
+            if (bGrad) gB = p.real.contiguous().MoveToOuterDisposeScope();
+        }
+        if (kernelGrad) gK = plan.KernelGradient(hSpectrum, plan.Spectrum(u * b)).MoveToOuterDisposeScope();
+        // The incoming gradient and the unpacked saved tensors are fresh handles no scope owns; releasing them here
+        // lets the graph free this step's tensors now instead of when the GC finalises the handles.
+        g.Dispose();
+        foreach (var t in saved) t?.Dispose();
+        return [gTheta!, gB!, gK!, null!, null!, null!, null!];
+    }
+}
+
 
 /// <summary>The autograd node of <see cref="ComplexFftCorrelation"/> (inputs re, im, kernel K; hand-written backward).</summary>
 internal sealed class ComplexFftCorrelationFunction : torch.autograd.SingleTensorFunction<ComplexFftCorrelationFunction>
@@ -116,7 +236,7 @@ internal sealed class ComplexFftCorrelationFunction : torch.autograd.SingleTenso
         ctx.save_for_backward([re, im, adjoint]);   // the real inputs only; their spectrum is recomputed in backward
         ctx.save_data("plan", plan);
         ctx.save_data("grads", (re.requires_grad || im.requires_grad, re.requires_grad, im.requires_grad, kernel.requires_grad));
-        return plan.Correlate(re, im, plan.Forward);
+        return plan.Correlate(re, im, plan.ForwardPrepared);
     }
 
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor gradOutput)
@@ -140,7 +260,7 @@ internal sealed class ComplexFftCorrelationFunction : torch.autograd.SingleTenso
             using var g = plan.Spectrum(gRe.narrow(0, start, n), gIm.narrow(0, start, n));
             if (gx is not null)
             {
-                using var mixed = FftCorrelation.Mix(g, adjoint);
+                using var mixed = SpectralKernels.Use(g) ? SpectralKernels.Mix(g, plan.AdjointPrepared) : FftCorrelation.Mix(g, adjoint);
                 using var parts = plan.Split(mixed);   // (2n, C_in, H, W): gradients of re, then of im
                 gx.narrow(0, start, n).copy_(parts.narrow(0, 0, n));
                 gx.narrow(0, b + start, n).copy_(parts.narrow(0, n, n));

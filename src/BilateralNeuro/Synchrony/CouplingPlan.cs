@@ -77,4 +77,14 @@ public sealed class CouplingPlan
                 throw new InvalidOperationException($"CouplingPlan: unknown path {Path}.");
         }
     }
+
+    /// <summary>
+    /// The fused velocity of the <see cref="CouplingPath.ComplexFft"/> path, <c>(addTheta ? θ : 0) + scale·dθ</c>, as
+    /// one autograd node, or null on the other paths (the caller composes <see cref="Apply"/> with autograd).
+    /// </summary>
+    internal Tensor? FusedStep(Tensor b, Tensor theta, double epsilon, double scale, bool addTheta) =>
+        complexFft is not null && FuseSteps ? complexFft.Step(b, theta, epsilon, scale, addTheta) : null;
+
+    /// <summary>Benchmark switch: whether the ComplexFft path runs each Euler step as one fused node (default true).</summary>
+    internal static bool FuseSteps { get; set; } = true;
 }

@@ -72,6 +72,7 @@ public sealed class KuramotoSyncLayer : Module<Tensor, Tensor>
     public Tensor Velocity(Tensor b, Tensor theta, CouplingPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.FusedStep(b, theta, Options.Epsilon, 1.0, addTheta: false) is { } fused) return fused;
         using var scope = NewDisposeScope();
         var cos = theta.cos();
         var sin = theta.sin();
@@ -90,6 +91,8 @@ public sealed class KuramotoSyncLayer : Module<Tensor, Tensor>
     /// <summary>One Euler step θ + η·dθ.</summary>
     public Tensor Step(Tensor b, Tensor theta, CouplingPlan plan)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.FusedStep(b, theta, Options.Epsilon, Options.StepSize, addTheta: true) is { } fused) return fused;
         using var scope = NewDisposeScope();
         return (theta + Options.StepSize * Velocity(b, theta, plan)).MoveToOuterDisposeScope();
     }

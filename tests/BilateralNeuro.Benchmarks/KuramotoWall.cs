@@ -14,8 +14,11 @@ public static class KuramotoWall
 {
     public static void Run(BenchSettings s)
     {
-        const int b = 64, c = 8, size = 32, k = 13;
-        const long l = 40, f = l * l;
+        // KW_BATCH / KW_SIZE: another shape for the A/B (the synchrony sample's default is batch 8 on 24x24 maps).
+        int b = int.TryParse(Environment.GetEnvironmentVariable("KW_BATCH"), out var eb) ? eb : 64;
+        int size = int.TryParse(Environment.GetEnvironmentVariable("KW_SIZE"), out var es) ? es : 32;
+        const int c = 8, k = 13;
+        long l = CouplingPlan.SmoothSize(size + k / 2), f = l * l;
         int reps = s.Quick ? 7 : 21;
         torch.manual_seed(0);
         using var scope = NewDisposeScope();
@@ -35,7 +38,7 @@ public static class KuramotoWall
             }
             s.Log.WriteLine($"  {name,-70} {Harness.Median(xs),8:F3} ms");
         }
-        s.Log.WriteLine($"kuramoto wall (threads {torch.get_num_threads()}), wall ms, median of {reps}:");
+        s.Log.WriteLine($"kuramoto wall (threads {torch.get_num_threads()}, batch {b}, {c}x{size}x{size}, k {k}), wall ms, median of {reps}:");
         var only = Environment.GetEnvironmentVariable("KW_PATH");
         foreach (var path in new[] { CouplingPath.Direct, CouplingPath.ComplexFft })
         {

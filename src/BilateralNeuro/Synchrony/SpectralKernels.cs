@@ -77,7 +77,14 @@ internal static class SpectralKernels
         fixed (float* sre = s.Re, sim = s.ImSigned)
         {
             nint reP = (nint)sre, imP = (nint)sim;
-            Run(blocks, blk => MixBlock((float*)xp, (float*)yp, (float*)reP, (float*)imP, b, s.CIn, s.COut, 2 * s.F, blk));
+            // Work items = (frequency block, sample range): balanced over the threads even when the blocks are few.
+            int parts = Parts(b);
+            Run(blocks * parts, item =>
+            {
+                int blk = item / parts, part = item % parts;
+                long n0 = b * part / parts, n1 = b * (part + 1) / parts;
+                MixBlock((float*)xp + n0 * s.CIn * 2 * s.F, (float*)yp + n0 * s.COut * 2 * s.F, (float*)reP, (float*)imP, n1 - n0, s.CIn, s.COut, 2 * s.F, blk);
+            });
         }
         return y;
     }
@@ -94,7 +101,14 @@ internal static class SpectralKernels
         var p = torch.empty([cOut, cIn, f], dtype: ScalarType.ComplexFloat32, device: g.device);
         nint gp = (nint)Pointer(gc), zp = (nint)Pointer(zc), pp = (nint)Pointer(p);
         int blocks = (f + Block - 1) / Block;
-        Run(blocks, blk => ConjProductBlock((float*)gp, (float*)zp, (float*)pp, b, cOut, cIn, f2, blk));
+        // Work items = (frequency block, output-channel range): no two items write the same sums.
+        int parts = Parts(cOut);
+        Run(blocks * parts, item =>
+        {
+            int blk = item / parts, part = item % parts;
+            int o0 = cOut * part / parts, o1 = cOut * (part + 1) / parts;
+            ConjProductBlock((float*)gp + o0 * f2, (float*)zp, (float*)pp + (long)o0 * cIn * f2, b, o1 - o0, cOut, cIn, f2, blk);
+        });
         return p;
     }
 
@@ -169,7 +183,7 @@ internal static class SpectralKernels
     /// enough for the first-level cache and is updated sample by sample, so g and z are read once, in order.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ConjProductBlock(float* g, float* z, float* p, long b, int cOut, int cIn, int f2, int blk)
+    private static unsafe void ConjProductBlock(float* g, float* z, float* p, long b, int cOut, int gChannels, int cIn, int f2, int blk)
     {
         int lo = 2 * blk * Block, hi = Math.Min(f2, lo + 2 * Block), width = hi - lo, stride = 2 * Block;
         int pairs = cOut * cIn;
@@ -181,7 +195,7 @@ internal static class SpectralKernels
         int vec = Fma.IsSupported ? width / 8 * 8 : 0;
         for (long n = 0; n < b; n++)
         {
-            float* gn = g + n * cOut * f2 + lo;
+            float* gn = g + n * gChannels * f2 + lo;
             float* zn = z + n * cIn * f2 + lo;
             for (int o = 0; o < cOut; o++)
             {
@@ -232,6 +246,9 @@ internal static class SpectralKernels
 
     /// <summary>Whether the FFT coupling should use these loops (x86 with AVX2/FMA, CPU, not switched off).</summary>
     internal static bool Use(Tensor t) => MaxThreads != 0 && Fma.IsSupported && t.device_type == DeviceType.CPU && t.dtype == ScalarType.ComplexFloat32;
+
+    /// <summary>How many ranges to split a dimension of <paramref name="size"/> into: the thread count, at most the size.</summary>
+    private static int Parts(long size) => (int)Math.Max(1, Math.Min(size, MaxThreads is > 0 ? MaxThreads.Value : torch.get_num_threads()));
 
     /// <summary>Runs blocks 0..count−1 on up to torch.get_num_threads() threads.</summary>
     private static void Run(int count, Action<int> body)

@@ -96,19 +96,8 @@ internal sealed class ComplexFftCorrelation
     public Tensor KernelGradient(Tensor g, Tensor z)
     {
         using var scope = NewDisposeScope();
-        Tensor products;
-        if (SpectralKernels.Use(g)) products = SpectralKernels.ConjProductSum(g, z);   // (C_out, C_in, F) in one pass over g and z
-        else
-        {
-            var gc = g.conj();
-            var rows = new Tensor[g.shape[1]];
-            for (int o = 0; o < rows.Length; o++)
-            {
-                using var product = gc.narrow(1, o, 1) * z;   // (B, C_in, F): freed at once
-                rows[o] = product.sum(0L);
-            }
-            products = torch.stack(rows, 0);
-        }
+        // (C_out, C_in, F): one pass over g and z with the C# loops, else LibTorch's broadcast products.
+        var products = SpectralKernels.Use(g) ? SpectralKernels.ConjProductSum(g, z) : FftCorrelation.ConjProductSum(g, z);
         var r = torch.fft.ifft2(products.reshape(g.shape[1], z.shape[1], Lh, Lw)).real;
         return r.roll([Pad, Pad], [2, 3]).narrow(2, 0, KernelSize).narrow(3, 0, KernelSize).contiguous().MoveToOuterDisposeScope();
     }

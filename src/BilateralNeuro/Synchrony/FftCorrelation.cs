@@ -77,11 +77,8 @@ internal sealed class FftCorrelation
         return y;
     }
 
-    /// <summary>
-    /// ∂L/∂K for gradient spectra G (B, C_out, F) and input spectra X (B, C_in, F): the circular correlation
-    /// Σ_n conj(G[n, o]) X[n, c] at lags −k/2..k/2, which equals the linear one because L ≥ H + k/2.
-    /// </summary>
-    public Tensor KernelGradient(Tensor g, Tensor x)
+    /// <summary>p[o, c, f] = Σ_n conj(g[n, o, f])·x[n, c, f] as C broadcast products and batch sums (LibTorch ops).</summary>
+    internal static Tensor ConjProductSum(Tensor g, Tensor x)
     {
         using var scope = NewDisposeScope();
         var gc = g.conj();
@@ -91,7 +88,17 @@ internal sealed class FftCorrelation
             using var product = gc.narrow(1, o, 1) * x;   // (B, C_in, F): freed at once, not at the end of the scope
             rows[o] = product.sum(0L);
         }
-        var r = torch.fft.irfft2(torch.stack(rows, 0).reshape(rows.Length, x.shape[1], Lh, Lw / 2 + 1), s: [Lh, Lw]);
+        return torch.stack(rows, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// ∂L/∂K for gradient spectra G (B, C_out, F) and input spectra X (B, C_in, F): the circular correlation
+    /// Σ_n conj(G[n, o]) X[n, c] at lags −k/2..k/2, which equals the linear one because L ≥ H + k/2.
+    /// </summary>
+    public Tensor KernelGradient(Tensor g, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var r = torch.fft.irfft2(ConjProductSum(g, x).reshape(g.shape[1], x.shape[1], Lh, Lw / 2 + 1), s: [Lh, Lw]);
         return r.roll([Pad, Pad], [2, 3]).narrow(2, 0, KernelSize).narrow(3, 0, KernelSize).contiguous().MoveToOuterDisposeScope();
     }
 }

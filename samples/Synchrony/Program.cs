@@ -2,6 +2,7 @@
 // (exact match, mean ± std over seeds), phase coherence/separation and accuracy per timestep, and writes phase maps.
 //   dotnet run --project samples/Synchrony                 small default run (SynchronyExperimentOptions' defaults: 4 models, 3 seeds, T 15 / 13x13 on 24x24)
 //   dotnet run --project samples/Synchrony -- --bench      Kuramoto coupling-path benchmark
+//   ... -- --workers 1                                      the sequential run in one process (default: 2 worker processes on 2+ CPUs)
 // The options are the `bilateral-neuro synchrony` command's own definitions (SynchronyCommandOptions), plus a few
 // sample-only knobs (--fashion, --synthetic, --compare-with, --verbose, --bench, --repeats); `--help` lists them all.
 using System.CommandLine;
@@ -16,6 +17,9 @@ using BilateralNeuro.Synchrony;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
+// A worker process of a parallel run (--workers) serves its (model, seed) units and exits here.
+if (SynchronyWorkers.ServeIfWorker() is { } workerExit) return workerExit;
+
 var defs = new SynchronyCommandOptions();
 var fashion = new Option<bool>("--fashion") { Description = "Compose Fashion-MNIST items instead of MNIST digits." };
 var synthetic = new Option<bool>("--synthetic") { Description = "Compose generated shapes (no data needed)." };
@@ -26,14 +30,15 @@ var repeats = new Option<int?>("--repeats") { Description = "Repeats of --bench 
 var root = new RootCommand("""
     KomplexNet (arXiv 2502.21077): every model on composed two-digit images; model x condition exact-match table,
     fair table (paired by seed), coherence/separation and exact match per step; phase maps. Default: SynchronyExperimentOptions'
-    defaults (the reference regime, embedded MNIST digits) (four models: Real, KomplexNet, RandomPhases, IdealPhases; --models adds KomplexNetFeedback); --threads 2; writes to synchrony-output.
+    defaults (the reference regime, embedded MNIST digits) (four models: Real, KomplexNet, RandomPhases, IdealPhases; --models adds KomplexNetFeedback);
+    2 worker processes with 1 LibTorch thread each on 2+ CPUs (--workers 1: one process, --threads 2); writes to synchrony-output.
     --dry-run prints the resolved options and the estimated compute and exits.
     """);
 defs.AddTo(root);
 // Sample semantics of shared options: output folder synchrony-output, 2 threads, --dry-run prints options and estimate.
 defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("synchrony-output");
 defs.Shared.Out.Description = "Write results.csv, per-seed.csv, comparisons.csv and the phase maps here (default synchrony-output).";
-defs.Shared.Threads.Description = "CPU threads for LibTorch (default 2).";
+defs.Shared.Threads.Description = "CPU threads for LibTorch (default 2; with workers: per worker, default 1).";
 defs.Shared.DryRun.Description = "Print the resolved experiment options and the estimated compute, and exit without training.";
 foreach (var o in new Option[] { fashion, synthetic, compareWith, verbose, bench, repeats }) root.Options.Add(o);
 var parse = root.Parse(args);
@@ -53,15 +58,26 @@ try
     var validation = new SynchronyExperimentOptionsValidator().Validate(null, options);
     if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
 
-    TorchRuntime.EnsureLoaded();
-    torch.set_num_threads(parse.GetValue(defs.Shared.Threads) ?? 2);
+    // --workers: the (model, seed) units in worker processes with one LibTorch thread each (--threads sets it); this
+    // process loads LibTorch only after they finish (the summary pass), so it adds little to their memory.
+    int workers = parse.GetValue(bench) ? 1 : defs.DefaultWorkers(parse, SynchronyWorkers.Units(options).Count);
+    int threadsPerWorker = parse.GetValue(defs.Shared.Threads) ?? 1;
     if (parse.GetValue(defs.Shared.DryRun))
     {
+        TorchRuntime.EnsureLoaded();
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(options, ExperimentRunner.PlanJson));
         foreach (var line in SynchronyCostEstimate.For(options).Lines()) Console.WriteLine($"  {line}");
+        Console.WriteLine(workers > 1
+            ? $"  workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; units handed out {string.Join(", ", SynchronyWorkers.Units(options).Select(u => u.Model).Distinct())} (Kuramoto models first)"
+            : $"  workers: 1 (the sequential run in this process, {parse.GetValue(defs.Shared.Threads) ?? 2} LibTorch thread(s))");
         return 0;
     }
-    Console.WriteLine($"torch threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
+    if (workers == 1)
+    {
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(parse.GetValue(defs.Shared.Threads) ?? 2);
+        Console.WriteLine($"torch threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
+    }
 
     if (parse.GetValue(bench))
     {
@@ -78,12 +94,31 @@ try
     var clock = Stopwatch.StartNew();
     Directory.CreateDirectory(outDir);
     // Embedded MNIST digits: training images come from the 8,000 training digits, test images from the 2,000 held out.
-    var (trainDigits, testDigits) = parse.GetValue(synthetic)
-        ? (MultiObjectComposer.SyntheticDigits(200, seed: 1, name: "synthetic/train"), MultiObjectComposer.SyntheticDigits(60, seed: 2, name: "synthetic/test"))
-        : parse.GetValue(fashion) ? Datasets.FashionMnist() : Datasets.MnistDigits();
+    string digits = parse.GetValue(synthetic) ? SynchronyWorkers.Synthetic : parse.GetValue(fashion) ? SynchronyWorkers.FashionMnist : SynchronyWorkers.Mnist;
     using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(
         parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning));
-    var result = new SynchronyExperiment(options).Run(new ExperimentContext(trainDigits, testDigits) { LoggerFactory = loggerFactory });
+    LabeledImages trainDigits = null!, testDigits = null!;
+    SynchronyExperimentResult Summary(ExperimentJournal? journal)
+    {
+        (trainDigits, testDigits) = SynchronyWorkers.LoadDigits(digits);
+        return new SynchronyExperiment(options).Run(new ExperimentContext(trainDigits, testDigits) { LoggerFactory = loggerFactory, Journal = journal });
+    }
+    SynchronyExperimentResult result;
+    if (workers > 1)
+    {
+        // Console.WriteLine writes each line whole, so the workers' lines alternate but never mix.
+        Console.WriteLine($"{workers} worker processes, {threadsPerWorker} LibTorch thread(s) each; units handed out Kuramoto models first.");
+        var run = SynchronyWorkers.Run(options, digits, null, workers, journal =>
+        {
+            TorchRuntime.EnsureLoaded();
+            torch.set_num_threads(threadsPerWorker);
+            return Summary(journal);
+        }, line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}"), threadsPerWorker: threadsPerWorker);
+        result = run.Result;
+        Console.WriteLine($"Peak RSS (VmHWM): this process {run.ParentPeakKb / 1024} MB while the workers ran, workers {string.Join(" + ", run.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}; " +
+                          $"sum {(run.ParentPeakKb + run.WorkerPeakKb.Sum()) / 1024} MB (an upper bound of the total resident at any moment).");
+    }
+    else result = Summary(null);
 
     var conditions = SynchronyExperiment.Conditions(options);
     Console.WriteLine($"\nExact match (mean ± std over {options.Seeds} seeds); train {options.TrainImages} 2-object images, {options.Training.Epochs} epochs, T={options.Steps}, k={options.KernelSize}");

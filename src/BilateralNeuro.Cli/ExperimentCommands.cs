@@ -63,12 +63,34 @@ public static class ExperimentCommands
             units.Add("regime: " + regime.Describe());
             if (regime.Warning is { } warning) units.Add("regime warning: " + warning);
             units.AddRange(SynchronyCostEstimate.For(options).Lines().Select(line => "estimate: " + line));
+            // --workers: the (model, seed) units in worker processes (one LibTorch thread each unless --threads), sharing OUT/checkpoints.
+            int workers = defs.DefaultWorkers(ctx.Parse, SynchronyWorkers.Units(options).Count);
+            int threadsPerWorker = ctx.Parse.GetValue(ctx.Shared.Threads) ?? 1;
+            units.Add(workers > 1
+                ? $"workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; units handed out {string.Join(", ", SynchronyWorkers.Units(options).Select(u => u.Model).Distinct())} (Kuramoto models first)"
+                : "workers: 1 (the sequential run in this process)");
             return new ExperimentPlan(options, data, units, ctx =>
         {
-            var (train, test) = ctx.LoadData();
-            var result = new SynchronyExperiment(options).Run(ctx.For(new ExperimentData(train, test)));
-            var table = result.Table;
+            SynchronyExperimentResult Summary(ExperimentJournal? journal)
+            {
+                var (train, test) = ctx.LoadData();
+                using (train)
+                using (test)
+                    return new SynchronyExperiment(options).Run(ctx.For(new ExperimentData(train, test)));
+            }
             var notes = new List<string> { $"seeds per row: {options.Seeds} (rows are already means over seeds)", regime.Describe() };
+            SynchronyExperimentResult result;
+            if (workers > 1)
+            {
+                ctx.Status.Report($"{workers} worker processes, {threadsPerWorker} LibTorch thread(s) each; units handed out Kuramoto models first");
+                var run = SynchronyWorkers.Run(options, data.Dataset, data.Location.Path ?? DataLocator.EmbeddedKeyword, workers, Summary,
+                    ctx.Status.Report, threadsPerWorker: threadsPerWorker, journal: ctx.Journal, cancellationToken: ctx.Cancel);
+                result = run.Result;
+                notes.Add($"workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; peak RSS (VmHWM) this process {run.ParentPeakKb / 1024} MB while they ran, " +
+                          $"workers {string.Join(" + ", run.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}");
+            }
+            else result = Summary(ctx.Journal);
+            var table = result.Table;
             notes.AddRange(WriteFairTable(result, options, ctx.OutDir));
             notes.AddRange(result.Figures.Select(f => $"figure: {Charts.PhaseMap(f, options.Steps)} (data image {Path.GetFileName(f)})"));
             return new ExperimentOutput(table, notes, options.SeedsToRun().ToList());

@@ -25,9 +25,12 @@ public sealed class SharedOptions
     /// <summary>Presets beyond quick and paper that one command accepts (synchrony: reference, the reference's full scale).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> ExtraPresets = new Dictionary<string, string[]> { ["synchrony"] = ["reference"] };
 
-    /// <summary>The options that never change results (excluded from the checkpoint fingerprint).</summary>
+    /// <summary>
+    /// The options that never change results (excluded from the checkpoint fingerprint). <c>--workers</c> (synchrony)
+    /// only splits the units over processes, like <c>--threads</c> it changes nothing but float noise.
+    /// </summary>
     public static readonly IReadOnlySet<string> OutputOnly = new HashSet<string>
-        { "--out", "--json", "--keep-checkpoints", "--device", "--threads", "--dry-run", "--tensorboard" };
+        { "--out", "--json", "--keep-checkpoints", "--device", "--threads", "--dry-run", "--tensorboard", "--workers" };
 
     public void AddTo(Command command)
     {

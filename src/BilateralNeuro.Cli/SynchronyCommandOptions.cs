@@ -24,10 +24,34 @@ public sealed class SynchronyCommandOptions
     public Option<int?> MapSize { get; } = new("--map-size") { Description = "Side of the composed images and oscillator maps (quick 16, reference 32); ε follows as 0.202·(32/side)² unless --epsilon is given.", CustomParser = r => SharedOptions.ParseInt(r) };
     public Option<double?> Epsilon { get; } = new("--epsilon") { Description = "Global desynchronising coupling ε (default: 0.202·(32/map side)², which keeps the reference's local/global coupling ratio).", CustomParser = r => SharedOptions.ParseDouble(r) };
     public Option<bool> ReferenceData { get; } = new("--reference-data") { Description = "Compose the two-digit sets as the reference's generator does (ReferenceMultiMnist) instead of with the composer." };
+    /// <summary>
+    /// Worker processes sharing the (model, seed) units (<see cref="SynchronyWorkers"/>); default
+    /// <see cref="DefaultWorkers"/>. Not an experiment option: <see cref="Bind"/> ignores it, the fingerprint excludes it.
+    /// </summary>
+    public Option<int?> Workers { get; } = new("--workers") { Description = "Worker processes, one LibTorch thread each (--threads sets it), sharing the (model, seed) units, Kuramoto models first; results equal the sequential run's at the same thread count. Default: 2 when this process may use at least 2 CPUs (1 with --tensorboard), else 1; --workers 1 = the sequential run in one process.", CustomParser = r => SharedOptions.ParseInt(r) };
     public Option<string?> OnlySeeds { get; } = new("--only-seeds") { Description = "Comma-separated seeds of 0..N-1 to run (default all): splits one run's (model, seed) units over processes; copy the units' journal files into one OUT/checkpoints and rerun without it to merge." };
 
     /// <summary>The synchrony-only options (besides <see cref="Shared"/>), in the CLI's order.</summary>
-    public Option[] Own => [SyncWeight, KernelFirst, TrainImages, TestImages, Batch, LearningRate, Models, Steps, Kernel, MapSize, Epsilon, ReferenceData, OnlySeeds];
+    public Option[] Own => [SyncWeight, KernelFirst, TrainImages, TestImages, Batch, LearningRate, Models, Steps, Kernel, MapSize, Epsilon, ReferenceData, OnlySeeds, Workers];
+
+    /// <summary>
+    /// The worker processes of a parsed command line for <paramref name="units"/> units: --workers if given, else 1 with
+    /// --tensorboard (the workers write no metrics or events) and otherwise <see cref="ExperimentWorkers.DefaultCount"/>;
+    /// never more than the units.
+    /// </summary>
+    /// <exception cref="ArgumentException">--workers above 1 together with --tensorboard.</exception>
+    public int DefaultWorkers(ParseResult parse, int units)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        bool tensorBoard = parse.GetResult(Shared.TensorBoard) is { Implicit: false };
+        if (parse.GetValue(Workers) is { } given)
+        {
+            if (given > 1 && tensorBoard)
+                throw new ArgumentException($"--workers {given}: worker processes write no TensorBoard events or metrics CSVs; use --workers 1 with --tensorboard.");
+            return Math.Max(1, Math.Min(given, units));
+        }
+        return tensorBoard ? 1 : Math.Max(1, Math.Min(ExperimentWorkers.DefaultCount(), units));
+    }
 
     /// <summary>Adds the shared and the synchrony options (with the shared validation) to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -35,6 +59,10 @@ public sealed class SynchronyCommandOptions
         ArgumentNullException.ThrowIfNull(command);
         Shared.AddTo(command);
         foreach (var o in Own) command.Options.Add(o);
+        command.Validators.Add(result =>
+        {
+            if (SharedOptions.Value(result, Workers) is < 1 and var w) result.AddError($"--workers must be at least 1 (got {w}).");
+        });
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ public sealed class ExperimentJournal
         if (string.IsNullOrWhiteSpace(directory)) throw new ArgumentException("ExperimentJournal: the directory is empty.", nameof(directory));
         if (string.IsNullOrEmpty(fingerprint)) throw new ArgumentException("ExperimentJournal: the fingerprint is empty.", nameof(fingerprint));
         Directory = Path.GetFullPath(directory);
+        Fingerprint = fingerprint;
         this.logger = logger ?? NullLogger.Instance;
         string stamp = Path.Combine(Directory, "fingerprint.txt");
         if (File.Exists(stamp) && File.ReadAllText(stamp) != fingerprint)
@@ -50,6 +51,9 @@ public sealed class ExperimentJournal
 
     /// <summary>The journal's folder.</summary>
     public string Directory { get; }
+
+    /// <summary>The fingerprint the journal is tied to (worker processes open the same journal with it).</summary>
+    public string Fingerprint { get; }
 
     /// <summary>How many completed units were on disk when the journal was opened.</summary>
     public int Resumed { get; }

@@ -39,13 +39,14 @@ public sealed class SynchronyCommandOptions
     /// --tensorboard (the workers write no metrics or events) and otherwise <see cref="ExperimentWorkers.DefaultCount"/>;
     /// never more than the units.
     /// </summary>
-    /// <exception cref="ArgumentException">--workers above 1 together with --tensorboard.</exception>
+    /// <exception cref="ArgumentException">--workers below 1, or above 1 together with --tensorboard.</exception>
     public int DefaultWorkers(ParseResult parse, int units)
     {
         ArgumentNullException.ThrowIfNull(parse);
         bool tensorBoard = parse.GetResult(Shared.TensorBoard) is { Implicit: false };
         if (parse.GetValue(Workers) is { } given)
         {
+            if (given < 1) throw new ArgumentException($"--workers must be at least 1 (got {given}).");
             if (given > 1 && tensorBoard)
                 throw new ArgumentException($"--workers {given}: worker processes write no TensorBoard events or metrics CSVs; use --workers 1 with --tensorboard.");
             return Math.Max(1, Math.Min(given, units));
@@ -59,10 +60,6 @@ public sealed class SynchronyCommandOptions
         ArgumentNullException.ThrowIfNull(command);
         Shared.AddTo(command);
         foreach (var o in Own) command.Options.Add(o);
-        command.Validators.Add(result =>
-        {
-            if (SharedOptions.Value(result, Workers) is < 1 and var w) result.AddError($"--workers must be at least 1 (got {w}).");
-        });
     }
 
     /// <summary>

@@ -99,7 +99,7 @@ public static class SynchronyWorkers
         if (validation.Failed) throw new ArgumentException(validation.FailureMessage, nameof(options));
         if (digits is not (Mnist or FashionMnist or Synthetic))
             throw new ArgumentException($"SynchronyWorkers.Run: digits '{digits}' are unknown; expected {Mnist}, {FashionMnist} or {Synthetic}.", nameof(digits));
-        var job = new WorkerJob(Experiment, JsonSerializer.Serialize(new WorkerOptions(options, digits, dataDir), Json), Units(options).Select(UnitLine).ToList())
+        var job = new WorkerJob(Experiment, JsonSerializer.Serialize(new WorkerPayload(options, digits, dataDir), Json), Units(options).Select(UnitLine).ToList())
         {
             Journal = journal,
         };
@@ -112,7 +112,7 @@ public static class SynchronyWorkers
     /// </summary>
     public static int? ServeIfWorker() => ExperimentWorkers.ServeIfWorker(Experiment);
 
-    private sealed record WorkerOptions(SynchronyExperimentOptions Experiment, string Digits, string? DataDir);
+    private sealed record WorkerPayload(SynchronyExperimentOptions Experiment, string Digits, string? DataDir);
 
     private sealed class Adaptor : IWorkerExperiment
     {
@@ -124,7 +124,7 @@ public static class SynchronyWorkers
     // One worker process: loads the single-object sets once, then runs (model, seed) units.
     private sealed class Session(WorkerSetup setup) : IWorkerSession
     {
-        private readonly WorkerOptions options = JsonSerializer.Deserialize<WorkerOptions>(setup.Options, Json)
+        private readonly WorkerPayload options = JsonSerializer.Deserialize<WorkerPayload>(setup.Options, Json)
             ?? throw new InvalidDataException("SynchronyWorkers: the workers' options are empty.");
         private (LabeledImages Train, LabeledImages Test)? digits;
 
@@ -135,7 +135,7 @@ public static class SynchronyWorkers
                 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed))
                 throw new FormatException($"expected a unit 'model seed' (e.g. 'KomplexNet 0'), got '{unit}'");
             var (train, test) = digits ??= LoadDigits(options.Digits, options.DataDir);
-            var o = JsonSerializer.Deserialize<WorkerOptions>(setup.Options, Json)!.Experiment;
+            var o = JsonSerializer.Deserialize<WorkerPayload>(setup.Options, Json)!.Experiment;
             o.Models = [model];
             o.OnlySeeds = [seed];
             var clock = Stopwatch.StartNew();

@@ -157,12 +157,15 @@ public static class SynchronyWorkers
         }
     }
 
-    // One status line per finished epoch of a training run.
+    // One short status line per finished epoch of a training run: train loss, validation exact match and synchrony loss.
     private sealed class EpochLines(string name, IProgress<string> status) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
         {
-            if (value.EpochEnd is { } e) status.Report($"{name} {e}");
+            if (value.EpochEnd is not { } e) return;
+            string Val(string metric, string label) => e.Validation.TryGetValue(metric, out var v) ? FormattableString.Invariant($", val {label} {v:G4}") : "";
+            status.Report(FormattableString.Invariant($"{name} epoch {e.Epoch}/{value.Epochs}: train loss {e.TrainLoss:F4}")
+                + Val("labels/exact", "exact match") + Val("synchrony", "synchrony loss") + FormattableString.Invariant($" ({e.Duration.TotalSeconds:F1} s)"));
         }
     }
 }

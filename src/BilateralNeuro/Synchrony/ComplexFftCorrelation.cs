@@ -219,8 +219,6 @@ internal sealed class KuramotoComplexStepFunction : torch.autograd.SingleTensorF
                 if (bGrad) gB = pr.MoveToOuterDisposeScope();
             }
             if (kernelGrad) gK = plan.KernelGradient(hs, ComplexFftCorrelation.PaddedSpectrum(SpectralKernels.PadModulate(b, cos, sin, plan.Lh, plan.Lw, 1f, rotate: false))).MoveToOuterDisposeScope();
-            g.Dispose();
-            foreach (var t in saved) t?.Dispose();
             return [gTheta!, gB!, gK!, null!, null!, null!, null!];
         }
         var u = torch.complex(cos, sin);                     // e^{iθ}
@@ -240,10 +238,9 @@ internal sealed class KuramotoComplexStepFunction : torch.autograd.SingleTensorF
             if (bGrad) gB = p.real.contiguous().MoveToOuterDisposeScope();
         }
         if (kernelGrad) gK = plan.KernelGradient(hSpectrum, plan.Spectrum(u * b)).MoveToOuterDisposeScope();
-        // The incoming gradient and the unpacked saved tensors are fresh handles no scope owns; releasing them here
-        // lets the graph free this step's tensors now instead of when the GC finalises the handles.
-        g.Dispose();
-        foreach (var t in saved) t?.Dispose();
+        // Neither the incoming gradient nor the unpacked saved tensors are disposed here: TorchSharp's autograd
+        // plumbing still uses those handles after backward returns, and disposing them corrupted the native heap
+        // (crashes far from here, in later Scalar operations, in about half of the kernel-first runs; issue 16 notes).
         return [gTheta!, gB!, gK!, null!, null!, null!, null!];
     }
 }

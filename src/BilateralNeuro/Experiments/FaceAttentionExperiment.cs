@@ -98,7 +98,9 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
             // units already in the journal (a resumed run, or units finished by worker processes) are read, not rendered
             var pendingBySource = o.Pretrainings.Select(pt => (Pretraining: pt, Pending: architectures.Where(a => !TryResume(journal, dataSeed, pt, a, results)).ToList())).ToList();
             if (pendingBySource.All(p => p.Pending.Count == 0)) continue;
-            using var data = SeedData.Create(Generator, o, dataSeed);
+            // Rendered once per seed and run: the units of this seed (other pre-trainings, other worker processes) read the
+            // journal's copy instead of rendering the same faces again.
+            using var data = SeedData.Create(Generator, o, dataSeed, journal is null ? null : Path.Combine(journal.UnitDirectory($"seed {dataSeed} faces"), "valence-sets.bin"));
             progress?.Report($"data seed {dataSeed}: {data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}; transfer seeds {string.Join(", ", transferSeeds)} ({clock.Elapsed.TotalSeconds:F0}s)");
             foreach (var (pretraining, pending) in pendingBySource)
             {
@@ -150,7 +152,21 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         public required LabeledImages Test { get; init; }
         public required IReadOnlyList<MorphContinuum> Morphs { get; init; }
 
-        public static SeedData Create(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed)
+        public static SeedData Create(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed, string? file = null)
+        {
+            if (file is not null && FaceSeedDataFile.TryRead(file) is { } stored)
+            {
+                if (stored.Sets.Count == 3 && stored.Morphs.Count == o.Occlusions.Count)
+                    return new SeedData { Train = stored.Sets[0], Validation = stored.Sets[1], Test = stored.Sets[2], Morphs = stored.Morphs };
+                foreach (var set in stored.Sets) set.Dispose();
+                foreach (var m in stored.Morphs) m.Dispose();
+            }
+            var data = Render(gen, o, seed);
+            if (file is not null) FaceSeedDataFile.Write(file, [data.Train, data.Validation, data.Test], data.Morphs);
+            return data;
+        }
+
+        private static SeedData Render(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed)
         {
             var trainIds = gen.SampleIdentities(o.TransferIdentities, StableSeed.Of(seed, "transfer identities"), firstId: 10000);
             var valIds = gen.SampleIdentities(o.ValidationIdentities, StableSeed.Of(seed, "validation identities"), firstId: 15000);

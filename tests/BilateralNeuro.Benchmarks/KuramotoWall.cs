@@ -50,20 +50,30 @@ public static class KuramotoWall
         if (Environment.GetEnvironmentVariable("KW_AB") is not null)
         {
             using var layer = new KuramotoSyncLayer(new KuramotoOptions { Channels = c, KernelSize = k, Steps = 15, Coupling = CouplingPath.ComplexFft });
-            int?[] modes = [0, null, 1, -1];
+            // (label, spectral-loop threads: null = torch threads, 0 = LibTorch ops; fused step; elementwise step loops)
+            (string Label, int? Threads, bool Fused, bool StepLoops)[] modes =
+            [
+                ("spectral loops off (LibTorch ops)", 0, false, false),
+                ("spectral loops, torch threads", null, false, false),
+                ("spectral loops, 1 thread", 1, false, false),
+                ("torch threads + fused step", null, true, false),
+                ("torch threads + fused step + elementwise step loops", null, true, true),
+            ];
             var times = modes.Select(_ => new List<double>()).ToList();
             for (int rep = 0; rep < reps + 2; rep++)
                 for (int m = 0; m < modes.Length; m++)
                 {
-                    SpectralKernels.MaxThreads = modes[m] == -1 ? null : modes[m];
-                    CouplingPlan.FuseSteps = modes[m] == -1;
+                    SpectralKernels.MaxThreads = modes[m].Threads;
+                    CouplingPlan.FuseSteps = modes[m].Fused;
+                    SpectralKernels.StepLoops = modes[m].StepLoops;
                     using var sc = NewDisposeScope();
                     var sw = Stopwatch.StartNew();
                     layer.zero_grad(); layer.Run(amp.clone().requires_grad_(true), theta).sin().sum().backward();
                     if (rep >= 2) times[m].Add(sw.Elapsed.TotalMilliseconds);
                 }
             for (int m = 0; m < modes.Length; m++)
-                s.Log.WriteLine($"  A/B pass fwd+bwd, spectral loops {(modes[m] is null ? "torch threads" : modes[m] == 0 ? "off (LibTorch ops)" : modes[m] == -1 ? "torch threads + fused step" : modes[m] + " thread")}: median {Harness.Median(times[m]):F1} ms, min {times[m].Min():F1} ms");
+                s.Log.WriteLine($"  A/B pass fwd+bwd, {modes[m].Label}: median {Harness.Median(times[m]):F1} ms, min {times[m].Min():F1} ms");
+            SpectralKernels.StepLoops = true;
             SpectralKernels.MaxThreads = null;
             CouplingPlan.FuseSteps = true;
             return;

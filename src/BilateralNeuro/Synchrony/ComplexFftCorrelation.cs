@@ -118,12 +118,19 @@ internal sealed class ComplexFftCorrelation
     /// <summary>Spectrum (B, C, L_h·L_w) of complex maps (B, C, H, W) zero-padded to L_h × L_w.</summary>
     public Tensor Spectrum(Tensor z) => torch.fft.fft2(z, s: [Lh, Lw]).reshape(z.shape[0], z.shape[1], -1);
 
+    /// <summary>Spectrum (B, C, L_h·L_w) of complex maps already zero-padded to (B, C, L_h, L_w) (<see cref="SpectralKernels.PadModulate"/>).</summary>
+    internal static Tensor PaddedSpectrum(Tensor zPadded) => torch.fft.fft2(zPadded).reshape(zPadded.shape[0], zPadded.shape[1], -1);
+
     /// <summary>
     /// "Same" correlation of the maps with spectrum (B, C_in, F) and a prepared kernel spectrum, minus ε·Σ_(c,h,w) of
     /// the input per sample (added at frequency 0: a constant over the L_h × L_w output is L_h·L_w times it there);
     /// complex (B, C_out, H, W), a strided crop of the inverse transform.
     /// </summary>
-    internal Tensor CorrelateSpectrum(Tensor spectrum, SpectralKernels.Prepared kernel, double epsilon)
+    internal Tensor CorrelateSpectrum(Tensor spectrum, SpectralKernels.Prepared kernel, double epsilon) =>
+        CorrelateFull(spectrum, kernel, epsilon).narrow(2, Pad, Height).narrow(3, Pad, Width);
+
+    /// <summary>As <see cref="CorrelateSpectrum"/>, the whole inverse transform (B, C_out, L_h, L_w) before the crop.</summary>
+    internal Tensor CorrelateFull(Tensor spectrum, SpectralKernels.Prepared kernel, double epsilon)
     {
         using var mixed = SpectralKernels.Use(spectrum) ? SpectralKernels.Mix(spectrum, kernel) : FftCorrelation.Mix(spectrum, kernel == ForwardPrepared ? Forward : Adjoint);
         if (epsilon != 0)
@@ -131,13 +138,25 @@ internal sealed class ComplexFftCorrelation
             using var total = spectrum.select(2, 0).sum(1, keepdim: true);   // (B, 1): Σ over channels of the frequency-0 terms
             mixed.select(2, 0).add_(total, -epsilon * Lh * Lw);
         }
-        var full = torch.fft.ifft2(mixed.reshape(mixed.shape[0], mixed.shape[1], Lh, Lw));
-        return full.narrow(2, Pad, Height).narrow(3, Pad, Width);
+        return torch.fft.ifft2(mixed.reshape(mixed.shape[0], mixed.shape[1], Lh, Lw));
     }
 
     /// <summary>Forward of <see cref="Step"/>; also returns r = Re(e^{−iθ}·w) (for the backward).</summary>
     internal Tensor StepForward(Tensor b, Tensor theta, double epsilon, double scale, bool addTheta, out Tensor r)
     {
+        if (SpectralKernels.UseMaps(b, theta))
+        {
+            // The same arithmetic with the elementwise work in two passes (modulate + pad, demodulate + crop).
+            using var cos = theta.cos();
+            using var sin = theta.sin();
+            using var padded = SpectralKernels.PadModulate(b, cos, sin, Lh, Lw, 1f, rotate: false);
+            using var zs = PaddedSpectrum(padded);
+            using var full = CorrelateFull(zs, ForwardPrepared, epsilon);
+            var (qr, qi) = SpectralKernels.Demodulate(full, cos, sin, Pad);
+            r = qr;
+            if (addTheta) { using (qi) return theta.add(qi, scale); }
+            return qi.mul_(scale);
+        }
         var u = torch.complex(theta.cos(), theta.sin());     // e^{iθ}
         using var spectrum = Spectrum(u * b);
         var w = CorrelateSpectrum(spectrum, ForwardPrepared, epsilon);
@@ -183,11 +202,29 @@ internal sealed class KuramotoComplexStepFunction : torch.autograd.SingleTensorF
         using var scope = NewDisposeScope();
         var cos = theta.cos();
         var sin = theta.sin();
+        Tensor? gTheta = null, gB = null, gK = null;
+        if (SpectralKernels.UseMaps(b, theta) && g.dtype == ScalarType.Float32 && g.shape.SequenceEqual(b.shape))
+        {
+            // As below, with the elementwise work in the C# passes: h = scale·g·i·e^{iθ}, p = conj(e^{iθ})·h_z.
+            var hs = ComplexFftCorrelation.PaddedSpectrum(SpectralKernels.PadModulate(g, cos, sin, plan.Lh, plan.Lw, (float)scale, rotate: true));
+            if (thetaGrad || bGrad)
+            {
+                var (pr, pi) = SpectralKernels.Demodulate(plan.CorrelateFull(hs, plan.AdjointPrepared, epsilon), cos, sin, plan.Pad);
+                if (thetaGrad)
+                {
+                    gTheta = (b * pi).addcmul_(g, r, -scale);
+                    if (addTheta) gTheta.add_(g);
+                    gTheta.MoveToOuterDisposeScope();
+                }
+                if (bGrad) gB = pr.MoveToOuterDisposeScope();
+            }
+            if (kernelGrad) gK = plan.KernelGradient(hs, ComplexFftCorrelation.PaddedSpectrum(SpectralKernels.PadModulate(b, cos, sin, plan.Lh, plan.Lw, 1f, rotate: false))).MoveToOuterDisposeScope();
+            return [gTheta!, gB!, gK!, null!, null!, null!, null!];
+        }
         var u = torch.complex(cos, sin);                     // e^{iθ}
         var gs = g * scale;
         var h = torch.complex(sin.neg() * gs, cos * gs);     // h = i·scale·g·e^{iθ}
         var hSpectrum = plan.Spectrum(h);
-        Tensor? gTheta = null, gB = null, gK = null;
         if (thetaGrad || bGrad)
         {
             var hz = plan.CorrelateSpectrum(hSpectrum, plan.AdjointPrepared, epsilon);   // Kᵀ ⋆ h − ε·Σh
@@ -201,10 +238,9 @@ internal sealed class KuramotoComplexStepFunction : torch.autograd.SingleTensorF
             if (bGrad) gB = p.real.contiguous().MoveToOuterDisposeScope();
         }
         if (kernelGrad) gK = plan.KernelGradient(hSpectrum, plan.Spectrum(u * b)).MoveToOuterDisposeScope();
-        // The incoming gradient and the unpacked saved tensors are fresh handles no scope owns; releasing them here
-        // lets the graph free this step's tensors now instead of when the GC finalises the handles.
-        g.Dispose();
-        foreach (var t in saved) t?.Dispose();
+        // Neither the incoming gradient nor the unpacked saved tensors are disposed here: TorchSharp's autograd
+        // plumbing still uses those handles after backward returns, and disposing them corrupted the native heap
+        // (crashes far from here, in later Scalar operations, in about half of the kernel-first runs; issue 16 notes).
         return [gTheta!, gB!, gK!, null!, null!, null!, null!];
     }
 }

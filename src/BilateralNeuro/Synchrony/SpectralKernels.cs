@@ -232,6 +232,140 @@ internal static class SpectralKernels
         finally { System.Runtime.InteropServices.NativeMemory.AlignedFree(acc); }
     }
 
+    /// <summary>
+    /// The modulated maps of a Kuramoto step, zero-padded for the FFT: for float (B, C, H, W) amplitudes a and the
+    /// cosines and sines of the phases, returns complex64 (B, C, L_h, L_w) with factor·a·(cos + i·sin) in the top-left
+    /// H × W (rotate: factor·a·i·(cos + i·sin) = factor·a·(−sin + i·cos)) and zeros elsewhere — the input
+    /// <c>torch.fft.fft2(a·e^{iθ}, s: [L_h, L_w])</c> would pad itself, in one pass instead of four LibTorch operations.
+    /// </summary>
+    public static unsafe Tensor PadModulate(Tensor a, Tensor cos, Tensor sin, long lh, long lw, float factor, bool rotate)
+    {
+        CheckMaps(a, cos, sin);
+        long b = a.shape[0], c = a.shape[1], h = a.shape[2], w = a.shape[3];
+        if (lh < h || lw < w) throw new ArgumentException($"SpectralKernels.PadModulate: padded size {lh} x {lw} is smaller than the maps' {h} x {w}.");
+        using var ac = a.contiguous();
+        using var cc = cos.contiguous();
+        using var sc = sin.contiguous();
+        var z = torch.empty([b, c, lh, lw], dtype: ScalarType.ComplexFloat32, device: a.device);
+        nint ap = (nint)FloatPointer(ac), cp = (nint)FloatPointer(cc), sp = (nint)FloatPointer(sc), zp = (nint)Pointer(z);
+        long plane = h * w, padded = lh * lw;
+        Run((int)(b * c), i =>
+        {
+            float* ai = (float*)ap + i * plane, ci = (float*)cp + i * plane, si = (float*)sp + i * plane, zi = (float*)zp + i * padded * 2;
+            for (long y = 0; y < h; y++)
+                ModulateRow(ai + y * w, ci + y * w, si + y * w, zi + y * lw * 2, (int)w, (int)lw, factor, rotate);
+            new Span<float>(zi + h * lw * 2, (int)((lh - h) * lw * 2)).Clear();
+        });
+        return z;
+    }
+
+    /// <summary>
+    /// The demodulated coupling of a Kuramoto step: for complex64 (B, C, L_h, L_w) inverse transforms v and the cosines
+    /// and sines (B, C, H, W) of the phases, the real and imaginary parts of v[n, c, pad + y, pad + x]·(cos − i·sin) over
+    /// the H × W crop, as two float (B, C, H, W) tensors (one pass instead of the crop, conj, product, real and imag).
+    /// </summary>
+    public static unsafe (Tensor Re, Tensor Im) Demodulate(Tensor v, Tensor cos, Tensor sin, long pad)
+    {
+        CheckMaps(cos, cos, sin);
+        long b = cos.shape[0], c = cos.shape[1], h = cos.shape[2], w = cos.shape[3];
+        if (v.dtype != ScalarType.ComplexFloat32 || v.dim() != 4 || v.shape[0] != b || v.shape[1] != c || v.shape[2] < pad + h || v.shape[3] < pad + w)
+            throw new ArgumentException($"SpectralKernels.Demodulate: expected complex64 ({b}, {c}, >= {pad + h}, >= {pad + w}), got {v.dtype} [{string.Join(", ", v.shape)}].", nameof(v));
+        long lh = v.shape[2], lw = v.shape[3];
+        using var vc = v.contiguous();
+        using var cc = cos.contiguous();
+        using var sc = sin.contiguous();
+        var re = torch.empty([b, c, h, w], dtype: ScalarType.Float32, device: cos.device);
+        var im = torch.empty([b, c, h, w], dtype: ScalarType.Float32, device: cos.device);
+        nint vp = (nint)Pointer(vc), cp = (nint)FloatPointer(cc), sp = (nint)FloatPointer(sc), rp = (nint)FloatPointer(re), ip = (nint)FloatPointer(im);
+        long plane = h * w, padded = lh * lw;
+        Run((int)(b * c), i =>
+        {
+            float* vi = (float*)vp + (i * padded + pad * lw + pad) * 2, ci = (float*)cp + i * plane, si = (float*)sp + i * plane;
+            float* ri = (float*)rp + i * plane, mi = (float*)ip + i * plane;
+            for (long y = 0; y < h; y++)
+                DemodulateRow(vi + y * lw * 2, ci + y * w, si + y * w, ri + y * w, mi + y * w, (int)w);
+        });
+        return (re, im);
+    }
+
+    /// <summary>One row of <see cref="PadModulate"/>: w complex values, then zeros up to lw.</summary>
+    private static unsafe void ModulateRow(float* a, float* cos, float* sin, float* z, int w, int lw, float factor, bool rotate)
+    {
+        int x = 0;
+        if (Avx.IsSupported)
+        {
+            var f = Vector256.Create(factor);
+            for (; x + 8 <= w; x += 8)
+            {
+                var av = Avx.Multiply(Avx.LoadVector256(a + x), f);
+                var cv = Avx.LoadVector256(cos + x);
+                var sv = Avx.LoadVector256(sin + x);
+                var re = rotate ? Avx.Subtract(Vector256<float>.Zero, Avx.Multiply(av, sv)) : Avx.Multiply(av, cv);
+                var im = rotate ? Avx.Multiply(av, cv) : Avx.Multiply(av, sv);
+                // Interleave (re, im): unpack within 128-bit lanes, then put the lanes in order.
+                var lo = Avx.UnpackLow(re, im);    // re0 im0 re1 im1 | re4 im4 re5 im5
+                var hi = Avx.UnpackHigh(re, im);   // re2 im2 re3 im3 | re6 im6 re7 im7
+                Avx.Store(z + 2 * x, Avx.Permute2x128(lo, hi, 0x20));
+                Avx.Store(z + 2 * x + 8, Avx.Permute2x128(lo, hi, 0x31));
+            }
+        }
+        for (; x < w; x++)
+        {
+            float av = a[x] * factor;
+            z[2 * x] = rotate ? -av * sin[x] : av * cos[x];
+            z[2 * x + 1] = rotate ? av * cos[x] : av * sin[x];
+        }
+        new Span<float>(z + 2 * w, 2 * (lw - w)).Clear();
+    }
+
+    /// <summary>One row of <see cref="Demodulate"/>: (re, im) of v·(cos − i·sin) = (v_r·cos + v_i·sin, v_i·cos − v_r·sin).</summary>
+    private static unsafe void DemodulateRow(float* v, float* cos, float* sin, float* re, float* im, int w)
+    {
+        int x = 0;
+        if (Fma.IsSupported)
+        {
+            for (; x + 8 <= w; x += 8)
+            {
+                var v0 = Avx.LoadVector256(v + 2 * x);       // r0 i0 r1 i1 | r2 i2 r3 i3
+                var v1 = Avx.LoadVector256(v + 2 * x + 8);   // r4 i4 r5 i5 | r6 i6 r7 i7
+                var a = Avx.Permute2x128(v0, v1, 0x20);      // r0 i0 r1 i1 | r4 i4 r5 i5
+                var b = Avx.Permute2x128(v0, v1, 0x31);      // r2 i2 r3 i3 | r6 i6 r7 i7
+                var vr = Avx.Shuffle(a, b, 0x88);            // r0 r1 r2 r3 | r4 r5 r6 r7
+                var vi = Avx.Shuffle(a, b, 0xDD);            // i0 i1 i2 i3 | i4 i5 i6 i7
+                var cv = Avx.LoadVector256(cos + x);
+                var sv = Avx.LoadVector256(sin + x);
+                Avx.Store(re + x, Fma.MultiplyAdd(vr, cv, Avx.Multiply(vi, sv)));
+                Avx.Store(im + x, Fma.MultiplySubtract(vi, cv, Avx.Multiply(vr, sv)));
+            }
+        }
+        for (; x < w; x++)
+        {
+            float vr = v[2 * x], vi = v[2 * x + 1];
+            re[x] = vr * cos[x] + vi * sin[x];
+            im[x] = vi * cos[x] - vr * sin[x];
+        }
+    }
+
+    /// <summary>Whether the Kuramoto step's elementwise loops apply to these maps (CPU float32 of one 4-D shape, AVX2/FMA, not switched off).</summary>
+    internal static bool UseMaps(Tensor a, Tensor theta) =>
+        MaxThreads != 0 && StepLoops && Fma.IsSupported && a.device_type == DeviceType.CPU && theta.device_type == DeviceType.CPU &&
+        a.dtype == ScalarType.Float32 && theta.dtype == ScalarType.Float32 && a.dim() == 4 && a.shape.SequenceEqual(theta.shape);
+
+    private static void CheckMaps(Tensor a, Tensor cos, Tensor sin)
+    {
+        foreach (var t in new[] { a, cos, sin })
+            if (t.dtype != ScalarType.Float32 || t.dim() != 4 || t.device_type != DeviceType.CPU || !t.shape.SequenceEqual(a.shape))
+                throw new ArgumentException($"SpectralKernels: expected float32 CPU maps (B, C, H, W) of one shape [{string.Join(", ", a.shape)}], got {t.dtype} [{string.Join(", ", t.shape)}] on {t.device_type}.");
+    }
+
+    /// <summary>Address of the first float of a contiguous float32 CPU tensor.</summary>
+    private static unsafe float* FloatPointer(Tensor t)
+    {
+        if (t.device_type != DeviceType.CPU) throw new ArgumentException("SpectralKernels: CPU tensors only.");
+        using var storage = t.storage<float>();
+        return (float*)storage.data_ptr() + t.storage_offset();
+    }
+
     /// <summary>Address of the first float of a contiguous complex64 CPU tensor.</summary>
     private static unsafe float* Pointer(Tensor t)
     {
@@ -243,6 +377,9 @@ internal static class SpectralKernels
 
     /// <summary>Benchmark switch: null = use the loops with torch.get_num_threads() threads; 0 = use the LibTorch formulation; n = n threads.</summary>
     internal static int? MaxThreads { get; set; }
+
+    /// <summary>Benchmark switch: false = the fused step's elementwise work in LibTorch operations (the spectral loops stay on).</summary>
+    internal static bool StepLoops { get; set; } = true;
 
     /// <summary>Whether the FFT coupling should use these loops (x86 with AVX2/FMA, CPU, not switched off).</summary>
     internal static bool Use(Tensor t) => MaxThreads != 0 && Fma.IsSupported && t.device_type == DeviceType.CPU && t.dtype == ScalarType.ComplexFloat32;

@@ -64,6 +64,43 @@ public class SpectralKernelsTests
         }
     }
 
+    [Theory]
+    [InlineData(2, 3, 32, 32, 40, 40, false)]   // the benchmark's map side: whole vectors
+    [InlineData(3, 2, 7, 13, 12, 19, true)]     // widths with scalar tails, rotated (the backward's h)
+    public void PadModulate_and_Demodulate_match_the_LibTorch_formulation(int b, int c, int h, int w, int lh, int lw, bool rotate)
+    {
+        BilateralNeuro.Core.TorchRuntime.EnsureLoaded();
+        torch.manual_seed(2);
+        using var scope = NewDisposeScope();
+        var a = torch.rand(b, c, h, w);
+        var theta = torch.rand(b, c, h, w) * 20 - 10;
+        var (cos, sin) = (theta.cos(), theta.sin());
+        var u = torch.complex(cos, sin);
+        var z = rotate ? torch.complex(-sin * a * 0.5f, cos * a * 0.5f) : u * a * 0.5f;
+        var expected = torch.nn.functional.pad(z, [0, lw - w, 0, lh - h]);
+        var v = RandomComplex(b, c, lh, lw);
+        const int pad = 3;
+        var q = v.narrow(2, pad, h).narrow(3, pad, w) * u.conj();
+        foreach (int? threads in new int?[] { 1, null })
+        {
+            SpectralKernels.MaxThreads = threads;
+            try
+            {
+                var padded = SpectralKernels.PadModulate(a, cos, sin, lh, lw, 0.5f, rotate);
+                padded.shape.Should().Equal(b, c, lh, lw);
+                (padded - expected).abs().max().item<float>().Should().BeLessThan(1e-6f);
+                var (re, im) = SpectralKernels.Demodulate(v, cos, sin, pad);
+                (re - q.real).abs().max().item<float>().Should().BeLessThan(1e-5f);
+                (im - q.imag).abs().max().item<float>().Should().BeLessThan(1e-5f);
+            }
+            finally { SpectralKernels.MaxThreads = null; }
+        }
+        var wrong = () => SpectralKernels.PadModulate(a, cos, sin.narrow(3, 0, w - 1), lh, lw, 1f, false);
+        wrong.Should().Throw<ArgumentException>().WithMessage("*float32 CPU maps (B, C, H, W) of one shape*");
+        var small = () => SpectralKernels.Demodulate(v.narrow(2, 0, h), cos, sin, pad);
+        small.Should().Throw<ArgumentException>().WithMessage("*expected complex64*");
+    }
+
     [Fact]
     public void Wrong_shapes_and_types_are_refused_with_a_message()
     {

@@ -14,6 +14,10 @@ using BilateralNeuro.Data;
 using BilateralNeuro.Experiments;
 using TorchSharp;
 
+// Keep freed C heap memory for reuse (this process and the workers, which run this program): the training loops
+// allocate and free the same tensor sizes every step, and without it the kernel maps and zeroes fresh pages each time
+// (docs/face-attention.md, "CPU": system time and page faults per unit before/after, results identical).
+BilateralNeuro.Core.Native.NativeAllocator.RetainFreedMemory();
 // A worker process of a parallel run (--workers) serves its units and exits here.
 if (FaceAttentionWorkers.ServeIfWorker() is { } workerExit) return workerExit;
 

@@ -24,11 +24,11 @@ PAPER_SOURCE = ("arXiv 2502.21077, 2-digit exact match read off its results plot
 PAPER_SCALE = "30 epochs × 48k images, 32×32"
 # Oscillator-map side of each run: --map-size when the command gives it, else SynchronyExperimentOptions.MapSize's
 # default at the run's commit (`git grep "public int MapSize" COMMIT -- src`: 16 at 40b613c, 24 at 05d9e08 and ad8c1ab).
-SCENE = {"budget-600": 16, "budget-2400": 16, "budget-2400-24px": 24, "default": 24, "d24-kernel-first": 24}
+SCENE = {"budget-600": 16, "budget-2400": 16, "budget-2400-24px": 24, "default": 24, "d24-kernel-first": 24, "d24-kernel-first-3seeds": 24}
 # Batch of each run: --batch when the command gives it, else the default at the run's commit (BatchSize = 16 in
 # SynchronyExperimentOptions at 40b613c, `git show 40b613c:src/BilateralNeuro/Experiments/SynchronyExperiment.cs`;
 # 8 in dryrun-default.json for 05d9e08). Training image passes per model and seed = optimiser steps × batch.
-BATCH = {"budget-600": 16, "budget-2400": 16, "budget-2400-24px": 16, "default": 8, "d24-kernel-first": 8}
+BATCH = {"budget-600": 16, "budget-2400": 16, "budget-2400-24px": 16, "default": 8, "d24-kernel-first": 8, "d24-kernel-first-3seeds": 8}
 MODEL_ORDER = ["Real", "KomplexNet", "KomplexNetFeedback", "RandomPhases", "IdealPhases"]
 RUNS = [  # folder, description
     ("budget-600", "budget search, phase controls + real, 16×16 scene, 2,400 images × 4 epochs, batch 16 (600 steps)"),
@@ -36,6 +36,7 @@ RUNS = [  # folder, description
     ("budget-2400-24px", "budget search on the default 24×24 scene, phase controls + real, 12,000 images × 4 epochs, batch 16 (2,400 steps)"),
     ("default", "the default (`bilateral-neuro synchrony`), 24×24 scene, T = 15, k = 13: 1,000 images × 3 epochs, batch 8 (300 steps)"),
     ("d24-kernel-first", "default scene, kernel-first: 1 kernel epoch on the synchrony loss, then 3 classifier epochs (1 seed)"),
+    ("d24-kernel-first-3seeds", "default scene, kernel-first as above, KomplexNet and RandomPhases, 3 seeds (fifth session)"),
 ]
 
 def regime_rows():

@@ -15,9 +15,13 @@ public sealed class PooledActivations : IDisposable
 {
     private readonly Dictionary<string, Tensor> features;
 
-    /// <summary>Wraps per-layer features (takes ownership).</summary>
-    public PooledActivations(IReadOnlyList<string> layers, IReadOnlyDictionary<string, Tensor> features)
+    /// <summary>Wraps per-layer features (takes ownership of them and of <paramref name="trunkOutput"/>).</summary>
+    /// <param name="layers">Layer names in network order.</param>
+    /// <param name="features">Features (N, C) per layer.</param>
+    /// <param name="trunkOutput">Optional output of the whole trunk and the adaptive pool (see <see cref="TrunkOutput"/>).</param>
+    public PooledActivations(IReadOnlyList<string> layers, IReadOnlyDictionary<string, Tensor> features, Tensor? trunkOutput = null)
     {
+        TrunkOutput = trunkOutput;
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(features);
         foreach (var l in layers)
@@ -33,6 +37,12 @@ public sealed class PooledActivations : IDisposable
         : throw new KeyNotFoundException($"PooledActivations: no layer '{layer}' (has {string.Join(", ", Layers)}).");
     /// <summary>Rows (images).</summary>
     public long Count => features[Layers[0]].shape[0];
+    /// <summary>
+    /// The output of the whole conv trunk followed by the network's adaptive pool (N, C, P, P), float32 on the CPU: what
+    /// the classifier (and a frozen-prefix cache of a transfer model, <c>TransferModel.ForwardFrozen</c>) sees. Present when
+    /// extracted with <c>keepTrunkOutput</c>, so one pass serves both the probes and such a cache; else null.
+    /// </summary>
+    public Tensor? TrunkOutput { get; }
     /// <summary>Bytes held by all layers' features.</summary>
     public long Bytes => features.Values.Sum(t => t.NumberOfElements * t.ElementSize);
 
@@ -40,6 +50,7 @@ public sealed class PooledActivations : IDisposable
     public void Dispose()
     {
         foreach (var t in features.Values) t.Dispose();
+        TrunkOutput?.Dispose();
     }
 
     /// <summary>
@@ -53,8 +64,9 @@ public sealed class PooledActivations : IDisposable
     /// <param name="batchSize">Images per forward.</param>
     /// <param name="device">Where the network runs (default CPU); features come back to the CPU.</param>
     /// <param name="halfPrecision">Store float16 (default) or float32.</param>
+    /// <param name="keepTrunkOutput">Also keep <see cref="TrunkOutput"/> (the rest of the trunk after the last block, then the adaptive pool).</param>
     public static PooledActivations Extract(ITorchvisionConvNet network, LabeledImages data, Normalization normalization,
-        int batchSize = 128, Device? device = null, bool halfPrecision = true)
+        int batchSize = 128, Device? device = null, bool halfPrecision = true, bool keepTrunkOutput = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
@@ -64,10 +76,10 @@ public sealed class PooledActivations : IDisposable
         if (Math.Min(data.Height, data.Width) < network.MinimumInputSize)
             throw new ArgumentException($"PooledActivations: {network.Architecture} needs images of at least {network.MinimumInputSize} px, {data.Name} has {data.Height}x{data.Width}.", nameof(data));
         var source = new BatchSource(data, batchSize, device, normalization, shuffle: false);
-        return Run(network, source.IndexBatches(0).Select(ix => (Func<Tensor>)(() => source.Load(ix, augment: false).Images)), halfPrecision);
+        return Run(network, source.IndexBatches(0).Select(ix => (Func<Tensor>)(() => source.Load(ix, augment: false).Images)), halfPrecision, keepTrunkOutput);
     }
 
-    /// <summary>As <see cref="Extract(ITorchvisionConvNet, LabeledImages, Normalization, int, Device?, bool)"/> for a float image batch (N, C, H, W), already normalised.</summary>
+    /// <summary>As <see cref="Extract(ITorchvisionConvNet, LabeledImages, Normalization, int, Device?, bool, bool)"/> for a float image batch (N, C, H, W), already normalised.</summary>
     public static PooledActivations Extract(ITorchvisionConvNet network, Tensor images, int batchSize = 128, bool halfPrecision = true)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -77,16 +89,17 @@ public sealed class PooledActivations : IDisposable
         long n = images.shape[0];
         var batches = Enumerable.Range(0, (int)((n + batchSize - 1) / batchSize))
             .Select(b => (Func<Tensor>)(() => images.narrow(0, b * (long)batchSize, Math.Min(batchSize, n - b * (long)batchSize))));
-        return Run(network, batches, halfPrecision);
+        return Run(network, batches, halfPrecision, keepTrunkOutput: false);
     }
 
-    private static PooledActivations Run(ITorchvisionConvNet network, IEnumerable<Func<Tensor>> batches, bool halfPrecision)
+    private static PooledActivations Run(ITorchvisionConvNet network, IEnumerable<Func<Tensor>> batches, bool halfPrecision, bool keepTrunkOutput)
     {
         var module = (nn.Module)network;
         bool wasTraining = module.training;
         module.eval();
         var blocks = network.ConvBlocks;
         var parts = blocks.ToDictionary(b => b.Name, _ => new List<Tensor>());
+        var trunk = new List<Tensor>();
         var storage = halfPrecision ? ScalarType.Float16 : ScalarType.Float32;
         try
         {
@@ -106,7 +119,17 @@ public sealed class PooledActivations : IDisposable
                         next++;
                     }
                 }
+                if (keepTrunkOutput)
+                {
+                    for (int i = blocks[^1].EndIndex + 1; i < network.Features.Count; i++) x = ((nn.Module<Tensor, Tensor>)network.Features[i]).call(x);
+                    trunk.Add(network.AvgPool.call(x).cpu().DetachFromDisposeScope());
+                }
             }
+        }
+        catch
+        {
+            foreach (var t in parts.Values.SelectMany(l => l).Concat(trunk)) t.Dispose();
+            throw;
         }
         finally
         {
@@ -118,6 +141,12 @@ public sealed class PooledActivations : IDisposable
             features[name] = torch.cat(list, 0);
             foreach (var t in list) t.Dispose();
         }
-        return new PooledActivations(blocks.Select(b => b.Name).ToList(), features);
+        Tensor? trunkOutput = null;
+        if (keepTrunkOutput)
+        {
+            trunkOutput = torch.cat(trunk, 0);
+            foreach (var t in trunk) t.Dispose();
+        }
+        return new PooledActivations(blocks.Select(b => b.Name).ToList(), features, trunkOutput);
     }
 }

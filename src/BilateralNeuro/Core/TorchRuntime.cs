@@ -29,6 +29,7 @@ public static class TorchRuntime
             logger ??= NullLogger.Instance;
             PatchLocalCopies(logger);
             ApplyOpenMpWaitPolicy(logger);
+            ApplyGcMode();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -54,6 +55,35 @@ public static class TorchRuntime
 
     /// <summary>What <see cref="EnsureLoaded"/> did about <c>OMP_WAIT_POLICY</c> (for diagnostics and results files).</summary>
     public static string WaitPolicyStatus { get; private set; } = "not loaded";
+
+    /// <summary>
+    /// Whether <see cref="EnsureLoaded"/> switches the .NET garbage collector's background (concurrent) collections off
+    /// (<see cref="System.Runtime.GCLatencyMode.Batch"/>) unless the environment chose (<c>DOTNET_gcConcurrent</c>).
+    /// Default true. Why: TorchSharp 0.107 turns numbers into native Scalars implicitly (<c>0.5 * t</c>,
+    /// <c>clamp_min(1e-12)</c>, the alpha of <c>add</c>) and frees them in finalizers; nothing keeps such a Scalar
+    /// reachable while LibTorch reads it, so a background collection that finishes during the call lets the finalizer
+    /// thread free it in use. KomplexNet training failed that way ("Unknown scalar type", Scalar.h assertions) in about
+    /// half of the kernel-first runs once per-pass allocations made background collections frequent; with them off,
+    /// a collection runs only when a managed thread allocates, not while the training thread is inside LibTorch.
+    /// </summary>
+    public static bool DisableBackgroundGc { get; set; } = true;
+
+    /// <summary>What <see cref="EnsureLoaded"/> did about background garbage collection (for diagnostics).</summary>
+    public static string GcStatus { get; private set; } = "not loaded";
+
+    private static void ApplyGcMode()
+    {
+        var chosen = Environment.GetEnvironmentVariable("DOTNET_gcConcurrent");
+        if (!string.IsNullOrEmpty(chosen)) { GcStatus = $"DOTNET_gcConcurrent={chosen} (from the environment)"; return; }
+        if (!System.Runtime.GCSettings.IsServerGC && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch)
+        {
+            GcStatus = "background GC off (runtime configuration)";
+            return;
+        }
+        if (!DisableBackgroundGc) { GcStatus = "background GC left on (TorchRuntime.DisableBackgroundGc = false)"; return; }
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
+        GcStatus = "background GC switched off by BilateralNeuro (GCLatencyMode.Batch)";
+    }
 
     /// <summary>
     /// Sets LibTorch's intra-op thread count (<c>torch.set_num_threads</c>), loading the backend first if needed.

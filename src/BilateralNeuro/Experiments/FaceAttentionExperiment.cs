@@ -98,7 +98,9 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
             // units already in the journal (a resumed run, or units finished by worker processes) are read, not rendered
             var pendingBySource = o.Pretrainings.Select(pt => (Pretraining: pt, Pending: architectures.Where(a => !TryResume(journal, dataSeed, pt, a, results)).ToList())).ToList();
             if (pendingBySource.All(p => p.Pending.Count == 0)) continue;
-            using var data = SeedData.Create(Generator, o, dataSeed);
+            // Rendered once per seed and run: the units of this seed (other pre-trainings, other worker processes) read the
+            // journal's copy instead of rendering the same faces again.
+            using var data = SeedData.Create(Generator, o, dataSeed, journal is null ? null : Path.Combine(journal.UnitDirectory($"seed {dataSeed} faces"), "valence-sets.bin"));
             progress?.Report($"data seed {dataSeed}: {data.Train.Count} train / {data.Validation.Count} validation / {data.Test.Count} test valence images, morph {o.MorphLevels} levels × {o.Occlusions.Count}; transfer seeds {string.Join(", ", transferSeeds)} ({clock.Elapsed.TotalSeconds:F0}s)");
             foreach (var (pretraining, pending) in pendingBySource)
             {
@@ -150,7 +152,21 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         public required LabeledImages Test { get; init; }
         public required IReadOnlyList<MorphContinuum> Morphs { get; init; }
 
-        public static SeedData Create(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed)
+        public static SeedData Create(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed, string? file = null)
+        {
+            if (file is not null && FaceSeedDataFile.TryRead(file) is { } stored)
+            {
+                if (stored.Sets.Count == 3 && stored.Morphs.Count == o.Occlusions.Count)
+                    return new SeedData { Train = stored.Sets[0], Validation = stored.Sets[1], Test = stored.Sets[2], Morphs = stored.Morphs };
+                foreach (var set in stored.Sets) set.Dispose();
+                foreach (var m in stored.Morphs) m.Dispose();
+            }
+            var data = Render(gen, o, seed);
+            if (file is not null) FaceSeedDataFile.Write(file, [data.Train, data.Validation, data.Test], data.Morphs);
+            return data;
+        }
+
+        private static SeedData Render(FaceGenerator gen, FaceAttentionExperimentOptions o, int seed)
         {
             var trainIds = gen.SampleIdentities(o.TransferIdentities, StableSeed.Of(seed, "transfer identities"), firstId: 10000);
             var valIds = gen.SampleIdentities(o.ValidationIdentities, StableSeed.Of(seed, "validation identities"), firstId: 15000);
@@ -237,18 +253,20 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         }
 
         // layer-wise linear valence probes on the frozen backbone (identity-grouped folds)
+        // The same pass keeps the trunk + avgpool output of the training originals: the transfer cache's first view,
+        // so the frozen prefix does not run over them twice (same batches, same weights: the same numbers).
         var probes = new List<FaceProbeLayer>();
-        using (var acts = PooledActivations.Extract(backbone, data.Train, InputNormalization, device: device))
-            foreach (var l in LinearProbe.ByLayer(acts, data.Train.Labels[FaceDatasets.Valence],
-                         new LinearProbeOptions { Folds = o.ProbeFolds, Seed = seed }, data.Train.Labels[FaceDatasets.Identity]))
-                probes.Add(new FaceProbeLayer(l.Layer, l.Result.Accuracy, l.Result.FoldAccuracies));
+        using var acts = PooledActivations.Extract(backbone, data.Train, InputNormalization, device: device, keepTrunkOutput: true);
+        foreach (var l in LinearProbe.ByLayer(acts, data.Train.Labels[FaceDatasets.Valence],
+                     new LinearProbeOptions { Folds = o.ProbeFolds, Seed = seed }, data.Train.Labels[FaceDatasets.Identity]))
+            probes.Add(new FaceProbeLayer(l.Layer, l.Result.Accuracy, l.Result.FoldAccuracies));
 
         var state = ((nn.Module)backbone).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         ((nn.Module)backbone).Dispose();
         var unit = new List<FaceAttentionSeedResult>();
         try
         {
-            using var caches = Caches.Build(this, arch, classes, state, data, device, seed);
+            using var caches = Caches.Build(this, arch, classes, state, data, device, seed, acts.TrunkOutput);
             foreach (int transferSeed in transferSeeds)
                 foreach (var model in o.Models.Where(m => ArchitectureOf(m) == arch))
                 {
@@ -275,14 +293,14 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         public required CachedSource Test { get; init; }
         public required IReadOnlyList<CachedSource> Morphs { get; init; }
 
-        public static Caches Build(FaceAttentionExperiment e, string arch, int classes, Dictionary<string, Tensor> state, SeedData data, Device device, int seed)
+        public static Caches Build(FaceAttentionExperiment e, string arch, int classes, Dictionary<string, Tensor> state, SeedData data, Device device, int seed, Tensor? trainOriginals)
         {
             using var tm = e.BuildTransfer(arch, arch, classes, state);
             tm.to(device);
             tm.eval();
             return new Caches
             {
-                Train = CacheViews(tm, data.Train, e.Options.AugmentedViews, StableSeed.Of(seed, arch, "views"), device),
+                Train = CacheViews(tm, data.Train, e.Options.AugmentedViews, StableSeed.Of(seed, arch, "views"), device, originals: trainOriginals),
                 Validation = TransferTraining.CacheFeatures(tm, data.Validation, InputNormalization, device),
                 Test = TransferTraining.CacheFeatures(tm, data.Test, InputNormalization, device),
                 Morphs = data.Morphs.Select(m => TransferTraining.CacheFeatures(tm, m.Images, InputNormalization, device)).ToList(),
@@ -302,13 +320,18 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
     /// Frozen features of <paramref name="data"/> and of <paramref name="views"/> random resized crop + flip views of it
     /// (<see cref="ResizedCropFlip.Faces"/>; the stand-in's transfer augmentation), stacked into one cache on the CPU
     /// with the labels repeated per view. Training on it sees crop+flip while the frozen conv part runs only once per view.
+    /// <paramref name="originals"/>, when given, are the frozen features of <paramref name="data"/> itself computed
+    /// elsewhere (e.g. <see cref="PooledActivations.TrunkOutput"/> of the probes' pass over the same backbone): they are
+    /// copied into the cache instead of running the prefix over the originals a second time.
     /// </summary>
-    public static CachedSource CacheViews(TransferModel model, LabeledImages data, int views, int seed, Device? device = null, int batchSize = 128)
+    public static CachedSource CacheViews(TransferModel model, LabeledImages data, int views, int seed, Device? device = null, int batchSize = 128, Tensor? originals = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         if (views < 0) throw new ArgumentOutOfRangeException(nameof(views), views, "CacheViews: views must be at least 0.");
         if (!model.CanCacheFeatures) throw new InvalidOperationException($"CacheViews: {model.GetName()} trains its features; only a frozen prefix can be cached.");
+        if (originals is not null && (originals.dim() < 2 || originals.shape[0] != data.Count || originals.dtype != ScalarType.Float32))
+            throw new ArgumentException($"CacheViews: originals must be float32 features with one row per image of {data.Name} ({data.Count}), got {originals.dtype} {Guard.Describe(originals)}.", nameof(originals));
         var source = new BatchSource(data, batchSize, device, InputNormalization, shuffle: false);
         var generator = new Generator((ulong)(uint)seed, CPU);
         var parts = new List<Tensor>();
@@ -317,7 +340,8 @@ public sealed class FaceAttentionExperiment : IExperiment<FaceAttentionExperimen
         try
         {
             using var _ = no_grad();
-            for (int v = 0; v <= views; v++)
+            if (originals is not null) parts.Add(originals.cpu().clone());
+            for (int v = originals is null ? 0 : 1; v <= views; v++)
                 foreach (var ix in source.IndexBatches(0))
                 {
                     using var scope = NewDisposeScope();

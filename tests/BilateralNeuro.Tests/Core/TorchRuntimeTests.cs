@@ -19,4 +19,18 @@ public class TorchRuntimeTests
         w.grad.Should().NotBeNull();
         w.grad!.abs().sum().item<float>().Should().BeGreaterThan(0);
     }
+
+    [Fact]
+    public void Loading_switches_background_gc_off_unless_the_environment_chose()
+    {
+        TorchRuntime.EnsureLoaded();
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_gcConcurrent")))
+        {
+            TorchRuntime.GcStatus.Should().Contain("from the environment");
+            return;
+        }
+        // TorchSharp's implicit Scalars are freed in finalizers; a background collection during a LibTorch call freed them in use.
+        System.Runtime.GCSettings.LatencyMode.Should().Be(System.Runtime.GCLatencyMode.Batch);
+        TorchRuntime.GcStatus.Should().Contain("background GC");
+    }
 }

@@ -15,6 +15,7 @@ namespace BilateralNeuro.Core.Native;
 public static class NativeAllocator
 {
     private const int MmapThresholdParameter = -3; // M_MMAP_THRESHOLD in malloc.h
+    private const int TrimThresholdParameter = -1; // M_TRIM_THRESHOLD in malloc.h
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
@@ -30,6 +31,28 @@ public static class NativeAllocator
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "NativeAllocator: expected an mmap threshold between 4096 bytes and 32 MiB.");
         if (!OperatingSystem.IsLinux()) return false;
         try { return Mallopt(MmapThresholdParameter, bytes) == 1; }
+        catch (DllNotFoundException) { return false; }
+        catch (EntryPointNotFoundException) { return false; }
+    }
+
+    /// <summary>
+    /// The opposite trade-off of <see cref="SetMmapThreshold"/>, for CPU: blocks up to <paramref name="mmapThresholdBytes"/>
+    /// come from the heap (not from an mmap of their own), and freed heap memory is given back to the system only when
+    /// more than <paramref name="trimThresholdBytes"/> of it is free at the top of the heap. A loop that allocates and frees
+    /// the same tensor sizes step after step then reuses resident pages instead of having the kernel map and zero fresh
+    /// ones (a minor page fault per 4 KiB page). The face-attention sample opts in (docs/face-attention.md: system time and
+    /// page faults per unit before/after); peak RSS can rise by what fragmentation keeps. Process-wide; returns false where
+    /// glibc is not the C library (a no-op).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The mmap threshold is not between 4 KiB and 32 MiB, or the trim threshold is below it.</exception>
+    public static bool RetainFreedMemory(int mmapThresholdBytes = 32 << 20, int trimThresholdBytes = 1 << 30)
+    {
+        if (mmapThresholdBytes is < 4096 or > 32 << 20)
+            throw new ArgumentOutOfRangeException(nameof(mmapThresholdBytes), mmapThresholdBytes, "NativeAllocator: expected an mmap threshold between 4096 bytes and 32 MiB.");
+        if (trimThresholdBytes < mmapThresholdBytes)
+            throw new ArgumentOutOfRangeException(nameof(trimThresholdBytes), trimThresholdBytes, $"NativeAllocator: expected a trim threshold of at least the mmap threshold ({mmapThresholdBytes} bytes).");
+        if (!OperatingSystem.IsLinux()) return false;
+        try { return Mallopt(MmapThresholdParameter, mmapThresholdBytes) == 1 && Mallopt(TrimThresholdParameter, trimThresholdBytes) == 1; }
         catch (DllNotFoundException) { return false; }
         catch (EntryPointNotFoundException) { return false; }
     }

@@ -1,10 +1,10 @@
+using BilateralNeuro.Data;
+using BilateralNeuro.Experiments;
+using BilateralNeuro.Training;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BilateralNeuro.Data;
-using BilateralNeuro.Experiments;
-using BilateralNeuro.Training;
 using Microsoft.Extensions.Logging;
 
 namespace BilateralNeuro.Cli;

@@ -217,6 +217,8 @@ public static class ExperimentRunner
                 WallSeconds = clock.Elapsed.TotalSeconds,
                 Data = context!.DataUsed ?? plan.Data.Describe(),
                 Rows = output.Table.Rows,
+                PercentMetrics = output.Table.PercentMetrics.Order(StringComparer.Ordinal).ToList(),
+                SeedsPerRow = output.Table.SeedsPerRow,
                 Notes = notes,
             };
             record.Write(outDir);

@@ -166,7 +166,10 @@ public sealed record SynchronyExperimentResult(IReadOnlyList<SynchronyResultRow>
     {
         get
         {
-            var table = new ResultTable("synchrony");
+            var table = new ResultTable("synchrony")
+            {
+                SeedsPerRow = Rows.Count == 0 ? null : Rows.Max(r => r.ExactMatchBySeed?.Count ?? 1),
+            };
             foreach (var r in Rows)
                 table.Add(r.Model, r.Condition, 0, new Dictionary<string, double>
                 {

@@ -45,6 +45,13 @@ public sealed class ResultTable
     /// <summary>Extra metric names shown as percentages.</summary>
     public HashSet<string> PercentMetrics { get; } = new();
 
+    /// <summary>
+    /// Seeds behind each row when the rows are already aggregates over seeds (one row per (model, condition) holding
+    /// means, as the synchrony experiment writes); shown in the Markdown "seeds" column instead of the row count.
+    /// Null (default): each row is one seed.
+    /// </summary>
+    public int? SeedsPerRow { get; set; }
+
     /// <summary>Metric names in first-seen order.</summary>
     public IReadOnlyList<string> MetricNames => Rows.SelectMany(r => r.Metrics.Keys).Distinct().ToList();
 
@@ -61,6 +68,8 @@ public sealed class ResultTable
         if (names.Count > 1) throw new ArgumentException($"Cannot merge different experiments: {string.Join(", ", names)}.", nameof(tables));
         var merged = new ResultTable(names[0], list.SelectMany(t => t.Rows));
         foreach (var p in list.SelectMany(t => t.PercentMetrics)) merged.PercentMetrics.Add(p);
+        var perRow = list.Select(t => t.SeedsPerRow).Distinct().ToList();
+        merged.SeedsPerRow = perRow.Count == 1 ? perRow[0] : null;
         var dup = merged.Rows.GroupBy(r => (r.Model, r.Condition, r.Seed)).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Row {dup.Key} appears in more than one input.", nameof(tables));
         return merged;
@@ -90,7 +99,7 @@ public sealed class ResultTable
         {
             sb.Append("| ").Append(s.Model).Append(" |");
             if (conditions) sb.Append(' ').Append(s.Condition).Append(" |");
-            sb.Append(' ').Append(s.Seeds.Count).Append(" |");
+            sb.Append(' ').Append(SeedsPerRow ?? s.Seeds.Count).Append(" |");
             foreach (var m in metrics) sb.Append(' ').Append(s.Metrics.TryGetValue(m, out var st) ? st.Format(IsPercent(m)) : "-").Append(" |");
             sb.AppendLine();
         }

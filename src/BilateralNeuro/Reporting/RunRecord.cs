@@ -40,9 +40,22 @@ public sealed record RunRecord
     /// <summary>Free-form notes (e.g. protocol details).</summary>
     public List<string> Notes { get; init; } = new();
 
-    /// <summary>The rows as a table.</summary>
+    /// <summary>Metrics shown as percentages besides those named "... accuracy" (<see cref="ResultTable.PercentMetrics"/>).</summary>
+    public List<string> PercentMetrics { get; init; } = new();
+    /// <summary>Seeds behind each row when the rows are already means over seeds (<see cref="ResultTable.SeedsPerRow"/>); null: one row per seed.</summary>
+    public int? SeedsPerRow { get; init; }
+
+    /// <summary>The rows as a table (with <see cref="PercentMetrics"/> and <see cref="SeedsPerRow"/>).</summary>
     [JsonIgnore]
-    public ResultTable Table => new(Experiment, Rows);
+    public ResultTable Table
+    {
+        get
+        {
+            var table = new ResultTable(Experiment, Rows) { SeedsPerRow = SeedsPerRow };
+            foreach (var p in PercentMetrics) table.PercentMetrics.Add(p);
+            return table;
+        }
+    }
 
     /// <summary>The library's informational version.</summary>
     public static string CurrentVersion =>

@@ -27,13 +27,7 @@ var root = new RootCommand("""
     Default: FaceAttentionExperimentOptions.Default() (the quick preset) on procedural objects and faces; writes
     faces.png, curves.csv, face-attention.md, results.csv and the charts to face-attention-output.
     """);
-defs.AddTo(root);
-var workersOption = new Option<int?>("--workers")
-{
-    Description = "Worker processes, one LibTorch thread each (--threads sets it), sharing the seeds' units; the results equal the " +
-                  "sequential run's at the same thread count. Default: 2 when this process may use at least 2 CPUs, else 1; --workers 1 = sequential.",
-};
-root.Options.Add(workersOption);
+defs.AddTo(root);   // the shared options and --workers
 // Sample semantics of shared options: default output folder face-attention-output.
 defs.Shared.Out.DefaultValueFactory = _ => new DirectoryInfo("face-attention-output");
 defs.Shared.Out.Description = "Write faces.png, curves.csv, face-attention.md, results.csv and the charts here (default face-attention-output).";
@@ -44,15 +38,14 @@ if (problems.Count > 0) return Fail(string.Join("; ", problems));
 
 try
 {
-    if (parse.GetValue(workersOption) is < 1 and var badWorkers) return Fail($"--workers must be at least 1 (got {badWorkers}).");
     var options = defs.Bind(parse);
     var validation = new FaceAttentionExperimentOptionsValidator().Validate(null, options);
     if (validation.Failed) throw new ArgumentException(validation.FailureMessage);
     var outDir = parse.GetValue(defs.Shared.Out)!.FullName;
     Directory.CreateDirectory(outDir);
     var clock = Stopwatch.StartNew();
-    int workers = Math.Min(parse.GetValue(workersOption) ?? FaceAttentionWorkers.DefaultCount(), options.Seeds.Count * options.Pretrainings.Count);
-    bool parallel = workers > 1 && options.PretrainPerSeed;
+    int workers = defs.DefaultWorkers(parse, options);   // 1 when PretrainPerSeed is false
+    bool parallel = workers > 1;
     // With workers this process loads LibTorch only after they finish (example faces, charts), so it adds little to their peak.
     if (!parallel && parse.GetValue(defs.Shared.Threads) is { } threads) torch.set_num_threads(threads);
     FaceAttentionReport report;
@@ -68,7 +61,7 @@ try
     }
     else
     {
-        if (workers > 1) Console.WriteLine("PretrainPerSeed is false: one pre-training serves every seed, so the run is sequential.");
+        if (!options.PretrainPerSeed && parse.GetValue(defs.Workers) is > 1) Console.WriteLine("PretrainPerSeed is false: one pre-training serves every seed, so the run is sequential.");
         report = new FaceAttentionExperiment(options).Run(new ExperimentContext(new ExperimentData())
         {
             Status = new Progress<string>(line => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}")),

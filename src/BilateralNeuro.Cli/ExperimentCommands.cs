@@ -324,19 +324,47 @@ public static class ExperimentCommands
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
             if (options.Seeds.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than seeds.");
             ExperimentRunner.Check(options, new FaceAttentionExperimentOptionsValidator().Validate(null, options));
-            return new ExperimentPlan(options, data, options.Seeds.Select(s => $"seed {s}").ToList(), ctx =>
+            // --workers: the (seed, pre-training) units in one-thread worker processes. Workers load the options' own
+            // object set, so a dataset resolved here (--dataset fashion-mnist, --data-dir) runs in this process.
+            int workers = defs.DefaultWorkers(ctx.Parse, options);
+            if (workers > 1 && !procedural)
+            {
+                if (ctx.Parse.GetValue(defs.Workers) is not null)
+                    throw new ArgumentException($"--workers {workers} with --dataset {ctx.Dataset}: worker processes load the experiment's own object set, not the one resolved here; use --workers 1 or --dataset default.");
+                workers = 1;
+            }
+            int threadsPerWorker = ctx.Parse.GetValue(ctx.Shared.Threads) ?? 1;
+            var units = options.Seeds.Select(s => $"seed {s}").ToList();
+            units.Add(workers > 1
+                ? $"workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; (seed, pre-training) units handed out longest first (objects, faces, random init)"
+                : "workers: 1 (the sequential run in this process)");
+            return new ExperimentPlan(options, data, units, ctx =>
         {
             options.Device = ctx.Device.ToString();
-            var objects = procedural ? null : ctx.LoadData().Train;
-            var report = new FaceAttentionExperiment(options).Run(ctx.For(new ExperimentData(Objects: objects)));
+            FaceAttentionReport report;
+            var workerNotes = new List<string>();
+            if (workers > 1)
+            {
+                ctx.Status.Report($"{workers} worker processes, {threadsPerWorker} LibTorch thread(s) each; units handed out longest first");
+                var run = FaceAttentionWorkers.Run(options, workers, ctx.Status.Report, threadsPerWorker: threadsPerWorker, cancellationToken: ctx.Cancel);
+                report = run.Report;
+                workerNotes.Add($"workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; peak RSS (VmHWM) this process {run.ParentPeakKb / 1024} MB while they ran, " +
+                                $"workers {string.Join(" + ", run.WorkerPeakKb.Select(k => $"{k / 1024} MB"))}");
+            }
+            else
+            {
+                var objects = procedural ? null : ctx.LoadData().Train;
+                report = new FaceAttentionExperiment(options).Run(ctx.For(new ExperimentData(Objects: objects)));
+            }
             Directory.CreateDirectory(ctx.OutDir);
             File.WriteAllText(Path.Combine(ctx.OutDir, "curves.csv"), report.CurvesCsv());
             File.WriteAllText(Path.Combine(ctx.OutDir, "face-attention.md"), report.ToMarkdown());
             var charts = FaceAttentionCharts.Write(report, ctx.OutDir);
             var notes = new List<string> { $"tables: face-attention.md; curves: curves.csv; charts: {string.Join(", ", charts)}" };
+            notes.AddRange(workerNotes);
             notes.AddRange(report.Paired.Where(p => p.Comparison is not null).Select(p => $"{FaceAttentionReport.Describe(p.Pretraining)} {p.Metric}: {p.Comparison}"));
             return new ExperimentOutput(report.Table, notes, options.Seeds);
         });
-        });
+        }, defs.Own);
     }
 }

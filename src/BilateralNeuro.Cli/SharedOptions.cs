@@ -32,6 +32,27 @@ public sealed class SharedOptions
     public static readonly IReadOnlySet<string> OutputOnly = new HashSet<string>
         { "--out", "--json", "--keep-checkpoints", "--device", "--threads", "--dry-run", "--tensorboard", "--workers" };
 
+    /// <summary>
+    /// The worker processes of a parsed command line for <paramref name="units"/> units: <paramref name="workers"/> if
+    /// given, else 1 with --tensorboard (workers write no metrics or events) and otherwise
+    /// <see cref="ExperimentWorkers.DefaultCount"/>; never more than the units. One rule for every command with --workers.
+    /// </summary>
+    /// <exception cref="ArgumentException">--workers below 1, or above 1 together with --tensorboard.</exception>
+    public int WorkerCount(ParseResult parse, Option<int?> workers, int units)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(workers);
+        bool tensorBoard = parse.GetResult(TensorBoard) is { Implicit: false };
+        if (parse.GetValue(workers) is { } given)
+        {
+            if (given < 1) throw new ArgumentException($"--workers must be at least 1 (got {given}).");
+            if (given > 1 && tensorBoard)
+                throw new ArgumentException($"--workers {given}: worker processes write no TensorBoard events or metrics CSVs; use --workers 1 with --tensorboard.");
+            return Math.Max(1, Math.Min(given, units));
+        }
+        return tensorBoard ? 1 : Math.Max(1, Math.Min(ExperimentWorkers.DefaultCount(), units));
+    }
+
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Dataset, DataDir, Device, Seeds, Epochs, Preset, Out, Json, Shard, KeepCheckpoints, Threads, DryRun, TensorBoard })

@@ -40,19 +40,7 @@ public sealed class SynchronyCommandOptions
     /// never more than the units.
     /// </summary>
     /// <exception cref="ArgumentException">--workers below 1, or above 1 together with --tensorboard.</exception>
-    public int DefaultWorkers(ParseResult parse, int units)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        bool tensorBoard = parse.GetResult(Shared.TensorBoard) is { Implicit: false };
-        if (parse.GetValue(Workers) is { } given)
-        {
-            if (given < 1) throw new ArgumentException($"--workers must be at least 1 (got {given}).");
-            if (given > 1 && tensorBoard)
-                throw new ArgumentException($"--workers {given}: worker processes write no TensorBoard events or metrics CSVs; use --workers 1 with --tensorboard.");
-            return Math.Max(1, Math.Min(given, units));
-        }
-        return tensorBoard ? 1 : Math.Max(1, Math.Min(ExperimentWorkers.DefaultCount(), units));
-    }
+    public int DefaultWorkers(ParseResult parse, int units) => Shared.WorkerCount(parse, Workers, units);
 
     /// <summary>Adds the shared and the synchrony options (with the shared validation) to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using BilateralNeuro.Cli;
 using BilateralNeuro.Core;
 using BilateralNeuro.Experiments;
+using BilateralNeuro.Tests.Support;
 using FluentAssertions;
 using Xunit;
 using Xunit.Abstractions;
@@ -56,6 +57,20 @@ public class FaceAttentionWorkersTests(ITestOutputHelper output)
         {
             TorchRuntime.SetThreads(before);
         }
+    }
+
+    [Fact]
+    public void The_cli_command_plans_its_workers_like_the_sample_and_refuses_what_workers_cannot_do()
+    {
+        // Planning only (no training): the units --dry-run lists, the fingerprint, and the one-line refusals.
+        string[] Args(params string[] extra) => ["face-attention", "--seeds", "2", "--out", "/tmp/face-cli-workers", .. extra];
+        CliTestHooks.Units(Args("--workers", "2")).Should().Contain(u => u.StartsWith("workers: 2 processes, 1 LibTorch thread(s) each", StringComparison.Ordinal));
+        CliTestHooks.Units(Args("--workers", "9")).Should().Contain(u => u.StartsWith("workers: 6 processes", StringComparison.Ordinal), "never more workers than (seed, pre-training) units");
+        CliTestHooks.Units(Args("--workers", "1")).Should().Contain("workers: 1 (the sequential run in this process)");
+        CliTestHooks.Fingerprint(Args("--workers", "2")).Should().Be(CliTestHooks.Fingerprint(Args("--workers", "1")), "--workers is output-only");
+        FluentActions.Invoking(() => CliTestHooks.Units(Args("--workers", "0"))).Should().Throw<ArgumentException>().WithMessage("--workers must be at least 1 (got 0).");
+        FluentActions.Invoking(() => CliTestHooks.Units(Args("--workers", "2", "--tensorboard", "/tmp/face-cli-tb"))).Should().Throw<ArgumentException>().WithMessage("*use --workers 1 with --tensorboard*");
+        FluentActions.Invoking(() => CliTestHooks.Units(Args("--workers", "2", "--dataset", "fashion-mnist", "--data-dir", "embedded"))).Should().Throw<ArgumentException>().WithMessage("*worker processes load the experiment's own object set*");
     }
 
     [Fact]

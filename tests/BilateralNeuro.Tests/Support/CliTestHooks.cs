@@ -7,4 +7,7 @@ public static class CliTestHooks
 {
     /// <summary>The checkpoint fingerprint the command line would use.</summary>
     public static string Fingerprint(string[] args) => ExperimentRunner.Resolve(CliApp.Build().Parse(args)).Fingerprint;
+
+    /// <summary>The units the command line would run (what --dry-run lists).</summary>
+    public static IReadOnlyList<string> Units(string[] args) => ExperimentRunner.Resolve(CliApp.Build().Parse(args)).Plan.Units;
 }

@@ -47,7 +47,7 @@ public sealed record OptimizerSettings
 
     internal OptimizerHelper Create(IReadOnlyList<Parameter> parameters) => Kind switch
     {
-        OptimizerKind.Adam => optim.Adam(parameters, LearningRate, weight_decay: WeightDecay),
+        OptimizerKind.Adam => FusedAdam.Create(parameters, LearningRate, weight_decay: WeightDecay),
         OptimizerKind.AdamW => optim.AdamW(parameters, LearningRate, weight_decay: WeightDecay),
         OptimizerKind.Sgd => optim.SGD(parameters, LearningRate, momentum: Momentum, weight_decay: WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown optimizer."),

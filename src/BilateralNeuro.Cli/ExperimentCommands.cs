@@ -324,7 +324,7 @@ public static class ExperimentCommands
             options.Seeds = ExperimentRunner.ShardSeeds(ctx.Shard, options.Seeds);
             if (options.Seeds.Count == 0) throw new ArgumentException($"--shard {ctx.Shard}: more shards than seeds.");
             ExperimentRunner.Check(options, new FaceAttentionExperimentOptionsValidator().Validate(null, options));
-            // --workers: the (seed, pre-training) units in one-thread worker processes. Workers load the options' own
+            // --workers: the units (seed, pre-training; random init per backbone) in one-thread worker processes. Workers load the options' own
             // object set, so a dataset resolved here (--dataset fashion-mnist, --data-dir) runs in this process.
             int workers = defs.DefaultWorkers(ctx.Parse, options);
             if (workers > 1 && !procedural)
@@ -336,7 +336,7 @@ public static class ExperimentCommands
             int threadsPerWorker = ctx.Parse.GetValue(ctx.Shared.Threads) ?? 1;
             var units = options.Seeds.Select(s => $"seed {s}").ToList();
             units.Add(workers > 1
-                ? $"workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; (seed, pre-training) units handed out longest first (objects, faces, random init)"
+                ? $"workers: {workers} processes, {threadsPerWorker} LibTorch thread(s) each; units (seed, pre-training; random init per backbone) handed out longest first (objects, faces, random init)"
                 : "workers: 1 (the sequential run in this process)");
             return new ExperimentPlan(options, data, units, ctx =>
         {

@@ -14,24 +14,24 @@ public sealed class FaceAttentionCommandOptions
     public SharedOptions Shared { get; } = new();
 
     /// <summary>
-    /// Worker processes sharing the (seed, pre-training) units (<see cref="FaceAttentionWorkers"/>); default
+    /// Worker processes sharing the units (seed, pre-training; random init per backbone) (<see cref="FaceAttentionWorkers"/>); default
     /// <see cref="DefaultWorkers"/>. Not an experiment option: <see cref="Bind"/> ignores it, the fingerprint excludes it.
     /// </summary>
-    public Option<int?> Workers { get; } = new("--workers") { Description = "Worker processes, one LibTorch thread each (--threads sets it), sharing the (seed, pre-training) units, longest first; results equal the sequential run's at the same thread count. Default: 2 when this process may use at least 2 CPUs (1 with --tensorboard), else 1; --workers 1 = the sequential run in one process.", CustomParser = r => SharedOptions.ParseInt(r) };
+    public Option<int?> Workers { get; } = new("--workers") { Description = "Worker processes, one LibTorch thread each (--threads sets it), sharing the units (seed, pre-training; random init per backbone), longest first; results equal the sequential run's at the same thread count. Default: 2 when this process may use at least 2 CPUs (1 with --tensorboard), else 1; --workers 1 = the sequential run in one process.", CustomParser = r => SharedOptions.ParseInt(r) };
 
     /// <summary>The face-attention-only options (besides <see cref="Shared"/>).</summary>
     public Option[] Own => [Workers];
 
     /// <summary>
-    /// The worker processes of a parsed command line for the units of <paramref name="options"/> (one per seed and
-    /// pre-training; 1 when <see cref="FaceAttentionExperimentOptions.PretrainPerSeed"/> is false, since one pre-training
+    /// The worker processes of a parsed command line for the units of <paramref name="options"/>
+    /// (<see cref="FaceAttentionWorkers.Units"/>; 1 when <see cref="FaceAttentionExperimentOptions.PretrainPerSeed"/> is false, since one pre-training
     /// then serves every seed): see <see cref="SharedOptions.WorkerCount"/>.
     /// </summary>
     /// <exception cref="ArgumentException">--workers below 1, or above 1 together with --tensorboard.</exception>
     public int DefaultWorkers(ParseResult parse, FaceAttentionExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        int workers = Shared.WorkerCount(parse, Workers, options.Seeds.Count * options.Pretrainings.Count);
+        int workers = Shared.WorkerCount(parse, Workers, FaceAttentionWorkers.Units(options).Count);
         return options.PretrainPerSeed ? workers : 1;
     }
 

@@ -9,11 +9,11 @@ namespace BilateralNeuro.Cli;
 
 /// <summary>
 /// Runs <see cref="FaceAttentionExperiment"/> in worker processes, each with one LibTorch thread, sharing the
-/// (seed, pre-training) units through <see cref="ExperimentWorkers"/> (the protocol, why processes and not threads, and
-/// why the parallel run equals the sequential run at the same LibTorch thread count are described there). This class
-/// is the face-attention part: the units (<c>seed pre-training</c>, e.g. <c>3 Object</c>, longest first: objects, faces,
-/// random init), the options narrowed to one seed and source, and a worker session that loads the object images once
-/// per process.
+/// units through <see cref="ExperimentWorkers"/> (the protocol, why processes and not threads, and why the parallel run
+/// equals the sequential run at the same LibTorch thread count are described there). This class is the face-attention
+/// part: the units (<see cref="Units"/>: <c>seed pre-training</c>, e.g. <c>3 Object</c>, and the short random-init
+/// units split per backbone, e.g. <c>3 RandomInit VGG16</c>; longest first), the options narrowed to one unit, and a
+/// worker session that loads the object images once per process.
 /// </summary>
 public static class FaceAttentionWorkers
 {
@@ -34,14 +34,20 @@ public static class FaceAttentionWorkers
     public static bool IsWorker => ExperimentWorkers.IsWorker(Experiment.Name);
 
     /// <summary>
-    /// The units a parallel run hands out, longest first: every seed's object pre-training, then face pre-training,
-    /// then random init (in the order of <see cref="FaceAttentionExperimentOptions.Pretrainings"/> when it lists others).
+    /// The units a parallel run hands out, longest first: every seed's object pre-training, then face pre-training (one
+    /// unit per (seed, source): the backbones of a unit share its pre-training data), then the random-init backbones one
+    /// unit each (nothing to share, and a few seconds each, so the two workers end within seconds of each other). Other
+    /// sources listed in <see cref="FaceAttentionExperimentOptions.Pretrainings"/> keep their order. Every backbone's
+    /// pre-training and transfer seed LibTorch's generator themselves, so how units are cut does not change a number.
     /// </summary>
-    public static IReadOnlyList<(int Seed, FacePretraining Pretraining)> Units(FaceAttentionExperimentOptions options)
+    public static IReadOnlyList<FaceAttentionUnit> Units(FaceAttentionExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         static int Cost(FacePretraining p) => p switch { FacePretraining.Object => 0, FacePretraining.Face => 1, _ => 2 };
-        return options.Pretrainings.OrderBy(Cost).SelectMany(p => options.Seeds.Select(s => (s, p))).ToList();
+        var architectures = options.Models.Select(FaceAttentionExperiment.ArchitectureOf).Distinct().ToList();
+        return options.Pretrainings.OrderBy(Cost).SelectMany(p => options.Seeds.SelectMany(s => p == FacePretraining.RandomInit
+            ? architectures.Select(a => new FaceAttentionUnit(s, p, a))
+            : [new FaceAttentionUnit(s, p, null)])).ToList();
     }
 
     /// <summary>This program as a worker command (<see cref="ExperimentWorkers.Self"/>).</summary>
@@ -69,7 +75,7 @@ public static class FaceAttentionWorkers
         if (workers < 2) throw new ArgumentException($"FaceAttentionWorkers.Run: workers must be at least 2 (got {workers}); run the experiment directly for one.", nameof(workers));
         if (!options.PretrainPerSeed) throw new ArgumentException("FaceAttentionWorkers.Run: PretrainPerSeed must be true (the workers split the run by seed); run the experiment directly otherwise.", nameof(options));
         var job = new WorkerJob(Experiment, JsonSerializer.Serialize(options, Json),
-            Units(options).Select(u => $"{u.Seed.ToString(CultureInfo.InvariantCulture)} {u.Pretraining}").ToList());
+            Units(options).Select(u => u.Line).ToList());
         var run = ExperimentWorkers.Run(job, workers,
             journal => new FaceAttentionExperiment(options).Run(new ExperimentContext(new ExperimentData()) { Journal = journal, Cancellation = cancellationToken }),
             status, command, threadsPerWorker, cancellationToken);
@@ -92,19 +98,19 @@ public static class FaceAttentionWorkers
         public IWorkerSession Open(WorkerSetup setup) => new Session(setup);
     }
 
-    // One worker process: runs (seed, pre-training) units, loading the object images once for every object unit.
+    // One worker process: runs units (seed, pre-training[, backbone]), loading the object images once for every object unit.
     private sealed class Session(WorkerSetup setup) : IWorkerSession
     {
         private LabeledImages? objects;
 
         public void Run(string unit)
         {
-            var parts = unit.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) || !Enum.TryParse(parts[1], out FacePretraining source))
-                throw new FormatException($"expected a unit 'seed pre-training' (e.g. '3 Object'), got '{unit}'");
+            var u = FaceAttentionUnit.Parse(unit);
             var o = JsonSerializer.Deserialize<FaceAttentionExperimentOptions>(setup.Options, Json)!;
-            o.Seeds = [seed];
-            o.Pretrainings = [source];
+            o.Seeds = [u.Seed];
+            o.Pretrainings = [u.Pretraining];
+            if (u.Architecture is { } arch) o.Models = o.Models.Where(m => FaceAttentionExperiment.ArchitectureOf(m) == arch).ToList();
+            var source = u.Pretraining;
             if (source == FacePretraining.Object && objects is null && o.ObjectSet == FaceObjectSet.FashionMnist)
             {
                 var (train, test) = Datasets.FashionMnist();
@@ -115,6 +121,26 @@ public static class FaceAttentionWorkers
         }
 
         public void Dispose() => objects?.Dispose();
+    }
+}
+
+/// <summary>One unit of a parallel face-attention run: a seed and pre-training source, and for split units one backbone.</summary>
+/// <param name="Seed">The data and transfer seed.</param>
+/// <param name="Pretraining">The pre-training source.</param>
+/// <param name="Architecture">The backbone (<see cref="FaceAttentionExperiment.ArchitectureOf"/>) or null for all of the run's backbones.</param>
+public sealed record FaceAttentionUnit(int Seed, FacePretraining Pretraining, string? Architecture)
+{
+    /// <summary>The unit as a worker reads it: <c>seed source [backbone]</c>, e.g. <c>3 Object</c> or <c>3 RandomInit VGG16</c>.</summary>
+    public string Line => Architecture is null ? $"{Seed.ToString(CultureInfo.InvariantCulture)} {Pretraining}" : $"{Seed.ToString(CultureInfo.InvariantCulture)} {Pretraining} {Architecture}";
+
+    /// <summary>Reads <see cref="Line"/>.</summary>
+    /// <exception cref="FormatException">Not <c>seed source [backbone]</c>.</exception>
+    public static FaceAttentionUnit Parse(string line)
+    {
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is < 2 or > 3 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) || !Enum.TryParse(parts[1], out FacePretraining source))
+            throw new FormatException($"expected a unit 'seed pre-training [backbone]' (e.g. '3 Object' or '3 RandomInit VGG16'), got '{line}'");
+        return new FaceAttentionUnit(seed, source, parts.Length == 3 ? parts[2] : null);
     }
 }
 

@@ -65,7 +65,8 @@ public class FaceAttentionWorkersTests(ITestOutputHelper output)
         // Planning only (no training): the units --dry-run lists, the fingerprint, and the one-line refusals.
         string[] Args(params string[] extra) => ["face-attention", "--seeds", "2", "--out", "/tmp/face-cli-workers", .. extra];
         CliTestHooks.Units(Args("--workers", "2")).Should().Contain(u => u.StartsWith("workers: 2 processes, 1 LibTorch thread(s) each", StringComparison.Ordinal));
-        CliTestHooks.Units(Args("--workers", "9")).Should().Contain(u => u.StartsWith("workers: 6 processes", StringComparison.Ordinal), "never more workers than (seed, pre-training) units");
+        CliTestHooks.Units(Args("--workers", "9")).Should().Contain(u => u.StartsWith("workers: 9 processes", StringComparison.Ordinal), "2 seeds x (objects, faces) + 2 seeds x 4 random-init backbones = 12 units");
+        CliTestHooks.Units(Args("--workers", "20")).Should().Contain(u => u.StartsWith("workers: 12 processes", StringComparison.Ordinal), "never more workers than units");
         CliTestHooks.Units(Args("--workers", "1")).Should().Contain("workers: 1 (the sequential run in this process)");
         CliTestHooks.Fingerprint(Args("--workers", "2")).Should().Be(CliTestHooks.Fingerprint(Args("--workers", "1")), "--workers is output-only");
         FluentActions.Invoking(() => CliTestHooks.Units(Args("--workers", "0"))).Should().Throw<ArgumentException>().WithMessage("--workers must be at least 1 (got 0).");
@@ -77,8 +78,11 @@ public class FaceAttentionWorkersTests(ITestOutputHelper output)
     public void Units_go_longest_first_and_bad_arguments_are_named()
     {
         var o = TinyWithObjects();
-        FaceAttentionWorkers.Units(o).Should().Equal((1, FacePretraining.Object), (2, FacePretraining.Object), (1, FacePretraining.Face), (2, FacePretraining.Face),
-            (1, FacePretraining.RandomInit), (2, FacePretraining.RandomInit));
+        FaceAttentionWorkers.Units(o).Select(u => u.Line).Should().Equal("1 Object", "2 Object", "1 Face", "2 Face",
+            "1 RandomInit AlexNet", "1 RandomInit VGG11", "2 RandomInit AlexNet", "2 RandomInit VGG11");
+        FaceAttentionUnit.Parse("2 RandomInit VGG11").Should().Be(new FaceAttentionUnit(2, FacePretraining.RandomInit, "VGG11"));
+        FaceAttentionUnit.Parse("1 Object").Should().Be(new FaceAttentionUnit(1, FacePretraining.Object, null));
+        FluentActions.Invoking(() => FaceAttentionUnit.Parse("Object 1")).Should().Throw<FormatException>().WithMessage("*expected a unit 'seed pre-training [backbone]'*got 'Object 1'*");
         FluentActions.Invoking(() => FaceAttentionWorkers.Run(o, 1)).Should().Throw<ArgumentException>().WithMessage("*workers must be at least 2 (got 1)*");
         o.PretrainPerSeed = false;
         FluentActions.Invoking(() => FaceAttentionWorkers.Run(o, 2)).Should().Throw<ArgumentException>().WithMessage("*PretrainPerSeed must be true*");

@@ -36,11 +36,11 @@ public sealed class AlexNet : FeatureExtractor, ITorchvisionConvNet
         int c1 = ChannelWidth.Scale(64, width), c2 = ChannelWidth.Scale(192, width), c3 = ChannelWidth.Scale(384, width),
             c4 = ChannelWidth.Scale(256, width), c5 = ChannelWidth.Scale(256, width), h = ChannelWidth.Scale(4096, width);
         features = Sequential(
-            ("0", Conv2d(inputChannels, c1, 11, stride: 4, padding: 2)), ("1", ReLU()), ("2", MaxPool2d(3, stride: 2)),
-            ("3", Conv2d(c1, c2, 5, padding: 2)), ("4", ReLU()), ("5", MaxPool2d(3, stride: 2)),
+            ("0", Conv2d(inputChannels, c1, 11, stride: 4, padding: 2)), ("1", ReLU()), ("2", new MaxPool(3, 2)),
+            ("3", Conv2d(c1, c2, 5, padding: 2)), ("4", ReLU()), ("5", new MaxPool(3, 2)),
             ("6", Conv2d(c2, c3, 3, padding: 1)), ("7", ReLU()),
             ("8", Conv2d(c3, c4, 3, padding: 1)), ("9", ReLU()),
-            ("10", Conv2d(c4, c5, 3, padding: 1)), ("11", ReLU()), ("12", MaxPool2d(3, stride: 2)));
+            ("10", Conv2d(c4, c5, 3, padding: 1)), ("11", ReLU()), ("12", new MaxPool(3, 2)));
         avgpool = AdaptiveAvgPool2d((6, 6));
         classifier = Sequential(
             ("0", Dropout(dropout)), ("1", Linear(c5 * 36, h)), ("2", ReLU()),

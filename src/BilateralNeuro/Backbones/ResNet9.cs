@@ -65,7 +65,7 @@ public sealed class ResNet9 : FeatureExtractor
             ("1", BatchNorm2d(cout)),
             ("2", ReLU(inplace: true)),
         };
-        if (pool) layers.Add(("3", MaxPool2d(2)));
+        if (pool) layers.Add(("3", new MaxPool(2)));
         return Sequential(layers);
     }
 

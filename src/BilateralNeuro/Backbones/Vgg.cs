@@ -68,7 +68,7 @@ public sealed class Vgg : FeatureExtractor, ITorchvisionConvNet
         {
             if (v == 0)
             {
-                layers.Add((index.ToString(), MaxPool2d(2, stride: 2)));
+                layers.Add((index.ToString(), new MaxPool(2, 2)));
                 blocks.Add(new ConvBlock("block" + (blocks.Count + 1), index, cin));
                 index++;
                 continue;

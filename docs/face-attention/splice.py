@@ -203,7 +203,7 @@ if fe_found:
     overall = "The paired differences above are the run's evidence on FE-AlexNet; read them with the pre-training accuracies."
 else:
     overall = ("The default run neither supports nor refutes the paper's FE-AlexNet claim" +
-               (", and its probes show no pre-training weight bias" if not probe_sep else "") + "." +
+               (f", and its probes do not separate object, face and random-init pre-training (no weight bias measured at {row('objects', 'AlexNet')['seeds']} seeds)" if not probe_sep else "") + "." +
                (" Every AlexNet-family transfer CI includes 50 % (chance) after every pre-training, so the SE gate is compared"
                 " where no AlexNet variant has learned valence at all: the comparison is uninformative, not negative." if alex_at_chance else ""))
 

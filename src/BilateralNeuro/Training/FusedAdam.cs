@@ -57,48 +57,60 @@ public static class FusedAdam
 
         public override Tensor step(Func<Tensor>? closure = null)
         {
-            if (!IsAvailable || !CanFuse()) return base.step(closure!);
-            return _step<ParamGroup>(group =>
+            // A closure computes the gradients inside the step, after they could be checked: Adam's own step then.
+            if (closure is not null || !IsAvailable) return base.step(closure!);
+            var work = Gather();
+            if (work is null) return base.step(closure!);
+            try
             {
-                var options = (Options)group.Options;
-                double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value, eps = options.eps!.Value;
-                double weightDecay = options.weight_decay!.Value, lr = options.LearningRate!.Value;
-                foreach (var param in group.Parameters)
+                foreach (var (options, param, grad, state) in work)
                 {
-                    using var grad = param.grad;
-                    if (grad is null) continue;
-                    var state = (State)_state[param.Handle];
+                    double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value;
+                    double lr = options.LearningRate!.Value;
                     state.step += 1;
                     double biasCorrection1 = 1 - Math.Pow(beta1, state.step);
                     double biasCorrection2 = 1 - Math.Pow(beta2, state.step);
                     var k = new Coefficients(
                         (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2),
-                        (float)Math.Sqrt(biasCorrection2), (float)eps, (float)(-(lr / biasCorrection1)), (float)weightDecay);
+                        (float)Math.Sqrt(biasCorrection2), (float)options.eps!.Value, (float)(-(lr / biasCorrection1)), (float)options.weight_decay!.Value);
                     int n = (int)param.numel();
                     if (scratch.Length < n) scratch = GC.AllocateUninitializedArray<float>(n, pinned: true);
                     Update(Floats(param), Floats(grad), Floats(state.exp_avg), Floats(state.exp_avg_sq), scratch.AsSpan(0, n), k);
                     Updates++;
                 }
-            }, closure!);
+            }
+            finally
+            {
+                foreach (var w in work) w.Grad.Dispose();
+            }
+            return null!;   // as Adam.step without a closure
         }
 
-        private bool CanFuse()
+        // Every parameter with a gradient, with its group's options and state, in Adam's order; null (nothing held) when
+        // one of them cannot take the fused pass. One gradient handle per parameter per step.
+        private List<(Options Options, Parameter Param, Tensor Grad, State State)>? Gather()
         {
+            var work = new List<(Options, Parameter, Tensor, State)>();
             foreach (var group in _parameter_groups)
             {
                 var options = (Options)group.Options;
-                if (options.amsgrad == true || options.maximize == true) return false;
                 foreach (var param in group.Parameters)
                 {
-                    using var grad = param.grad;
+                    var grad = param.grad;
                     if (grad is null) continue;
                     var state = (State)_state[param.Handle];
-                    if (!Plain(param) || !Plain(grad) || !Plain(state.exp_avg) || !Plain(state.exp_avg_sq)) return false;
+                    work.Add((options, param, grad, state));
                     long n = param.numel();
-                    if (grad.numel() != n || state.exp_avg.numel() != n || state.exp_avg_sq.numel() != n || n > int.MaxValue / sizeof(float)) return false;
+                    if (options.amsgrad == true || options.maximize == true
+                        || !Plain(param) || !Plain(grad) || !Plain(state.exp_avg) || !Plain(state.exp_avg_sq)
+                        || grad.numel() != n || state.exp_avg.numel() != n || state.exp_avg_sq.numel() != n || n > int.MaxValue / sizeof(float))
+                    {
+                        foreach (var w in work) w.Item3.Dispose();
+                        return null;
+                    }
                 }
             }
-            return true;
+            return work;
         }
 
         public long Updates { get; private set; }

@@ -148,5 +148,16 @@ public sealed class FusedAdamTests
         }
         FusedAdam.FusedUpdates(fused).Should().Be(0, "float64 parameters are not fused");
         Bits(a, b).Should().BeTrue();
+
+        // A closure computes the gradients inside the step, after the fused pass could check them: Adam's own step.
+        var c = new Parameter(torch.randn(40));
+        var d = new Parameter(c.detach().clone());
+        using var referenceC = optim.Adam([c], 1e-2);
+        using var fusedC = FusedAdam.Create([d], 1e-2);
+        var target = torch.randn(40);
+        referenceC.step(() => { referenceC.zero_grad(); var l = (c - target).pow(2).sum(); l.backward(); return l; });
+        fusedC.step(() => { fusedC.zero_grad(); var l = (d - target).pow(2).sum(); l.backward(); return l; });
+        FusedAdam.FusedUpdates(fusedC).Should().Be(0, "a step with a closure is Adam's");
+        Bits(c, d).Should().BeTrue();
     }
 }
